@@ -1,0 +1,166 @@
+"""Headless command line: ``python main.py SUBCOMMAND`` (or ``reelsmith-cli SUBCOMMAND``).
+
+A thin shell over core. Bad input gives one line on stderr and exit status 2, never a
+traceback; details go to the log file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable
+
+from core import __version__
+from core.errors import ReelsmithError
+from core.jobs import Cancelled
+from core.logs import setup_logging
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit status 2 like every other bad input."""
+
+    def error(self, message: str) -> None:
+        self.exit(EXIT_BAD_INPUT, f"reelsmith: error: {message} (see --help)\n")
+
+
+def _fail(message: str) -> None:
+    print(f"reelsmith: error: {message}", file=sys.stderr)
+
+
+class TerminalProgress:
+    """Progress on one rewritten terminal line (quiet when stderr is not a terminal)."""
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty()
+        self._last = ""
+
+    def __call__(self, fraction: float, message: str = "") -> None:
+        if not self.enabled:
+            return
+        line = f"\r{message or 'Working'}: {fraction * 100:5.1f}%"
+        if line != self._last:
+            self.stream.write(line)
+            self.stream.flush()
+            self._last = line
+
+    def done(self) -> None:
+        if self.enabled and self._last:
+            self.stream.write("\n")
+
+
+# --- probe ------------------------------------------------------------------------------------
+
+
+def _cmd_probe(args: argparse.Namespace) -> int:
+    from core.media import probe
+
+    results, status = [], EXIT_OK
+    for path in args.files:
+        try:
+            info = probe(path)
+        except ReelsmithError as exc:
+            _fail(str(exc))
+            status = EXIT_BAD_INPUT
+            continue
+        fields = info.to_json()
+        fields["path"] = path
+        results.append(fields)
+        if not args.json:
+            print(_describe(fields))
+    if args.json and results:
+        print(json.dumps(results[0] if len(args.files) == 1 else results, indent=2))
+    return status
+
+
+def _describe(fields: dict) -> str:
+    parts = [fields["kind"]]
+    if fields["width"]:
+        parts.append(f"{fields['width']}x{fields['height']}")
+    if fields["fps"]:
+        parts.append(f"{fields['fps']:g} fps" + (" (variable)" if fields["vfr"] else ""))
+    if fields["duration"] is not None:
+        parts.append(f"{fields['duration']:.3f} s")
+    if fields["codec"]:
+        parts.append(fields["codec"])
+    if fields["rotation"]:
+        parts.append(f"rotated {fields['rotation']}°")
+    if fields["has_audio"]:
+        parts.append(f"audio {fields['audio_codec']} {fields['sample_rate']} Hz x{fields['channels']}")
+    else:
+        parts.append("no audio")
+    return f"{fields['path']}: " + ", ".join(parts)
+
+
+# --- demo -------------------------------------------------------------------------------------
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from core.demo import build_demo_project
+
+    progress = TerminalProgress()
+    path = build_demo_project(progress=progress)
+    progress.done()
+    print(path)
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------------------------
+
+COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable]] = {}
+
+
+def _register(name: str, help_text: str, configure: Callable[[argparse.ArgumentParser], None],
+              run: Callable[[argparse.Namespace], int]) -> None:
+    COMMANDS[name] = (help_text, configure, run)
+
+
+def _probe_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("files", nargs="+", metavar="FILE", help="video, audio or image files")
+    p.add_argument("--json", action="store_true", help="print JSON (an object, or a list for several files)")
+
+
+_register("probe", "print what a media file contains", _probe_args, _cmd_probe)
+_register("demo", "generate the demo media and project; print the project's path", lambda p: None, _cmd_demo)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="reelsmith", description="Reelsmith, the short-video editing assistant.")
+    parser.add_argument("--version", action="version", version=f"Reelsmith {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name, (help_text, configure, run) in COMMANDS.items():
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        configure(command)
+        command.set_defaults(run=run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    setup_logging()
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except Cancelled:
+        _fail("cancelled")
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        _fail("interrupted")
+        return 130
+    except ReelsmithError as exc:
+        log.info("command failed", exc_info=True)
+        _fail(str(exc))
+        return EXIT_BAD_INPUT
+    except Exception as exc:  # a bug: one line for the user, the traceback in the log
+        log.exception("unexpected error")
+        _fail(f"unexpected error: {exc} (details in the log)")
+        return EXIT_FAILURE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

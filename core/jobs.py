@@ -1,0 +1,61 @@
+"""The long-work protocol shared by every slow function in core.
+
+A long function takes two keyword arguments:
+
+- ``progress``: a callable ``progress(fraction, message)`` with fraction in [0, 1], or None;
+- ``cancel``: a :class:`CancelToken`, or None;
+
+and raises :class:`Cancelled` soon after the token is cancelled. The desktop job runner and
+the CLI both drive core through this protocol, so neither needs to know what a job does.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+Progress = Callable[[float, str], None]
+
+
+class Cancelled(Exception):
+    """The user asked the job to stop. Not an error: nothing is reported."""
+
+
+class CancelToken:
+    """A thread-safe flag a job polls between units of work."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def check(self) -> None:
+        """Raise :class:`Cancelled` if cancellation was requested."""
+        if self._event.is_set():
+            raise Cancelled()
+
+
+def check_cancel(cancel: CancelToken | None) -> None:
+    if cancel is not None:
+        cancel.check()
+
+
+def report(progress: Progress | None, fraction: float, message: str = "") -> None:
+    if progress is not None:
+        progress(min(1.0, max(0.0, fraction)), message)
+
+
+def sub_progress(progress: Progress | None, start: float, end: float) -> Progress | None:
+    """Map a step's own 0..1 progress into the [start, end] slice of its parent's."""
+    if progress is None:
+        return None
+
+    def scaled(fraction: float, message: str = "") -> None:
+        report(progress, start + (end - start) * fraction, message)
+
+    return scaled

@@ -1,0 +1,557 @@
+"""Media import: probing, accurate frame decoding, thumbnails and audio, all through ffmpeg.
+
+Timing model: a video's frames are indexed by their presentation times (seconds from the
+file's start), read once from the packet index at probe time. "The frame at time t" is the
+frame on screen at t: the last frame whose timestamp is <= t. This holds for variable frame
+rate footage too, where frames are not evenly spaced.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from core.errors import MediaError
+from core.ffmpeg import ffmpeg_command, run_ffmpeg
+from core.jobs import CancelToken, Progress, check_cancel, report
+
+log = logging.getLogger(__name__)
+
+VIDEO, AUDIO, IMAGE = "video", "audio", "image"
+
+# ffmpeg demuxers that read single pictures rather than timed streams.
+_IMAGE_FORMATS = re.compile(r"(_pipe|^image2$|^webp$)")
+
+# Any timestamp within this distance of a frame's is treated as that frame's time.
+_TIME_EPSILON = 1e-4
+
+
+@dataclass(frozen=True, eq=False)
+class MediaInfo:
+    """What Reelsmith knows about one media file. Sizes are display sizes (rotation applied)."""
+
+    path: str
+    kind: str
+    duration: float | None
+    width: int | None = None
+    height: int | None = None
+    fps: float | None = None
+    vfr: bool = False
+    rotation: int = 0
+    codec: str | None = None
+    pix_fmt: str | None = None
+    frame_count: int | None = None
+    has_audio: bool = False
+    sample_rate: int | None = None
+    channels: int | None = None
+    audio_codec: str | None = None
+    # Presentation time of every frame in seconds, sorted; None for stills and audio.
+    frame_times: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def has_video(self) -> bool:
+        return self.kind in (VIDEO, IMAGE)
+
+    @property
+    def name(self) -> str:
+        return os.path.basename(self.path)
+
+    def to_json(self) -> dict:
+        return {
+            "path": self.path,
+            "kind": self.kind,
+            "duration": self.duration,
+            "fps": self.fps,
+            "vfr": self.vfr,
+            "width": self.width,
+            "height": self.height,
+            "rotation": self.rotation,
+            "has_audio": self.has_audio,
+            "sample_rate": self.sample_rate,
+            "channels": self.channels,
+            "codec": self.codec,
+            "audio_codec": self.audio_codec,
+            "frames": self.frame_count,
+        }
+
+    def frame_index_at(self, t: float) -> int:
+        """Index of the frame on screen at time ``t`` (clamped to the first and last frame)."""
+        if self.frame_times is None or len(self.frame_times) == 0:
+            raise MediaError(f"'{self.name}' has no video frames.")
+        index = int(np.searchsorted(self.frame_times, t + _TIME_EPSILON, side="right")) - 1
+        return min(max(index, 0), len(self.frame_times) - 1)
+
+
+# ---------------------------------------------------------------------------------------------
+# Probing
+
+
+def _check_path(path: str | os.PathLike) -> Path:
+    p = Path(path)
+    if not p.exists():
+        raise MediaError(f"'{p.name}' could not be found at {p}.")
+    if p.is_dir():
+        raise MediaError(f"'{p.name}' is a folder, not a media file.")
+    if not os.access(p, os.R_OK):
+        raise MediaError(f"'{p.name}' could not be read: permission denied.")
+    if p.stat().st_size == 0:
+        raise MediaError(f"'{p.name}' is empty (0 bytes): it may still be copying or be damaged.")
+    return p
+
+
+_KNOWN_FAILURES = [
+    ("moov atom not found", "the file ends early or was not finished recording (moov atom not found)"),
+    ("partial file", "the file ends early (partial file)"),
+    ("Invalid data found when processing input", "it is not a video, audio or image file Reelsmith can read"),
+    ("could not find codec parameters", "its streams could not be decoded"),
+    ("Permission denied", "permission denied"),
+    ("Decoder not found", "it uses a codec Reelsmith cannot decode"),
+    ("No such file", "the file could not be found"),
+]
+
+
+def _explain(stderr: str) -> str:
+    for needle, reason in _KNOWN_FAILURES:
+        if needle.lower() in stderr.lower():
+            return reason
+    last = [line.strip() for line in stderr.splitlines() if line.strip()]
+    return f"ffmpeg could not read it ({last[-1][:160]})" if last else "ffmpeg could not read it"
+
+
+def _media_error(p: Path, reason: str) -> MediaError:
+    return MediaError(f"'{p.name}' could not be read: {reason}.")
+
+
+@dataclass
+class _Streams:
+    format_name: str = ""
+    duration: float | None = None
+    video: dict | None = None
+    audio: dict | None = None
+    other_kinds: list[str] = field(default_factory=list)
+
+
+_STREAM_RE = re.compile(r"^\s*Stream #\d+:(\d+)\S*: (Video|Audio|Subtitle|Data|Attachment): (.*)$")
+_INPUT_RE = re.compile(r"^Input #0, ([^,]+(?:,[^,]+)*?), from ")
+_DURATION_RE = re.compile(r"Duration: (\d+):(\d+):(\d+(?:\.\d+)?)")
+_ROTATION_RE = re.compile(r"(?:display ?matrix): rotation of (-?\d+(?:\.\d+)?) degrees", re.I)
+_ROTATE_TAG_RE = re.compile(r"^\s*rotate\s*:\s*(-?\d+)")
+
+
+def _parse_video(desc: str) -> dict:
+    size = re.search(r"(?<![\dx])(\d{1,5})x(\d{1,5})(?![\dx])", desc)
+    fps = re.search(r"(\d+(?:\.\d+)?k?) fps", desc)
+    sar = re.search(r"SAR (\d+):(\d+)", desc)
+    return {
+        "codec": desc.split(None, 1)[0].rstrip(","),
+        "pix_fmt": _pix_fmt(desc),
+        "width": int(size.group(1)) if size else None,
+        "height": int(size.group(2)) if size else None,
+        "fps": _rate(fps.group(1)) if fps else None,
+        "sar": (int(sar.group(1)), int(sar.group(2))) if sar else (1, 1),
+        "rotation": 0,
+        "attached_pic": "(attached pic)" in desc,
+    }
+
+
+def _pix_fmt(desc: str) -> str | None:
+    parts = [p.strip() for p in re.split(r",(?![^(]*\))", desc)]
+    return parts[1].split("(")[0] if len(parts) > 1 else None
+
+
+def _rate(text: str) -> float:
+    return float(text[:-1]) * 1000 if text.endswith("k") else float(text)
+
+
+def _parse_audio(desc: str) -> dict:
+    rate = re.search(r"(\d+) Hz", desc)
+    channels = 0
+    layout = re.search(r"Hz, ([^,]+)", desc)
+    if layout:
+        name = layout.group(1).strip()
+        count = re.match(r"(\d+) channels", name)
+        channels = int(count.group(1)) if count else {"mono": 1, "stereo": 2}.get(name, 0)
+        if not channels:
+            dotted = re.match(r"(\d+)\.(\d+)", name)
+            channels = sum(map(int, dotted.groups())) if dotted else 2
+    return {
+        "codec": desc.split(None, 1)[0].rstrip(","),
+        "sample_rate": int(rate.group(1)) if rate else None,
+        "channels": channels or None,
+    }
+
+
+def _parse_ffmpeg_info(stderr: str) -> _Streams:
+    info = _Streams()
+    current: dict | None = None
+    for line in stderr.splitlines():
+        if m := _INPUT_RE.match(line):
+            info.format_name = m.group(1).split(",")[0]
+        elif (m := _DURATION_RE.search(line)) and info.duration is None:
+            h, mnt, s = m.groups()
+            info.duration = int(h) * 3600 + int(mnt) * 60 + float(s)
+        elif m := _STREAM_RE.match(line):
+            kind, desc = m.group(2), m.group(3)
+            current = None
+            if kind == "Video" and info.video is None:
+                parsed = _parse_video(desc)
+                if not parsed["attached_pic"]:
+                    info.video = current = parsed
+            elif kind == "Audio" and info.audio is None:
+                info.audio = _parse_audio(desc)
+            else:
+                info.other_kinds.append(kind)
+        elif current is not None and (m := _ROTATION_RE.search(line) or _ROTATE_TAG_RE.match(line)):
+            angle = float(m.group(1))
+            # The display matrix gives a counter-clockwise angle; we report clockwise degrees.
+            ccw = angle if _ROTATION_RE.search(line) else -angle
+            current["rotation"] = int(round(-ccw)) % 360
+    return info
+
+
+def _scan_frame_times(
+    p: Path, duration: float | None, progress: Progress | None, cancel: CancelToken | None
+) -> tuple[np.ndarray, str]:
+    """Presentation times of every video packet, read from the container without decoding."""
+    cmd = ffmpeg_command("-i", str(p), "-map", "0:v:0", "-c", "copy", "-f", "framemd5", "-")
+    with tempfile.TemporaryFile() as errors:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors)
+        timebase, pts = 1.0, []
+        try:
+            for raw in proc.stdout:
+                line = raw.decode("ascii", "replace")
+                if line.startswith("#tb 0:"):
+                    num, den = line.split(":", 1)[1].strip().split("/")
+                    timebase = int(num) / int(den)
+                elif line[:1].isdigit():
+                    pts.append(int(line.split(",")[2]))
+                    if len(pts) % 2000 == 0:
+                        check_cancel(cancel)
+                        if duration:
+                            report(progress, pts[-1] * timebase / duration, "Indexing frames")
+        finally:
+            proc.kill()
+            proc.wait()
+        errors.seek(0)
+        stderr = errors.read().decode("utf-8", "replace")
+    return np.sort(np.asarray(pts, dtype=np.float64)) * timebase, stderr
+
+
+def _is_variable_rate(times: np.ndarray) -> bool:
+    if len(times) < 3:
+        return False
+    deltas = np.diff(times)
+    typical = float(np.median(deltas))
+    # Timebase rounding makes constant-rate deltas jitter by a tick (e.g. 33/34 ms in mkv).
+    tolerance = max(0.002, 0.05 * typical)
+    return bool(np.any(np.abs(deltas - typical) > tolerance))
+
+
+def probe(
+    path: str | os.PathLike, *, progress: Progress | None = None, cancel: CancelToken | None = None
+) -> MediaInfo:
+    """Read a media file's properties. Raises MediaError with a clear reason for bad input."""
+    p = _check_path(path)
+    check_cancel(cancel)
+    result = run_ffmpeg("-i", str(p), loglevel="info", timeout=60)
+    stderr = result.stderr.decode("utf-8", "replace")
+    streams = _parse_ffmpeg_info(stderr)
+    if not streams.format_name:
+        raise _media_error(p, _explain(stderr))
+    if streams.video is None and streams.audio is None:
+        what = " and ".join(sorted(set(streams.other_kinds))).lower() or "nothing"
+        raise _media_error(p, f"it contains no video or audio (only {what})")
+    if streams.video and _IMAGE_FORMATS.search(streams.format_name):
+        return _probe_image(p, streams)
+    if streams.video is None:
+        return _audio_info(p, streams)
+    return _probe_video(p, streams, progress, cancel)
+
+
+def _audio_fields(streams: _Streams) -> dict:
+    audio = streams.audio
+    if audio is None:
+        return {"has_audio": False}
+    return {
+        "has_audio": True,
+        "sample_rate": audio["sample_rate"],
+        "channels": audio["channels"],
+        "audio_codec": audio["codec"],
+    }
+
+
+def _audio_info(p: Path, streams: _Streams) -> MediaInfo:
+    if not streams.duration:
+        raise _media_error(p, "its length could not be determined (the file may be damaged)")
+    return MediaInfo(
+        path=str(p), kind=AUDIO, duration=streams.duration, codec=streams.audio["codec"],
+        **_audio_fields(streams),
+    )
+
+
+def _probe_image(p: Path, streams: _Streams) -> MediaInfo:
+    picture = read_image(p)  # also proves it decodes, and applies EXIF orientation
+    return MediaInfo(
+        path=str(p), kind=IMAGE, duration=None, width=picture.shape[1], height=picture.shape[0],
+        codec=streams.video["codec"], pix_fmt=streams.video["pix_fmt"],
+    )
+
+
+def _probe_video(
+    p: Path, streams: _Streams, progress: Progress | None, cancel: CancelToken | None
+) -> MediaInfo:
+    video = streams.video
+    if not video["width"] or not video["height"]:
+        raise _media_error(p, "its picture size is unknown (unsupported or damaged video)")
+    times, scan_errors = _scan_frame_times(p, streams.duration, progress, cancel)
+    if len(times) == 0:
+        raise _media_error(p, _explain(scan_errors) if scan_errors.strip() else "it has no frames")
+    video_end = float(times[-1] + _frame_gap(times))
+    # The container's duration is rounded to 10 ms; the frame index is exact.
+    duration = video_end if not streams.duration or abs(streams.duration - video_end) < 0.05 else streams.duration
+    if "partial file" in scan_errors or times[-1] < 0.5 * duration - 1.0:
+        raise _media_error(p, "the file ends early (it was cut off while copying or recording)")
+    vfr = _is_variable_rate(times)
+    fps = (len(times) / duration if vfr else 1.0 / _frame_gap(times)) if len(times) > 1 else video["fps"]
+    width, height = _display_size(video)
+    return MediaInfo(
+        path=str(p), kind=VIDEO, duration=duration, width=width, height=height,
+        fps=round(fps or video["fps"] or 0.0, 3), vfr=vfr, rotation=video["rotation"],
+        codec=video["codec"], pix_fmt=video["pix_fmt"], frame_count=len(times),
+        frame_times=times, **_audio_fields(streams),
+    )
+
+
+def _frame_gap(times: np.ndarray) -> float:
+    return float(np.median(np.diff(times))) if len(times) > 1 else 1 / 25
+
+
+def _display_size(video: dict) -> tuple[int, int]:
+    sar_num, sar_den = video["sar"]
+    width = video["width"]
+    if sar_num and sar_den and sar_num != sar_den:
+        width = int(round(width * sar_num / sar_den / 2)) * 2
+    height = video["height"]
+    return (height, width) if video["rotation"] in (90, 270) else (width, height)
+
+
+# ---------------------------------------------------------------------------------------------
+# Pictures
+
+
+def read_image(path: str | os.PathLike) -> np.ndarray:
+    """A still image as RGB uint8, EXIF orientation applied."""
+    import cv2
+
+    p = Path(path)
+    try:
+        data = np.fromfile(p, dtype=np.uint8)  # np.fromfile copes with any path encoding
+    except OSError as exc:
+        raise MediaError(f"'{p.name}' could not be read: {exc.strerror}.") from exc
+    picture = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+    if picture is None:
+        raise MediaError(f"'{p.name}' could not be read: the image is damaged or unsupported.")
+    return cv2.cvtColor(picture, cv2.COLOR_BGR2RGB)
+
+
+def _even(value: float) -> int:
+    return max(2, int(round(value / 2)) * 2)
+
+
+def fit_size(width: int, height: int, max_width: int) -> tuple[int, int]:
+    """A size no wider than ``max_width`` with the same aspect ratio, even on both sides."""
+    if width <= max_width:
+        return _even(width), _even(height)
+    return _even(max_width), _even(height * max_width / width)
+
+
+class VideoReader:
+    """Decodes one video's frames with a long-lived ffmpeg process.
+
+    Sequential access reads on from the open process (no seek per frame); a jump backwards
+    or far ahead restarts ffmpeg with an accurate seek to the exact frame wanted.
+    """
+
+    # A jump ahead by at most this many frames is cheaper to decode through than to seek.
+    MAX_READ_AHEAD = 48
+
+    def __init__(self, info: MediaInfo, size: tuple[int, int] | None = None):
+        if info.kind != VIDEO or info.frame_times is None:
+            raise MediaError(f"'{info.name}' is not a video.")
+        self.info = info
+        self.size = size or (info.width, info.height)
+        self._proc: subprocess.Popen | None = None
+        self._errors = None
+        self._next_index = 0
+        self._last_index = -1
+        self._last_frame: np.ndarray | None = None
+
+    def __enter__(self) -> VideoReader:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._proc is not None:
+            self._proc.kill()
+            self._proc.wait()
+            self._proc.stdout.close()
+            self._proc = None
+        if self._errors is not None:
+            self._errors.close()
+            self._errors = None
+
+    def frame_at(self, t: float) -> np.ndarray:
+        """The frame on screen at ``t`` seconds, RGB uint8 of shape (height, width, 3)."""
+        return self.frame(self.info.frame_index_at(t))
+
+    def frame(self, index: int) -> np.ndarray:
+        index = min(max(index, 0), self.info.frame_count - 1)
+        if index == self._last_index and self._last_frame is not None:
+            return self._last_frame
+        if self._proc is None or not self._next_index <= index <= self._next_index + self.MAX_READ_AHEAD:
+            self._start(index)
+        while self._next_index <= index:
+            frame = self._read_one()
+            if frame is None:
+                return self._after_end(index)
+            self._next_index += 1
+        self._last_index, self._last_frame = index, frame
+        return frame
+
+    def _after_end(self, index: int) -> np.ndarray:
+        # The index promised more frames than decode: hold the last decodable one, as players do.
+        if self._last_frame is not None:
+            return self._last_frame
+        for earlier in range(index - 1, max(-1, index - 4), -1):
+            self._start(earlier)
+            frame = self._read_one()
+            if frame is not None:
+                self._next_index = earlier + 1
+                self._last_index, self._last_frame = earlier, frame
+                return frame
+        raise MediaError(f"'{self.info.name}' could not be decoded: {self._stderr_reason()}.")
+
+    def _start(self, index: int) -> None:
+        self.close()
+        self._last_frame, self._last_index = None, -1
+        width, height = self.size
+        seek = max(0.0, float(self.info.frame_times[index]) - _TIME_EPSILON)
+        args = ["-ss", f"{seek:.6f}"] if index > 0 else []
+        args += [
+            "-i", self.info.path, "-map", "0:v:0", "-an", "-sn", "-fps_mode", "passthrough",
+            "-vf", f"scale={width}:{height}:flags=bicubic,setsar=1",
+            "-f", "rawvideo", "-pix_fmt", "rgb24", "-",
+        ]
+        self._errors = tempfile.TemporaryFile()
+        self._proc = subprocess.Popen(
+            ffmpeg_command(*args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=self._errors, bufsize=width * height * 3,
+        )
+        self._next_index = index
+
+    def _read_one(self) -> np.ndarray | None:
+        width, height = self.size
+        want = width * height * 3
+        data = self._proc.stdout.read(want)
+        if len(data) < want:
+            return None
+        return np.frombuffer(data, dtype=np.uint8).reshape(height, width, 3)
+
+    def _stderr_reason(self) -> str:
+        if self._errors is None:
+            return "no frames"
+        self._errors.seek(0)
+        text = self._errors.read().decode("utf-8", "replace")
+        return _explain(text) if text.strip() else "no frames could be decoded"
+
+
+def frame_at(
+    source: MediaInfo | str | os.PathLike, t: float = 0.0, size: tuple[int, int] | None = None
+) -> np.ndarray:
+    """One frame of a video (or a still) at time ``t``, RGB uint8. Opens and closes a reader."""
+    info = source if isinstance(source, MediaInfo) else probe(source)
+    if info.kind == IMAGE:
+        picture = read_image(info.path)
+        return _resize(picture, size) if size else picture
+    with VideoReader(info, size) as reader:
+        return reader.frame_at(t)
+
+
+def _resize(picture: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    import cv2
+
+    if (picture.shape[1], picture.shape[0]) == tuple(size):
+        return picture
+    return cv2.resize(picture, size, interpolation=cv2.INTER_AREA)
+
+
+def thumbnail(source: MediaInfo | str | os.PathLike, width: int = 320, t: float | None = None) -> np.ndarray:
+    """A small RGB picture for the bin: a frame for video and stills, a waveform for audio."""
+    info = source if isinstance(source, MediaInfo) else probe(source)
+    if info.kind == AUDIO:
+        return _waveform_picture(read_audio(info, sample_rate=8000, channels=1), width)
+    size = fit_size(info.width, info.height, width)
+    when = info.duration * 0.1 if t is None and info.duration else (t or 0.0)
+    return frame_at(info, when, size)
+
+
+def _waveform_picture(samples: np.ndarray, width: int, height: int | None = None) -> np.ndarray:
+    height = height or _even(width * 9 / 16)
+    picture = np.full((height, width, 3), (24, 28, 36), dtype=np.uint8)
+    mono = samples[:, 0] if samples.ndim == 2 else samples
+    if mono.size == 0:
+        return picture
+    columns = np.array_split(np.abs(mono), width)
+    peaks = np.array([c.max() if c.size else 0.0 for c in columns])
+    peaks = peaks / max(float(peaks.max()), 1e-6)
+    mid = height // 2
+    for x, peak in enumerate(peaks):
+        half = max(1, int(peak * (height // 2 - 2)))
+        picture[mid - half : mid + half, x] = (90, 200, 160)
+    return picture
+
+
+# ---------------------------------------------------------------------------------------------
+# Audio
+
+
+def read_audio(
+    source: MediaInfo | str | os.PathLike,
+    *,
+    sample_rate: int = 48000,
+    channels: int = 2,
+    start: float = 0.0,
+    duration: float | None = None,
+) -> np.ndarray:
+    """Audio as float32 samples of shape (n, channels), resampled to ``sample_rate``.
+
+    A file with no audio gives silence of the file's length, so callers mixing tracks need
+    no special case.
+    """
+    info = source if isinstance(source, MediaInfo) else probe(source)
+    length = duration if duration is not None else max(0.0, (info.duration or 0.0) - start)
+    if not info.has_audio:
+        return np.zeros((int(round(length * sample_rate)), channels), dtype=np.float32)
+    args = ["-ss", f"{start:.6f}"] if start > 0 else []
+    args += ["-i", info.path, "-map", "0:a:0", "-vn"]
+    if duration is not None:
+        args += ["-t", f"{duration:.6f}"]
+    args += ["-f", "f32le", "-acodec", "pcm_f32le", "-ac", str(channels), "-ar", str(sample_rate), "-"]
+    result = run_ffmpeg(*args, timeout=600)
+    if result.returncode != 0 and not result.stdout:
+        reason = _explain(result.stderr.decode("utf-8", "replace"))
+        raise MediaError(f"The audio of '{info.name}' could not be read: {reason}.")
+    usable = len(result.stdout) // (4 * channels) * 4 * channels
+    return np.frombuffer(result.stdout[:usable], dtype=np.float32).reshape(-1, channels).copy()

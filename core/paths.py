@@ -1,0 +1,35 @@
+"""Where Reelsmith keeps the user's data: caches, logs, recovery files, trained models.
+
+``REELSMITH_DATA_DIR`` overrides the platform default, which tests use to stay hermetic.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+
+def data_dir() -> Path:
+    override = os.environ.get("REELSMITH_DATA_DIR")
+    if override:
+        base = Path(override)
+    elif sys.platform == "win32":
+        base = Path(os.environ.get("APPDATA", Path.home() / "AppData" / "Roaming")) / "Reelsmith"
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support" / "Reelsmith"
+    else:
+        xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+        base = Path(xdg) / "reelsmith"
+    base.mkdir(parents=True, exist_ok=True)
+    return base
+
+
+def data_subdir(name: str) -> Path:
+    path = data_dir() / name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def log_file() -> Path:
+    return data_subdir("logs") / "reelsmith.log"

@@ -1,0 +1,357 @@
+"""Project files: versioned JSON, strict validation, atomic saves, relocatable media paths.
+
+The format is documented in docs/project-format.md. Loading never trusts the file: anything
+malformed becomes a ProjectError that names the offending field, and nothing else escapes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from core.errors import EditError, ProjectError
+from core.fileio import atomic_write_bytes, describe_os_error
+from core.timeline import (
+    FIT_MODES,
+    TRACK_KINDS,
+    TRANSITION_KINDS,
+    Clip,
+    MediaRef,
+    Project,
+    Track,
+    Transition,
+    validate_project,
+)
+
+FORMAT_NAME = "reelsmith-project"
+FORMAT_VERSION = 1
+EXTENSION = ".reelsmith"
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+# version -> function upgrading a document of that version to version + 1
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {}
+
+_MEDIA_KINDS = ("video", "audio", "image")
+_REQUIRED = object()
+
+
+# ---------------------------------------------------------------------------------------------
+# Saving
+
+
+def save_project(project: Project, path: str | os.PathLike) -> None:
+    """Write ``project`` to ``path`` atomically: a crash leaves the old file intact."""
+    path = Path(path)
+    document = project_to_dict(project, path.parent)
+    data = (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    try:
+        atomic_write_bytes(path, data)
+    except OSError as exc:
+        raise ProjectError(f"The project could not be saved to {path}: {describe_os_error(exc)}.") from exc
+
+
+def project_to_dict(project: Project, base_dir: str | os.PathLike) -> dict:
+    return {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "project": {
+            "name": project.name,
+            "canvas": {"width": project.width, "height": project.height},
+            "fps": project.fps,
+            "sample_rate": project.sample_rate,
+            "media": [_media_to_dict(m, Path(base_dir)) for m in project.media.values()],
+            "tracks": [_track_to_dict(t, project.fps) for t in project.tracks],
+        },
+    }
+
+
+def _media_to_dict(media: MediaRef, base_dir: Path) -> dict:
+    absolute = os.path.abspath(media.path)
+    return {
+        "id": media.id,
+        "path": _relative_if_possible(absolute, base_dir),
+        "absolute_path": absolute,
+        "kind": media.kind,
+        "duration": media.duration,
+        "has_video": media.has_video,
+        "has_audio": media.has_audio,
+        "width": media.width,
+        "height": media.height,
+        "fps": media.fps,
+    }
+
+
+def _relative_if_possible(absolute: str, base_dir: Path) -> str:
+    try:
+        return Path(os.path.relpath(absolute, os.path.abspath(base_dir))).as_posix()
+    except ValueError:  # another drive on Windows: no relative path exists
+        return absolute
+
+
+def _track_to_dict(track: Track, fps: float) -> dict:
+    return {
+        "id": track.id,
+        "kind": track.kind,
+        "name": track.name,
+        "muted": track.muted,
+        "hidden": track.hidden,
+        "clips": [
+            {
+                "id": c.id,
+                "media": c.media_id,
+                "position": c.position,
+                "source_in": c.source_in,
+                "source_out": c.source_out(fps),
+                "speed": c.speed,
+                "volume": c.volume,
+                "opacity": c.opacity,
+                "fit": c.fit,
+                "effects": c.effects,
+            }
+            for c in track.clips
+        ],
+        "transitions": [
+            {"id": t.id, "from": t.from_clip, "to": t.to_clip, "kind": t.kind, "length": t.length}
+            for t in track.transitions
+        ],
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+
+
+def load_project(path: str | os.PathLike) -> Project:
+    """Read and validate a project file. Media that cannot be found are marked offline."""
+    path = Path(path)
+    name = path.name
+    try:
+        if path.is_dir():
+            raise ProjectError(f"'{name}' is a folder, not a Reelsmith project.")
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ProjectError(f"'{name}' is too large to be a Reelsmith project.")
+        raw = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise ProjectError(f"The project '{name}' could not be found at {path}.") from exc
+    except OSError as exc:
+        raise ProjectError(f"The project '{name}' could not be read: {describe_os_error(exc)}.") from exc
+    return project_from_bytes(raw, path.parent, name)
+
+
+def project_from_bytes(raw: bytes, base_dir: str | os.PathLike, name: str = "project") -> Project:
+    if not raw.strip():
+        raise ProjectError(f"'{name}' is empty: it is not a Reelsmith project.")
+    try:
+        document = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    except UnicodeDecodeError as exc:
+        raise ProjectError(f"'{name}' is not a Reelsmith project (it is not text).") from exc
+    except json.JSONDecodeError as exc:
+        raise ProjectError(
+            f"'{name}' is damaged: invalid JSON at line {exc.lineno}, column {exc.colno} ({exc.msg})."
+        ) from exc
+    except (ValueError, RecursionError) as exc:
+        raise ProjectError(f"'{name}' is damaged: {exc}.") from exc
+    try:
+        return project_from_dict(document, base_dir)
+    except _Invalid as exc:
+        raise ProjectError(f"'{name}' is not a valid Reelsmith project: {exc}.") from None
+    except EditError as exc:
+        raise ProjectError(f"'{name}' has an impossible timeline: {exc}") from None
+
+
+def _reject_constant(token: str) -> Any:
+    raise ValueError(f"'{token}' is not an allowed number")
+
+
+class _Invalid(Exception):
+    """A field failed validation; the message is 'where: what'."""
+
+
+def project_from_dict(document: Any, base_dir: str | os.PathLike) -> Project:
+    _expect(isinstance(document, dict), "", "the file must contain a JSON object")
+    _expect(document.get("format") == FORMAT_NAME, "format", f"must be \"{FORMAT_NAME}\"")
+    document = _migrate(document)
+    body = _get(document, "project", "", dict)
+    canvas = _get(body, "canvas", "project", dict)
+    project = Project(
+        name=_get(body, "name", "project", str, default="Untitled"),
+        width=_get(canvas, "width", "project.canvas", int, check=_positive),
+        height=_get(canvas, "height", "project.canvas", int, check=_positive),
+        fps=float(_get(body, "fps", "project", float, check=_positive)),
+        sample_rate=_get(body, "sample_rate", "project", int, default=48000, check=_positive),
+    )
+    media_list = _get(body, "media", "project", list, default=[])
+    for i, entry in enumerate(media_list):
+        media = _media_from_dict(entry, f"media[{i}]", Path(base_dir))
+        _expect(media.id not in project.media, f"media[{i}].id", "is used twice")
+        project.media[media.id] = media
+    for i, entry in enumerate(_get(body, "tracks", "project", list)):
+        project.tracks.append(_track_from_dict(entry, f"tracks[{i}]", project))
+    validate_project(project)
+    return project
+
+
+def _migrate(document: dict) -> dict:
+    version = _get(document, "version", "", int, check=_positive)
+    if version > FORMAT_VERSION:
+        raise _Invalid(
+            f"it was made by a newer Reelsmith (format version {version}); update Reelsmith to open it"
+        )
+    while version < FORMAT_VERSION:
+        if version not in MIGRATIONS:
+            raise _Invalid(f"format version {version} is no longer supported")
+        document = MIGRATIONS[version](document)
+        version += 1
+    return document
+
+
+def _media_from_dict(entry: Any, where: str, base_dir: Path) -> MediaRef:
+    _expect(isinstance(entry, dict), where, "must be an object")
+    stored = _get(entry, "path", where, str, check=_non_empty)
+    absolute = _get(entry, "absolute_path", where, str, default=None)
+    kind = _get(entry, "kind", where, str, check=_one_of(_MEDIA_KINDS))
+    found = _locate(stored, absolute, base_dir)
+    return MediaRef(
+        id=_get(entry, "id", where, str, check=_non_empty),
+        path=found or str(base_dir / stored if not os.path.isabs(stored) else stored),
+        kind=kind,
+        duration=_get(entry, "duration", where, float, default=None, check=_positive),
+        has_video=_get(entry, "has_video", where, bool, default=kind != "audio"),
+        has_audio=_get(entry, "has_audio", where, bool, default=kind == "audio"),
+        width=_get(entry, "width", where, int, default=None, check=_positive),
+        height=_get(entry, "height", where, int, default=None, check=_positive),
+        fps=_get(entry, "fps", where, float, default=None, check=_positive),
+        offline=found is None,
+    )
+
+
+def _locate(stored: str, absolute: str | None, base_dir: Path) -> str | None:
+    """The first of the stored locations where the file still is, as an absolute path."""
+    candidates = [stored if os.path.isabs(stored) else os.path.join(base_dir, stored)]
+    if absolute:
+        candidates.append(absolute)
+    for candidate in candidates:
+        try:
+            if os.path.isfile(candidate):
+                return os.path.abspath(candidate)
+        except (OSError, ValueError):  # embedded NUL, over-long names
+            continue
+    return None
+
+
+def _track_from_dict(entry: Any, where: str, project: Project) -> Track:
+    _expect(isinstance(entry, dict), where, "must be an object")
+    track = Track(
+        id=_get(entry, "id", where, str, check=_non_empty),
+        kind=_get(entry, "kind", where, str, check=_one_of(TRACK_KINDS)),
+        name=_get(entry, "name", where, str, default=""),
+        muted=_get(entry, "muted", where, bool, default=False),
+        hidden=_get(entry, "hidden", where, bool, default=False),
+    )
+    for i, clip in enumerate(_get(entry, "clips", where, list, default=[])):
+        track.clips.append(_clip_from_dict(clip, f"{where}.clips[{i}]", project))
+    track.clips.sort(key=lambda c: c.position)
+    for i, tr in enumerate(_get(entry, "transitions", where, list, default=[])):
+        track.transitions.append(_transition_from_dict(tr, f"{where}.transitions[{i}]"))
+    return track
+
+
+def _clip_from_dict(entry: Any, where: str, project: Project) -> Clip:
+    _expect(isinstance(entry, dict), where, "must be an object")
+    media_id = _get(entry, "media", where, str)
+    _expect(media_id in project.media, f"{where}.media", "refers to media that is not listed")
+    source_in = _get(entry, "source_in", where, float, check=_not_negative)
+    source_out = _get(entry, "source_out", where, float, check=_not_negative)
+    speed = _get(entry, "speed", where, float, default=1.0, check=_positive)
+    frames = (source_out - source_in) * project.fps / speed
+    _expect(math.isfinite(frames), f"{where}.speed", "gives a clip of endless length")
+    length = round(frames)
+    _expect(length >= 1, f"{where}.source_out", "must be at least one frame after source_in")
+    effects = _get(entry, "effects", where, list, default=[])
+    for i, effect in enumerate(effects):
+        _expect(isinstance(effect, dict) and isinstance(effect.get("type"), str)
+                and isinstance(effect.get("params", {}), dict),
+                f"{where}.effects[{i}]", 'must be {"type": name, "params": {...}}')
+    return Clip(
+        id=_get(entry, "id", where, str, check=_non_empty),
+        media_id=media_id,
+        position=_get(entry, "position", where, int, check=_not_negative),
+        length=length,
+        source_in=source_in,
+        speed=speed,
+        volume=_get(entry, "volume", where, float, default=1.0, check=_not_negative),
+        opacity=_get(entry, "opacity", where, float, default=1.0, check=_not_negative),
+        fit=_get(entry, "fit", where, str, default="fit", check=_one_of(FIT_MODES)),
+        effects=effects,
+    )
+
+
+def _transition_from_dict(entry: Any, where: str) -> Transition:
+    _expect(isinstance(entry, dict), where, "must be an object")
+    return Transition(
+        id=_get(entry, "id", where, str, check=_non_empty),
+        from_clip=_get(entry, "from", where, str),
+        to_clip=_get(entry, "to", where, str),
+        kind=_get(entry, "kind", where, str, default="crossfade", check=_one_of(TRANSITION_KINDS)),
+        length=_get(entry, "length", where, int, check=_positive),
+    )
+
+
+# --- field checks -----------------------------------------------------------------------------
+
+_TYPE_NAMES = {str: "text", int: "a whole number", float: "a number", bool: "true or false",
+               list: "a list", dict: "an object"}
+
+
+def _expect(condition: bool, where: str, problem: str) -> None:
+    if not condition:
+        raise _Invalid(f"{where} {problem}".strip())
+
+
+def _get(obj: dict, key: str, where: str, kind: type, default: Any = _REQUIRED,
+         check: Callable[[Any], str | None] | None = None) -> Any:
+    path = f"{where}.{key}" if where else key
+    if key not in obj or (obj[key] is None and default is not _REQUIRED):
+        _expect(default is not _REQUIRED, path, "is missing")
+        return default
+    value = obj[key]
+    _expect(_is_kind(value, kind), path, f"must be {_TYPE_NAMES[kind]} (found {_show(value)})")
+    if check is not None and (problem := check(value)):
+        raise _Invalid(f"{path} {problem} (found {_show(value)})")
+    return value
+
+
+def _is_kind(value: Any, kind: type) -> bool:
+    if kind is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, kind)
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value) if not isinstance(value, (dict, list)) else type(value).__name__
+    return text if len(text) < 40 else text[:37] + "..."
+
+
+def _positive(value: Any) -> str | None:
+    return None if value > 0 else "must be greater than zero"
+
+
+def _not_negative(value: Any) -> str | None:
+    return None if value >= 0 else "cannot be negative"
+
+
+def _non_empty(value: str) -> str | None:
+    return None if value.strip() else "cannot be empty"
+
+
+def _one_of(options: tuple[str, ...]) -> Callable[[str], str | None]:
+    def check(value: str) -> str | None:
+        return None if value in options else f"must be one of {', '.join(options)}"
+
+    return check

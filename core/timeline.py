@@ -1,0 +1,608 @@
+"""The timeline model and its edit operations.
+
+Positions and lengths on the timeline are whole frames at the project's frame rate; source
+in-points are seconds into the media. A clip always spans a whole number of frames, so
+splitting and trimming never drift.
+
+Every edit is a function ``op(project, ...) -> Edit``. It works on copies of the tracks it
+touches, validates them, and only then installs them: a rejected edit raises EditError and
+leaves the project exactly as it was. The returned Edit holds before/after snapshots of those
+tracks, so undo and redo restore exact states (the desktop wraps each Edit in a QUndoCommand).
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import math
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from core.errors import EditError
+
+VIDEO_TRACK, OVERLAY_TRACK, AUDIO_TRACK = "video", "overlay", "audio"
+TRACK_KINDS = (VIDEO_TRACK, OVERLAY_TRACK, AUDIO_TRACK)
+
+TRANSITION_KINDS = ("crossfade", "fade_black", "wipe")
+FIT_MODES = ("fit", "fill", "stretch")
+
+# name -> (width, height)
+CANVAS_PRESETS: dict[str, tuple[int, int]] = {
+    "landscape_1080p": (1920, 1080),
+    "vertical_1080x1920": (1080, 1920),
+    "square_1080": (1080, 1080),
+    "landscape_720p": (1280, 720),
+}
+CANVAS_LABELS = {
+    "landscape_1080p": "1920x1080 16:9 (YouTube)",
+    "vertical_1080x1920": "1080x1920 9:16 (TikTok, Reels, Shorts)",
+    "square_1080": "1080x1080 1:1",
+    "landscape_720p": "1280x720 16:9",
+}
+
+# Half a frame of slack when checking a clip's source range against its media's length.
+_SLACK_FRAMES = 0.5
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+@dataclass
+class MediaRef:
+    """A media file used by the project. ``offline`` is set when the file cannot be found."""
+
+    id: str
+    path: str
+    kind: str  # "video" | "audio" | "image"
+    duration: float | None  # None for stills: they can be any length
+    has_video: bool = True
+    has_audio: bool = False
+    width: int | None = None
+    height: int | None = None
+    fps: float | None = None
+    offline: bool = False
+
+    @classmethod
+    def from_info(cls, info, media_id: str | None = None) -> MediaRef:
+        """Build from a :class:`core.media.MediaInfo`."""
+        return cls(
+            id=media_id or new_id(), path=info.path, kind=info.kind, duration=info.duration,
+            has_video=info.has_video, has_audio=info.has_audio, width=info.width,
+            height=info.height, fps=info.fps,
+        )
+
+
+@dataclass
+class Clip:
+    id: str
+    media_id: str
+    position: int  # first timeline frame
+    length: int  # timeline frames
+    source_in: float = 0.0  # seconds into the media
+    speed: float = 1.0
+    volume: float = 1.0
+    opacity: float = 1.0
+    fit: str = "fit"
+    effects: list[dict] = field(default_factory=list)
+
+    @property
+    def end(self) -> int:
+        """One past the last timeline frame."""
+        return self.position + self.length
+
+    def source_out(self, fps: float) -> float:
+        return self.source_in + self.length * self.speed / fps
+
+    def source_time(self, frame: int, fps: float) -> float:
+        """The media time shown at timeline ``frame``."""
+        return self.source_in + (frame - self.position) * self.speed / fps
+
+
+@dataclass
+class Transition:
+    """A transition centred on the cut between two touching clips of one track."""
+
+    id: str
+    from_clip: str
+    to_clip: str
+    kind: str = "crossfade"
+    length: int = 12  # frames
+
+
+@dataclass
+class Track:
+    id: str
+    kind: str
+    name: str = ""
+    clips: list[Clip] = field(default_factory=list)  # kept sorted by position
+    transitions: list[Transition] = field(default_factory=list)
+    muted: bool = False
+    hidden: bool = False
+
+    def clip(self, clip_id: str) -> Clip | None:
+        return next((c for c in self.clips if c.id == clip_id), None)
+
+    @property
+    def end(self) -> int:
+        return max((c.end for c in self.clips), default=0)
+
+
+@dataclass
+class Project:
+    name: str = "Untitled"
+    width: int = 1920
+    height: int = 1080
+    fps: float = 30.0
+    sample_rate: int = 48000
+    tracks: list[Track] = field(default_factory=list)
+    media: dict[str, MediaRef] = field(default_factory=dict)
+
+    @classmethod
+    def new(cls, preset: str = "landscape_1080p", fps: float = 30.0, name: str = "Untitled") -> Project:
+        if preset not in CANVAS_PRESETS:
+            raise EditError(f"Unknown canvas '{preset}'; choose one of {', '.join(CANVAS_PRESETS)}.")
+        width, height = CANVAS_PRESETS[preset]
+        project = cls(name=name, width=width, height=height, fps=fps)
+        project.tracks = [
+            Track(new_id(), VIDEO_TRACK, "Video 1"),
+            Track(new_id(), OVERLAY_TRACK, "Overlay 1"),
+            Track(new_id(), AUDIO_TRACK, "Audio 1"),
+        ]
+        return project
+
+    def track(self, track_id: str) -> Track:
+        for track in self.tracks:
+            if track.id == track_id:
+                return track
+        raise EditError(f"There is no track '{track_id}'.")
+
+    def find_clip(self, clip_id: str) -> tuple[Track, Clip]:
+        for track in self.tracks:
+            if clip := track.clip(clip_id):
+                return track, clip
+        raise EditError(f"There is no clip '{clip_id}'.")
+
+    def tracks_of_kind(self, kind: str) -> list[Track]:
+        return [t for t in self.tracks if t.kind == kind]
+
+    @property
+    def duration_frames(self) -> int:
+        return max((t.end for t in self.tracks), default=0)
+
+    def frames_for(self, seconds: float, speed: float = 1.0) -> int:
+        """Whole timeline frames that ``seconds`` of media fill at ``speed`` (rounded down)."""
+        return int(math.floor(seconds * self.fps / speed + 1e-6))
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation
+
+
+def validate_track(project: Project, track: Track) -> None:
+    """Raise EditError naming the first broken rule on ``track``."""
+    if track.kind not in TRACK_KINDS:
+        raise EditError(f"Track '{track.name or track.id}' has unknown kind '{track.kind}'.")
+    previous: Clip | None = None
+    for clip in track.clips:
+        _validate_clip(project, track, clip)
+        if previous is not None and clip.position < previous.end:
+            raise EditError(
+                f"Clips overlap on {_track_label(track)} at frame {clip.position}: "
+                "move or trim one of them first."
+            )
+        previous = clip
+    for transition in track.transitions:
+        _validate_transition(track, transition)
+
+
+def _track_label(track: Track) -> str:
+    return f"track '{track.name}'" if track.name else "a track"
+
+
+def _validate_clip(project: Project, track: Track, clip: Clip) -> None:
+    media = project.media.get(clip.media_id)
+    if media is None:
+        raise EditError(f"Clip '{clip.id}' refers to media that is not in the project.")
+    if track.kind == AUDIO_TRACK and not media.has_audio:
+        raise EditError(f"'{_basename(media.path)}' has no sound, so it cannot go on an audio track.")
+    if track.kind != AUDIO_TRACK and not media.has_video:
+        raise EditError(f"'{_basename(media.path)}' has no picture; put it on an audio track.")
+    if clip.position < 0:
+        raise EditError("A clip cannot start before the beginning of the timeline.")
+    if clip.length < 1:
+        raise EditError("A clip must be at least one frame long.")
+    if not (0.01 <= clip.speed <= 100) or not math.isfinite(clip.speed):
+        raise EditError(f"Speed {clip.speed} is out of range (0.01x to 100x).")
+    if not (0 <= clip.volume <= 4) or not (0 <= clip.opacity <= 1):
+        raise EditError("Volume must be between 0 and 4 and opacity between 0 and 1.")
+    if clip.fit not in FIT_MODES:
+        raise EditError(f"Unknown fit mode '{clip.fit}'.")
+    if clip.source_in < -1e-9:
+        raise EditError("A clip cannot start before the beginning of its media.")
+    if media.duration is not None and media.kind != "image":
+        slack = _SLACK_FRAMES * clip.speed / project.fps
+        if clip.source_out(project.fps) > media.duration + slack:
+            raise EditError(
+                f"The clip runs past the end of '{_basename(media.path)}' "
+                f"({media.duration:.2f} s long)."
+            )
+
+
+def _validate_transition(track: Track, transition: Transition) -> None:
+    first, second = track.clip(transition.from_clip), track.clip(transition.to_clip)
+    if first is None or second is None or first.end != second.position:
+        raise EditError("A transition needs two clips that touch on the same track.")
+    if transition.kind not in TRANSITION_KINDS:
+        raise EditError(f"Unknown transition '{transition.kind}'.")
+    if not 1 <= transition.length <= min(first.length, second.length):
+        raise EditError("A transition cannot be longer than either of its clips.")
+
+
+def validate_project(project: Project) -> None:
+    if not (16 <= project.width <= 8192 and 16 <= project.height <= 8192):
+        raise EditError(f"Canvas {project.width}x{project.height} is out of range.")
+    if not (1 <= project.fps <= 240):
+        raise EditError(f"Frame rate {project.fps} is out of range (1 to 240).")
+    if not (8000 <= project.sample_rate <= 192000):
+        raise EditError(f"Sample rate {project.sample_rate} is out of range.")
+    ids = [c.id for t in project.tracks for c in t.clips] + [t.id for t in project.tracks]
+    if len(ids) != len(set(ids)):
+        raise EditError("Two clips or tracks share an id.")
+    for track in project.tracks:
+        validate_track(project, track)
+
+
+def _basename(path: str) -> str:
+    return path.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+# ---------------------------------------------------------------------------------------------
+# Edits and undo
+
+
+@dataclass
+class _State:
+    """Copies of the parts of a project an edit touched."""
+
+    track_order: list[str]
+    tracks: dict[str, Track]
+    media: dict[str, MediaRef] | None
+
+
+@dataclass
+class Edit:
+    label: str
+    before: _State
+    after: _State
+
+    def undo(self, project: Project) -> None:
+        _install(project, self.before)
+
+    def redo(self, project: Project) -> None:
+        _install(project, self.after)
+
+
+def _install(project: Project, state: _State) -> None:
+    # Tracks keep their identity across edits, so views holding a Track stay current.
+    current = {t.id: t for t in project.tracks}
+    for tid, snapshot in state.tracks.items():
+        restored = copy.deepcopy(snapshot)
+        if tid in current:
+            vars(current[tid]).update(vars(restored))
+        else:
+            current[tid] = restored
+    project.tracks = [current[tid] for tid in state.track_order]
+    if state.media is not None:
+        project.media = copy.deepcopy(state.media)
+
+
+def _snapshot(project: Project, track_ids: Iterable[str], with_media: bool) -> _State:
+    by_id = {t.id: t for t in project.tracks}
+    return _State(
+        track_order=[t.id for t in project.tracks],
+        tracks={tid: copy.deepcopy(by_id[tid]) for tid in track_ids if tid in by_id},
+        media=copy.deepcopy(project.media) if with_media else None,
+    )
+
+
+def _apply(
+    project: Project,
+    label: str,
+    track_ids: Iterable[str],
+    change: Callable[[Project], None],
+    with_media: bool = False,
+) -> Edit:
+    """Run ``change`` on a scratch copy of the touched parts, validate, then commit."""
+    track_ids = list(dict.fromkeys(track_ids))
+    before = _snapshot(project, track_ids, with_media)
+    scratch = Project(
+        project.name, project.width, project.height, project.fps, project.sample_rate,
+        tracks=[copy.deepcopy(t) if t.id in track_ids else t for t in project.tracks],
+        media=copy.deepcopy(project.media) if with_media else project.media,
+    )
+    change(scratch)
+    touched = set(track_ids) | {t.id for t in scratch.tracks} - {t.id for t in project.tracks}
+    for track in scratch.tracks:
+        if track.id in touched:  # untouched tracks are the project's own objects: hands off
+            track.clips.sort(key=lambda c: c.position)
+            _drop_broken_transitions(track)
+            validate_track(scratch, track)
+    after = _snapshot(scratch, touched, with_media)
+    edit = Edit(label, before, after)
+    edit.redo(project)
+    return edit
+
+
+def _drop_broken_transitions(track: Track) -> None:
+    """An edit that separates two clips removes the transition between them."""
+
+    def still_fits(tr: Transition) -> bool:
+        a, b = track.clip(tr.from_clip), track.clip(tr.to_clip)
+        return a is not None and b is not None and a.end == b.position
+
+    track.transitions = [tr for tr in track.transitions if still_fits(tr)]
+    for tr in track.transitions:
+        a, b = track.clip(tr.from_clip), track.clip(tr.to_clip)
+        tr.length = min(tr.length, a.length, b.length)
+
+
+def _find(project: Project, clip_id: str) -> tuple[Track, Clip]:
+    return project.find_clip(clip_id)
+
+
+# --- media ------------------------------------------------------------------------------------
+
+
+def add_media(project: Project, media: MediaRef) -> Edit:
+    def change(p: Project) -> None:
+        p.media[media.id] = copy.deepcopy(media)
+
+    return _apply(project, f"Import {_basename(media.path)}", [], change, with_media=True)
+
+
+def remove_media(project: Project, media_id: str) -> Edit:
+    if any(c.media_id == media_id for t in project.tracks for c in t.clips):
+        raise EditError("This media is used on the timeline; delete its clips first.")
+
+    def change(p: Project) -> None:
+        p.media.pop(media_id, None)
+
+    return _apply(project, "Remove media", [], change, with_media=True)
+
+
+# --- tracks -----------------------------------------------------------------------------------
+
+
+def add_track(project: Project, kind: str, name: str = "", index: int | None = None) -> Edit:
+    if kind not in TRACK_KINDS:
+        raise EditError(f"Unknown track kind '{kind}'.")
+    track = Track(new_id(), kind, name or f"{kind.title()} {len(project.tracks_of_kind(kind)) + 1}")
+
+    def change(p: Project) -> None:
+        p.tracks.insert(len(p.tracks) if index is None else index, track)
+
+    return _apply(project, "Add track", [], change)
+
+
+def remove_track(project: Project, track_id: str) -> Edit:
+    project.track(track_id)
+
+    def change(p: Project) -> None:
+        p.tracks = [t for t in p.tracks if t.id != track_id]
+
+    return _apply(project, "Remove track", [track_id], change)
+
+
+# --- clips ------------------------------------------------------------------------------------
+
+
+def make_clip(
+    project: Project, media_id: str, position: int, source_in: float = 0.0,
+    source_out: float | None = None, speed: float = 1.0,
+) -> Clip:
+    """A clip of ``media_id`` from ``source_in`` to ``source_out`` (default: the media's end)."""
+    media = project.media.get(media_id)
+    if media is None:
+        raise EditError("That media is not in the project; import it first.")
+    if source_out is None:
+        source_out = media.duration if media.duration else source_in + 5.0
+    length = project.frames_for(source_out - source_in, speed)
+    if length < 1:
+        raise EditError("The selected range is shorter than one frame.")
+    return Clip(new_id(), media_id, position, length, source_in, speed)
+
+
+def add_clip(project: Project, track_id: str, clip: Clip) -> Edit:
+    project.track(track_id)
+
+    def change(p: Project) -> None:
+        p.track(track_id).clips.append(copy.deepcopy(clip))
+
+    return _apply(project, "Add clip", [track_id], change)
+
+
+def move_clip(project: Project, clip_id: str, position: int, track_id: str | None = None) -> Edit:
+    source, _ = _find(project, clip_id)
+    target_id = track_id or source.id
+    project.track(target_id)
+
+    def change(p: Project) -> None:
+        from_track, clip = _find(p, clip_id)
+        from_track.clips.remove(clip)
+        clip.position = position
+        p.track(target_id).clips.append(clip)
+
+    return _apply(project, "Move clip", [source.id, target_id], change)
+
+
+def trim_start(project: Project, clip_id: str, new_position: int) -> Edit:
+    """Move the clip's left edge to ``new_position``, keeping its right edge in place."""
+    track, _ = _find(project, clip_id)
+
+    def change(p: Project) -> None:
+        _, clip = _find(p, clip_id)
+        delta = new_position - clip.position
+        if delta >= clip.length:
+            raise EditError("Trimming would leave nothing of the clip.")
+        clip.source_in += delta * clip.speed / p.fps
+        clip.position, clip.length = new_position, clip.length - delta
+
+    return _apply(project, "Trim clip start", [track.id], change)
+
+
+def trim_end(project: Project, clip_id: str, new_end: int) -> Edit:
+    """Move the clip's right edge to ``new_end`` (one past its last frame)."""
+    track, _ = _find(project, clip_id)
+
+    def change(p: Project) -> None:
+        _, clip = _find(p, clip_id)
+        if new_end <= clip.position:
+            raise EditError("Trimming would leave nothing of the clip.")
+        clip.length = new_end - clip.position
+
+    return _apply(project, "Trim clip end", [track.id], change)
+
+
+def split_clip(project: Project, clip_id: str, frame: int) -> Edit:
+    """Cut a clip in two at timeline ``frame``; the right part gets a new id."""
+    track, clip = _find(project, clip_id)
+    if not clip.position < frame < clip.end:
+        raise EditError("Put the playhead inside the clip to split it.")
+    right_id = new_id()
+
+    def change(p: Project) -> None:
+        t, left = _find(p, clip_id)
+        right = copy.deepcopy(left)
+        right.id = right_id
+        right.source_in = left.source_time(frame, p.fps)
+        right.position, right.length = frame, left.end - frame
+        left.length = frame - left.position
+        t.clips.append(right)
+        for tr in t.transitions:  # a transition out of the old clip now leaves its right part
+            if tr.from_clip == clip_id:
+                tr.from_clip = right_id
+
+    return _apply(project, "Split clip", [track.id], change)
+
+
+def delete_clips(project: Project, clip_ids: Iterable[str], ripple: bool = False) -> Edit:
+    """Remove clips; with ``ripple`` the later clips on each track close the gaps."""
+    clip_ids = set(clip_ids)
+    track_ids = [_find(project, cid)[0].id for cid in clip_ids]
+
+    def change(p: Project) -> None:
+        for track in (p.track(tid) for tid in set(track_ids)):
+            removed = sorted((c for c in track.clips if c.id in clip_ids), key=lambda c: c.position)
+            track.clips = [c for c in track.clips if c.id not in clip_ids]
+            if ripple:
+                _close_gaps(track, removed)
+
+    return _apply(project, "Ripple delete" if ripple else "Delete", track_ids, change)
+
+
+def _close_gaps(track: Track, removed: list[Clip]) -> None:
+    for clip in track.clips:
+        clip.position -= sum(r.length for r in removed if r.position < clip.position)
+
+
+def ripple_delete(project: Project, clip_ids: Iterable[str]) -> Edit:
+    return delete_clips(project, clip_ids, ripple=True)
+
+
+_CLIP_PROPERTIES = {"speed", "volume", "opacity", "fit", "effects", "source_in", "length"}
+
+
+def set_clip_properties(project: Project, clip_id: str, **changes) -> Edit:
+    """Change clip properties. A speed change keeps the source range, so the length follows."""
+    unknown = set(changes) - _CLIP_PROPERTIES
+    if unknown:
+        raise EditError(f"Clips have no property {', '.join(sorted(unknown))}.")
+    track, _ = _find(project, clip_id)
+
+    def change(p: Project) -> None:
+        _, clip = _find(p, clip_id)
+        if "speed" in changes and "length" not in changes:
+            span = clip.length * clip.speed
+            clip.length = max(1, int(math.floor(span / changes["speed"] + 1e-6)))
+        for name, value in changes.items():
+            setattr(clip, name, copy.deepcopy(value))
+
+    return _apply(project, "Change clip", [track.id], change)
+
+
+# --- transitions ------------------------------------------------------------------------------
+
+
+def add_transition(
+    project: Project, from_clip: str, to_clip: str, kind: str = "crossfade", length: int = 12
+) -> Edit:
+    track, _ = _find(project, from_clip)
+    transition = Transition(new_id(), from_clip, to_clip, kind, length)
+
+    def change(p: Project) -> None:
+        t = p.track(track.id)
+        t.transitions = [tr for tr in t.transitions if tr.from_clip != from_clip]
+        t.transitions.append(transition)
+        _validate_transition(t, transition)  # before the quiet clean-up could drop it
+
+    return _apply(project, "Add transition", [track.id], change)
+
+
+def remove_transition(project: Project, transition_id: str) -> Edit:
+    track = next((t for t in project.tracks for tr in t.transitions if tr.id == transition_id), None)
+    if track is None:
+        raise EditError("That transition no longer exists.")
+
+    def change(p: Project) -> None:
+        t = p.track(track.id)
+        t.transitions = [tr for tr in t.transitions if tr.id != transition_id]
+
+    return _apply(project, "Remove transition", [track.id], change)
+
+
+# ---------------------------------------------------------------------------------------------
+# History for the CLI and tests (the desktop app uses a QUndoStack of the same Edits)
+
+
+class History:
+    def __init__(self, project: Project):
+        self.project = project
+        self._done: list[Edit] = []
+        self._undone: list[Edit] = []
+
+    def do(self, op: Callable[..., Edit], *args, **kwargs) -> Edit:
+        edit = op(self.project, *args, **kwargs)
+        self._done.append(edit)
+        self._undone.clear()
+        return edit
+
+    def undo(self) -> bool:
+        if not self._done:
+            return False
+        edit = self._done.pop()
+        edit.undo(self.project)
+        self._undone.append(edit)
+        return True
+
+    def redo(self) -> bool:
+        if not self._undone:
+            return False
+        edit = self._undone.pop()
+        edit.redo(self.project)
+        self._done.append(edit)
+        return True
+
+
+def append_media_clips(project: Project, track_id: str, media_ids: Iterable[str]) -> list[Edit]:
+    """Place whole media end to end after the last clip of a track (a quick timeline)."""
+    edits = []
+    for media_id in media_ids:
+        clip = make_clip(project, media_id, project.track(track_id).end)
+        edits.append(add_clip(project, track_id, clip))
+    return edits
+
+
+def all_clips(project: Project) -> Iterable[tuple[Track, Clip]]:
+    return itertools.chain.from_iterable(((t, c) for c in t.clips) for t in project.tracks)

@@ -1,0 +1,368 @@
+"""The main window: composes the panels and owns the project, its undo stack and the jobs."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence, QPixmap, QUndoStack
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSizePolicy,
+    QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core import timeline as tl
+from core.errors import ReelsmithError
+from core.media import probe, thumbnail
+from core.project_io import EXTENSION, load_project, save_project
+from desktop.commands import perform
+from desktop.jobs import JobRunner
+from desktop.panels.bin import MediaBin
+from desktop.panels.inspector import Inspector
+from desktop.panels.jobs_panel import JobsPanel
+from desktop.panels.preview import PreviewPanel, to_qimage
+from desktop.panels.timeline_view import TimelineView
+
+log = logging.getLogger(__name__)
+
+MEDIA_EXTENSIONS = {
+    ".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".mts", ".gif",
+    ".wav", ".mp3", ".m4a", ".aac", ".flac", ".ogg", ".opus",
+    ".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff",
+}
+
+
+def expand_media_paths(paths: list[str]) -> list[str]:
+    """Files as given, and the media files inside any folders (recursively, sorted)."""
+    found = []
+    for path in paths:
+        if os.path.isdir(path):
+            for root, _dirs, files in sorted(os.walk(path)):
+                found += [os.path.join(root, f) for f in sorted(files) if Path(f).suffix.lower() in MEDIA_EXTENSIONS]
+        else:
+            found.append(path)
+    return found
+
+
+def _titled(text: str, widget: QWidget) -> QWidget:
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(0)
+    title = QLabel(text)
+    title.setObjectName("panelTitle")
+    layout.addWidget(title)
+    layout.addWidget(widget, 1)
+    return box
+
+
+class _ImportBatch:
+    """Collects the outcome of probing several files, to report failures once at the end."""
+
+    def __init__(self, window: MainWindow, count: int):
+        self.window, self.pending, self.errors = window, count, []
+
+    def succeeded(self, info) -> None:
+        self.window.add_probed_media(info)
+        self._one_done()
+
+    def failed(self, message: str) -> None:
+        self.errors.append(message)
+        self._one_done()
+
+    def cancelled(self) -> None:
+        self._one_done()
+
+    def _one_done(self) -> None:
+        self.pending -= 1
+        if self.pending == 0 and self.errors:
+            self.window.show_error("Some files were not imported", "\n".join(self.errors))
+
+
+class MainWindow(QMainWindow):
+    project_opened = Signal()
+    project_changed = Signal()
+    error_shown = Signal(str)
+
+    def __init__(self):
+        super().__init__()
+        self.setWindowTitle("Reelsmith")
+        self.resize(1440, 900)
+        self.project: tl.Project | None = None
+        self.project_path: Path | None = None
+        self.runner = JobRunner(self)
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.cleanChanged.connect(self._update_title)
+
+        self.bin = MediaBin()
+        self.preview = PreviewPanel()
+        self.inspector = Inspector()
+        self.timeline = TimelineView()
+        self._build_layout()
+        self._build_actions()
+        self.statusBar().addPermanentWidget(JobsPanel(self.runner))
+
+        self.bin.files_dropped.connect(self.import_files)
+        self.timeline.playhead_moved.connect(self.preview.seek)
+        self.preview.playhead_moved.connect(self.timeline.set_playhead)
+        self.timeline.selection_changed.connect(self._selection_changed)
+
+    # --- construction ----------------------------------------------------------------------------
+
+    def _build_layout(self) -> None:
+        top = QSplitter(Qt.Horizontal)
+        top.addWidget(_titled("Media", self.bin))
+        top.addWidget(_titled("Preview", self.preview))
+        top.addWidget(_titled("Inspector", self.inspector))
+        top.setSizes([330, 800, 280])
+        main = QSplitter(Qt.Vertical)
+        main.addWidget(top)
+        main.addWidget(_titled("Timeline", self.timeline))
+        main.setSizes([560, 300])
+        self.setCentralWidget(main)
+
+    def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        action.triggered.connect(slot)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setStatusTip(tip or text)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        a = self._action
+        self.actions_by_name = {
+            "open": a("&Open…", self.choose_project, QKeySequence.Open),
+            "save": a("&Save", self.save, QKeySequence.Save),
+            "save_as": a("Save &As…", self.choose_save_path, QKeySequence.SaveAs),
+            "import": a("&Import media…", self.choose_media, "Ctrl+I", "Import video, audio or images"),
+            "quit": a("&Quit", self.close, QKeySequence.Quit),
+            "split": a("&Split at playhead", self.split_at_playhead, "S"),
+            "delete": a("&Delete", lambda: self.delete_selected(False), QKeySequence.Delete),
+            "ripple": a("&Ripple delete", lambda: self.delete_selected(True), "Shift+Delete"),
+            "play": a("Play / pause", self.preview.toggle_play, "Space"),
+            "back": a("Previous frame", lambda: self.preview.step(-1), "Left"),
+            "forward": a("Next frame", lambda: self.preview.step(1), "Right"),
+            "smart_cut": a("Smart cut", lambda: self._coming_soon("Smart cut")),
+            "backdrop": a("Generate backdrop", lambda: self._coming_soon("Generate backdrop")),
+            "train": a("Train model", lambda: self._coming_soon("Train model")),
+            "export": a("Export…", lambda: self._coming_soon("Export"), "Ctrl+E"),
+        }
+        undo = self.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence.Undo)
+        redo = self.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcut(QKeySequence.Redo)
+        self.actions_by_name.update(undo=undo, redo=redo)
+
+        names = self.actions_by_name
+        menus = {
+            "&File": ["open", "save", "save_as", None, "import", None, "export", None, "quit"],
+            "&Edit": ["undo", "redo", None, "split", "delete", "ripple"],
+            "&Playback": ["play", "back", "forward"],
+            "&Assistant": ["smart_cut", "backdrop", "train"],
+        }
+        for title, entries in menus.items():
+            menu = self.menuBar().addMenu(title)
+            for entry in entries:
+                menu.addSeparator() if entry is None else menu.addAction(names[entry])
+
+        toolbar = QToolBar("Main")
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        for entry in ["import", "undo", "redo", None, "split", "delete", None]:
+            toolbar.addSeparator() if entry is None else toolbar.addAction(names[entry])
+        for entry in ["smart_cut", "backdrop", "train"]:
+            toolbar.addAction(names[entry])
+            toolbar.widgetForAction(names[entry]).setObjectName("assistant")
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
+        toolbar.addWidget(spacer)
+        toolbar.addAction(names["export"])
+        self.addToolBar(toolbar)
+
+    # --- project ---------------------------------------------------------------------------------
+
+    def set_project(self, project: tl.Project, path: Path | None) -> None:
+        self.project, self.project_path = project, path
+        self.undo_stack.clear()
+        self.bin.set_project(project)
+        self.timeline.set_project(project)
+        self.preview.set_project(project)
+        self.inspector.show_clip(project, None)
+        self._update_title()
+        for media in project.media.values():
+            self._load_thumbnail(media)
+        offline = [Path(m.path).name for m in project.media.values() if m.offline]
+        if offline:
+            self.show_error("Some media could not be found",
+                            "These files have moved or been deleted; their clips are shown as offline:\n"
+                            + "\n".join(offline))
+        self.project_opened.emit()
+
+    def open_project(self, path: str | os.PathLike) -> bool:
+        try:
+            project = load_project(path)
+        except ReelsmithError as exc:
+            self.show_error("The project could not be opened", str(exc))
+            return False
+        self.set_project(project, Path(path))
+        return True
+
+    def open_demo(self) -> None:
+        from core.demo import build_demo_project
+
+        self.preview.view.show_message("Preparing the demo project…")
+        self.runner.submit("Preparing demo", build_demo_project, on_result=self.open_project,
+                           on_error=lambda m: self.show_error("The demo could not be prepared", m))
+
+    def new_project(self) -> None:
+        self.set_project(tl.Project.new(), None)
+
+    def choose_project(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open project", "", f"Reelsmith projects (*{EXTENSION})")
+        if path:
+            self.open_project(path)
+
+    def save(self) -> bool:
+        if self.project_path is None:
+            return self.choose_save_path()
+        return self.save_to(self.project_path)
+
+    def choose_save_path(self) -> bool:
+        path, _ = QFileDialog.getSaveFileName(self, "Save project as", f"{self.project.name}{EXTENSION}",
+                                              f"Reelsmith projects (*{EXTENSION})")
+        return self.save_to(Path(path).with_suffix(EXTENSION)) if path else False
+
+    def save_to(self, path: Path) -> bool:
+        try:
+            save_project(self.project, path)
+        except ReelsmithError as exc:
+            self.show_error("The project was not saved", str(exc))
+            return False
+        self.project_path = path
+        self.undo_stack.setClean()
+        self._update_title()
+        self.statusBar().showMessage(f"Saved {path.name}", 4000)
+        return True
+
+    def _update_title(self) -> None:
+        name = self.project_path.stem if self.project_path else (self.project.name if self.project else "")
+        dirty = "" if self.undo_stack.isClean() else " •"
+        self.setWindowTitle(f"{name}{dirty} — Reelsmith" if name else "Reelsmith")
+
+    # --- import ----------------------------------------------------------------------------------
+
+    def choose_media(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Import media")
+        if paths:
+            self.import_files(paths)
+
+    def import_files(self, paths: list[str]) -> None:
+        if self.project is None:
+            self.new_project()
+        files = expand_media_paths(paths)
+        if not files:
+            self.show_error("Nothing to import", "No video, audio or image files were found there.")
+            return
+        batch = _ImportBatch(self, len(files))
+        for path in files:
+            job = self.runner.submit(f"Reading {Path(path).name}", probe, path,
+                                     on_result=batch.succeeded, on_error=batch.failed)
+            job.cancelled.connect(batch.cancelled)
+
+    def add_probed_media(self, info) -> None:
+        media = tl.MediaRef.from_info(info)
+        self.perform(tl.add_media, media)
+        self._load_thumbnail(media)
+
+    def _load_thumbnail(self, media: tl.MediaRef) -> None:
+        if media.offline or self.bin.has_thumbnail(media.id):
+            return
+
+        def show(picture) -> None:
+            self.bin.set_thumbnail(media.id, QPixmap.fromImage(to_qimage(picture)))
+
+        self.runner.submit(f"Thumbnail of {Path(media.path).name}", _thumbnail_job, media.path,
+                           on_result=show, on_error=lambda m: log.info("no thumbnail: %s", m))
+
+    # --- edits -----------------------------------------------------------------------------------
+
+    def perform(self, op, *args, **kwargs) -> bool:
+        """Apply a core edit through the undo stack; an invalid edit is explained, not applied."""
+        try:
+            perform(self.undo_stack, self.project, self._edited, op, *args, **kwargs)
+        except ReelsmithError as exc:
+            self.statusBar().showMessage(str(exc), 6000)
+            self.error_shown.emit(str(exc))
+            return False
+        return True
+
+    def _edited(self) -> None:
+        self.bin.set_project(self.project)
+        self.timeline.refresh()
+        self.preview.project_edited()
+        self.inspector.show_clip(self.project, self.timeline.selected[0] if self.timeline.selected else None)
+        self.project_changed.emit()
+
+    def split_at_playhead(self) -> None:
+        if self.project is None:
+            return
+        frame = self.preview.playhead
+        targets = self.timeline.selected or [
+            c.id for t in self.project.tracks for c in t.clips if c.position < frame < c.end
+        ]
+        for clip_id in targets:
+            self.perform(tl.split_clip, clip_id, frame)
+
+    def delete_selected(self, ripple: bool) -> None:
+        if self.project is not None and self.timeline.selected:
+            self.perform(tl.delete_clips, list(self.timeline.selected), ripple=ripple)
+
+    def _selection_changed(self, clip_ids: list[str]) -> None:
+        self.inspector.show_clip(self.project, clip_ids[0] if clip_ids else None)
+
+    # --- messages --------------------------------------------------------------------------------
+
+    def show_error(self, title: str, text: str) -> None:
+        """Tell the user without blocking the window; details are already in the log."""
+        log.info("%s: %s", title, text)
+        box = QMessageBox(QMessageBox.Warning, title, text, QMessageBox.Ok, self)
+        box.setAttribute(Qt.WA_DeleteOnClose)
+        box.open()
+        self.error_shown.emit(f"{title}: {text}")
+
+    def _coming_soon(self, feature: str) -> None:
+        self.statusBar().showMessage(f"{feature} is coming soon.", 4000)
+
+    # --- shutdown --------------------------------------------------------------------------------
+
+    def closeEvent(self, event) -> None:
+        if not self.undo_stack.isClean() and self.project is not None and not self._confirm_discard():
+            event.ignore()
+            return
+        self.runner.shutdown()
+        self.preview.shutdown()
+        event.accept()
+
+    def _confirm_discard(self) -> bool:
+        answer = QMessageBox.question(
+            self, "Unsaved changes", "Save your changes before closing?",
+            QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Save,
+        )
+        if answer == QMessageBox.Save:
+            return self.save()
+        return answer == QMessageBox.Discard
+
+
+def _thumbnail_job(path: str, *, progress=None, cancel=None):
+    return thumbnail(path, width=144)

@@ -1,0 +1,243 @@
+"""The preview player: frames from core.compositor, rendered on a thread of their own.
+
+The GUI thread only asks for "the latest frame wanted"; the render thread works on one at a
+time, so a slow frame makes playback drop frames instead of falling behind or freezing.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import time
+
+import numpy as np
+from PySide6.QtCore import QObject, QRectF, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QVBoxLayout, QWidget
+
+from core.compositor import Compositor
+from core.errors import ReelsmithError
+from core.timeline import Project
+from desktop.panels.timeline_view import timecode
+
+log = logging.getLogger(__name__)
+
+
+def to_qimage(frame: np.ndarray) -> QImage:
+    height, width = frame.shape[:2]
+    return QImage(frame.data, width, height, 3 * width, QImage.Format_RGB888).copy()
+
+
+class _Renderer(QObject):
+    """Lives on the render thread; owns the compositor and its open readers."""
+
+    rendered = Signal(int, QImage)
+    failed = Signal(int, str)
+
+    def __init__(self):
+        super().__init__()
+        self._compositor: Compositor | None = None
+
+    @Slot(object)
+    def set_project(self, project: Project | None) -> None:
+        if self._compositor is not None:
+            self._compositor.close()
+        self._compositor = Compositor(project) if project is not None else None
+
+    @Slot(int)
+    def render(self, frame: int) -> None:
+        if self._compositor is None:
+            return
+        try:
+            picture = self._compositor.frame_at(frame)
+        except ReelsmithError as exc:
+            self.failed.emit(frame, str(exc))
+            return
+        except Exception as exc:  # keep the preview alive; the log has the details
+            log.exception("preview frame %d failed", frame)
+            self.failed.emit(frame, f"This frame could not be shown ({exc}).")
+            return
+        self.rendered.emit(frame, to_qimage(picture))
+
+    @Slot()
+    def close(self) -> None:
+        self.set_project(None)
+
+
+class FrameView(QWidget):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.image: QImage | None = None
+        self.message = ""
+        self.setMinimumSize(320, 180)
+
+    def show_image(self, image: QImage) -> None:
+        self.image, self.message = image, ""
+        self.update()
+
+    def show_message(self, message: str) -> None:
+        self.message = message
+        self.update()
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor("#0c0d0f"))
+        if self.image is not None:
+            scale = min(self.width() / self.image.width(), self.height() / self.image.height())
+            w, h = self.image.width() * scale, self.image.height() * scale
+            target = QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
+            painter.setRenderHint(QPainter.SmoothPixmapTransform)
+            painter.drawImage(target, self.image)
+        if self.message:
+            painter.setPen(QColor("#e6e6e6"))
+            painter.drawText(self.rect().adjusted(20, 20, -20, -20), Qt.AlignCenter | Qt.TextWordWrap, self.message)
+
+
+class PreviewPanel(QWidget):
+    playhead_moved = Signal(int)
+    frame_shown = Signal(int)
+    _request = Signal(int)
+    _project_changed = Signal(object)
+    _closing = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.project: Project | None = None
+        self.playhead = 0
+        self._busy = False
+        self._wanted: int | None = None
+        self._edits = 0  # bumped on every project change: a frame rendered before it is stale
+        self._requested_edits = 0
+        self._play_origin: tuple[float, int] | None = None
+
+        self.view = FrameView()
+        self.play_button = QToolButton(text="▶")
+        self.play_button.setToolTip("Play / pause (Space)")
+        self.play_button.clicked.connect(self.toggle_play)
+        self.timecode = QLabel("00:00:00:00")
+        self.timecode.setStyleSheet("font-family: monospace; color: #e6e6e6; padding: 0 8px;")
+        self.slider = QSlider(Qt.Horizontal)
+        self.slider.valueChanged.connect(self._slider_moved)
+        transport = QHBoxLayout()
+        transport.addWidget(self.play_button)
+        transport.addWidget(self.slider, 1)
+        transport.addWidget(self.timecode)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(transport)
+
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self._tick)
+        self._thread = QThread(self)
+        self._renderer = _Renderer()
+        self._renderer.moveToThread(self._thread)
+        self._request.connect(self._renderer.render)
+        self._project_changed.connect(self._renderer.set_project)
+        self._closing.connect(self._renderer.close)
+        self._renderer.rendered.connect(self._on_rendered)
+        self._renderer.failed.connect(self._on_failed)
+        self._thread.start()
+
+    # --- project and playhead ----------------------------------------------------------------
+
+    def set_project(self, project: Project | None) -> None:
+        self.pause()
+        self.project = project
+        self.project_edited()
+        self.seek(0)
+
+    def project_edited(self) -> None:
+        """The render thread works on its own copy: the GUI thread keeps editing the original."""
+        snapshot = copy.deepcopy(self.project) if self.project is not None else None
+        self._edits += 1
+        self._project_changed.emit(snapshot)
+        if self.project is not None:
+            self.slider.blockSignals(True)
+            self.slider.setRange(0, max(0, self.project.duration_frames - 1))
+            self.slider.blockSignals(False)
+            self._want(self.playhead)
+
+    def seek(self, frame: int) -> None:
+        if self.project is None:
+            return
+        frame = min(max(0, frame), max(0, self.project.duration_frames - 1))
+        self.playhead = frame
+        self.timecode.setText(
+            f"{timecode(frame, self.project.fps)} / {timecode(self.project.duration_frames, self.project.fps)}"
+        )
+        self.slider.blockSignals(True)
+        self.slider.setValue(frame)
+        self.slider.blockSignals(False)
+        self.playhead_moved.emit(frame)
+        self._want(frame)
+
+    def step(self, frames: int) -> None:
+        self.pause()
+        self.seek(self.playhead + frames)
+
+    def _slider_moved(self, value: int) -> None:
+        self.seek(value)
+
+    # --- playback --------------------------------------------------------------------------------
+
+    @property
+    def playing(self) -> bool:
+        return self._timer.isActive()
+
+    def toggle_play(self) -> None:
+        self.pause() if self.playing else self.play()
+
+    def play(self) -> None:
+        if self.project is None:
+            return
+        if self.playhead >= self.project.duration_frames - 1:
+            self.seek(0)
+        self._play_origin = (time.monotonic(), self.playhead)
+        self._timer.start(max(5, int(1000 / self.project.fps / 2)))
+        self.play_button.setText("❚❚")
+
+    def pause(self) -> None:
+        self._timer.stop()
+        self.play_button.setText("▶")
+
+    def _tick(self) -> None:
+        started, first = self._play_origin
+        frame = first + int((time.monotonic() - started) * self.project.fps)
+        if frame >= self.project.duration_frames:
+            self.seek(self.project.duration_frames - 1)
+            self.pause()
+        elif frame != self.playhead:
+            self.seek(frame)
+
+    # --- rendering -------------------------------------------------------------------------------
+
+    def _want(self, frame: int) -> None:
+        self._wanted = frame
+        if not self._busy:
+            self._busy = True
+            self._requested_edits = self._edits
+            self._request.emit(frame)
+
+    def _on_rendered(self, frame: int, image: QImage) -> None:
+        self.view.show_image(image)
+        self._finished(frame)
+        self.frame_shown.emit(frame)
+
+    def _on_failed(self, frame: int, message: str) -> None:
+        self.view.show_message(message)
+        self._finished(frame)
+
+    def _finished(self, frame: int) -> None:
+        self._busy = False
+        stale = self._requested_edits != self._edits
+        if self._wanted is not None and (self._wanted != frame or stale):
+            self._want(self._wanted)
+        else:
+            self._wanted = None
+
+    def shutdown(self) -> None:
+        self.pause()
+        self._closing.emit()
+        self._thread.quit()
+        self._thread.wait(5000)
