@@ -125,6 +125,13 @@ def _explain(stderr: str) -> str:
     return f"ffmpeg could not read it ({last[-1][:160]})" if last else "ffmpeg could not read it"
 
 
+def _looks_like_mp4(p: Path) -> bool:
+    """Whether the file starts with an ISO media box, as MP4/MOV files do."""
+    with open(p, "rb") as handle:
+        head = handle.read(12)
+    return head[4:8] in (b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip", b"pnot")
+
+
 def _media_error(p: Path, reason: str) -> MediaError:
     return MediaError(f"'{p.name}' could not be read: {reason}.")
 
@@ -264,15 +271,34 @@ def probe(
     stderr = result.stderr.decode("utf-8", "replace")
     streams = _parse_ffmpeg_info(stderr)
     if not streams.format_name:
+        if "moov atom not found" in stderr and not _looks_like_mp4(p):
+            stderr = "Invalid data found when processing input"  # chosen by the name, not the content
         raise _media_error(p, _explain(stderr))
     if streams.video is None and streams.audio is None:
         what = " and ".join(sorted(set(streams.other_kinds))).lower() or "nothing"
         raise _media_error(p, f"it contains no video or audio (only {what})")
     if streams.video and _IMAGE_FORMATS.search(streams.format_name):
         return _probe_image(p, streams)
+    _check_decodes(p, "v" if streams.video else "a")
     if streams.video is None:
         return _audio_info(p, streams)
     return _probe_video(p, streams, progress, cancel)
+
+
+def _check_decodes(p: Path, stream: str) -> None:
+    """Decode the start of the main stream, stopping at the first error.
+
+    Lenient raw-stream demuxers "find" video in random bytes; real media decodes cleanly.
+    """
+    sample = ["-frames:v", "1"] if stream == "v" else ["-t", "1"]
+    result = run_ffmpeg("-xerror", "-i", str(p), "-map", f"0:{stream}:0", *sample, "-f", "null", "-", timeout=60)
+    if result.returncode != 0:
+        stderr = result.stderr.decode("utf-8", "replace")
+        known = _explain(stderr)
+        reason = known if not known.startswith("ffmpeg could not") else (
+            "its content could not be decoded (the file is damaged or not really a "
+            + ("video" if stream == "v" else "sound file") + ")")
+        raise _media_error(p, reason)
 
 
 def _audio_fields(streams: _Streams) -> dict:
@@ -548,7 +574,11 @@ def read_audio(
     args += ["-i", info.path, "-map", "0:a:0", "-vn"]
     if duration is not None:
         args += ["-t", f"{duration:.6f}"]
-    args += ["-f", "f32le", "-acodec", "pcm_f32le", "-ac", str(channels), "-ar", str(sample_rate), "-"]
+    if info.channels == 1 and channels == 2:
+        args += ["-af", "pan=stereo|c0=c0|c1=c0"]  # mono to both sides at full level, not -3 dB
+    else:
+        args += ["-ac", str(channels)]
+    args += ["-f", "f32le", "-acodec", "pcm_f32le", "-ar", str(sample_rate), "-"]
     result = run_ffmpeg(*args, timeout=600)
     if result.returncode != 0 and not result.stdout:
         reason = _explain(result.stderr.decode("utf-8", "replace"))

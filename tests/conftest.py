@@ -1,0 +1,62 @@
+"""Shared fixtures. Every test run gets its own data folder, so nothing touches the user's."""
+
+from __future__ import annotations
+
+import os
+import numpy as np
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+_DATA = Path(tempfile.mkdtemp(prefix="reelsmith-test-data-"))
+os.environ["REELSMITH_DATA_DIR"] = str(_DATA)
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_MEDIA = ROOT.parent / "shared" / "media"
+SAMPLE_SIZE = (320, 180)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(_DATA, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def samples():
+    """The generated sample set at a small size (fast to make and decode)."""
+    from core.samples import ensure_samples
+
+    return ensure_samples(SAMPLE_SIZE)
+
+
+@pytest.fixture(scope="session")
+def shared_media() -> Path:
+    """Real third-party footage; skipped only where the folder is absent (a user's clone)."""
+    if not SHARED_MEDIA.is_dir():
+        pytest.skip("../shared/media is not present")
+    return SHARED_MEDIA
+
+
+@pytest.fixture
+def bad_media(tmp_path, samples) -> dict[str, Path]:
+    """One file (or path) for each kind of bad input a creator can throw at Reelsmith."""
+    good = samples.clips[0].read_bytes()
+    files = {
+        "empty": tmp_path / "empty.mp4",
+        "truncated": tmp_path / "truncated.mp4",
+        "random": tmp_path / "noise.mp4",
+        "text": tmp_path / "notes.mp4",
+        "folder": tmp_path / "a folder.mp4",
+        "missing": tmp_path / "not-here.mp4",
+        "unsupported": tmp_path / "subtitles.mp4",
+    }
+    files["empty"].write_bytes(b"")
+    files["truncated"].write_bytes(good[: len(good) // 3])
+    files["random"].write_bytes(np.random.default_rng(6).bytes(200_000))  # seed 6 looks like raw h263
+    files["text"].write_text("Shopping list:\n- milk\n- eggs\n" * 50)
+    files["folder"].mkdir()
+    files["unsupported"].write_text("1\n00:00:01,000 --> 00:00:02,000\nHello there\n\n"
+                                    "2\n00:00:03,000 --> 00:00:04,000\nGeneral Kenobi\n")
+    return files
