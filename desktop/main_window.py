@@ -84,8 +84,10 @@ class _ImportBatch:
 
     def _one_done(self) -> None:
         self.pending -= 1
-        if self.pending == 0 and self.errors:
-            self.window.show_error("Some files were not imported", "\n".join(self.errors))
+        if self.pending == 0:
+            self.window.imports.remove(self)
+            if self.errors:
+                self.window.show_error("Some files were not imported", "\n".join(self.errors))
 
 
 class MainWindow(QMainWindow):
@@ -99,6 +101,7 @@ class MainWindow(QMainWindow):
         self.resize(1440, 900)
         self.project: tl.Project | None = None
         self.project_path: Path | None = None
+        self.imports: list[_ImportBatch] = []
         self.runner = JobRunner(self)
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._update_title)
@@ -275,6 +278,7 @@ class MainWindow(QMainWindow):
             self.show_error("Nothing to import", "No video, audio or image files were found there.")
             return
         batch = _ImportBatch(self, len(files))
+        self.imports.append(batch)  # signals hold their slots weakly: keep the batch alive
         for path in files:
             job = self.runner.submit(f"Reading {Path(path).name}", probe, path,
                                      on_result=batch.succeeded, on_error=batch.failed)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import numpy as np
 import shutil
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 _DATA = Path(tempfile.mkdtemp(prefix="reelsmith-test-data-"))

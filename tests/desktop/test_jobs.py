@@ -1,0 +1,77 @@
+"""The job runner: results, errors and cancellation arrive as signals on the GUI thread."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from core.errors import MediaError
+from core.jobs import report
+from desktop.jobs import JobRunner
+
+
+def slow_count(to: int, *, progress=None, cancel=None, started: threading.Event | None = None):
+    for i in range(to):
+        if started is not None:
+            started.set()
+        cancel.check()
+        report(progress, i / to, "counting")
+        threading.Event().wait(0.01)  # stands in for a unit of real work
+    return to
+
+
+@pytest.fixture
+def runner(qtbot):
+    runner = JobRunner()
+    yield runner
+    runner.shutdown()
+
+
+def test_result_and_progress_arrive_on_the_gui_thread(qtbot, runner):
+    seen = []
+    job = runner.submit("Count", slow_count, 30)
+    job.progress.connect(lambda f, m: seen.append((f, threading.current_thread() is threading.main_thread())))
+    with qtbot.waitSignal(job.succeeded, timeout=10000) as blocker:
+        pass
+    assert blocker.args == [30]
+    assert seen and all(on_main for _, on_main in seen)
+    qtbot.waitUntil(lambda: runner.jobs == [])
+
+
+def test_core_errors_arrive_as_their_message(qtbot, runner):
+    def broken(*, progress=None, cancel=None):
+        raise MediaError("'a.mp4' could not be read: it is empty.")
+
+    job = runner.submit("Read", broken)
+    with qtbot.waitSignal(job.failed, timeout=5000) as blocker:
+        pass
+    assert blocker.args == ["'a.mp4' could not be read: it is empty."]
+
+
+def test_bugs_are_reported_without_a_traceback(qtbot, runner):
+    def buggy(*, progress=None, cancel=None):
+        return {}["missing"]
+
+    job = runner.submit("Crunch", buggy)
+    with qtbot.waitSignal(job.failed, timeout=5000) as blocker:
+        pass
+    message = blocker.args[0]
+    assert "Crunch failed unexpectedly" in message and "reelsmith.log" in message
+    assert "Traceback" not in message
+
+
+def test_cancel_stops_a_running_job(qtbot, runner):
+    started = threading.Event()
+    job = runner.submit("Count", slow_count, 100000, started=started)
+    qtbot.waitUntil(started.is_set, timeout=5000)
+    with qtbot.waitSignals([job.cancelled, runner.job_ended], timeout=5000):
+        job.cancel()
+    assert not job.running and runner.jobs == []
+
+
+def test_shutdown_cancels_and_waits(qtbot, runner):
+    started = threading.Event()
+    runner.submit("Count", slow_count, 100000, started=started)
+    qtbot.waitUntil(started.is_set, timeout=5000)
+    assert runner.shutdown(timeout_ms=5000)
