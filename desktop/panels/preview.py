@@ -11,7 +11,7 @@ import logging
 import time
 
 import numpy as np
-from PySide6.QtCore import QObject, QRectF, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QRectF, Qt, QThread, QTimer, Signal, Slot
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QVBoxLayout, QWidget
 
@@ -138,6 +138,9 @@ class PreviewPanel(QWidget):
         self._renderer.rendered.connect(self._on_rendered)
         self._renderer.failed.connect(self._on_failed)
         self._thread.start()
+        app = QCoreApplication.instance()
+        if app is not None:  # however the app ends, never leave the render thread running
+            app.aboutToQuit.connect(self.shutdown)
 
     # --- project and playhead ----------------------------------------------------------------
 
@@ -237,6 +240,8 @@ class PreviewPanel(QWidget):
             self._wanted = None
 
     def shutdown(self) -> None:
+        if not self._thread.isRunning():
+            return
         self.pause()
         self._closing.emit()
         self._thread.quit()
