@@ -8,11 +8,14 @@ rate footage too, where frames are not evenly spaced.
 
 from __future__ import annotations
 
+import collections
 import logging
 import os
+import queue
 import re
 import subprocess
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,6 +55,7 @@ class MediaInfo:
     sample_rate: int | None = None
     channels: int | None = None
     audio_codec: str | None = None
+    start_time: float = 0.0  # the container's start; frame times are relative to it
     # Presentation time of every frame in seconds, sorted; None for stills and audio.
     frame_times: np.ndarray | None = field(default=None, repr=False)
 
@@ -140,6 +144,7 @@ def _media_error(p: Path, reason: str) -> MediaError:
 class _Streams:
     format_name: str = ""
     duration: float | None = None
+    start: float = 0.0
     video: dict | None = None
     audio: dict | None = None
     other_kinds: list[str] = field(default_factory=list)
@@ -148,12 +153,14 @@ class _Streams:
 _STREAM_RE = re.compile(r"^\s*Stream #\d+:(\d+)\S*: (Video|Audio|Subtitle|Data|Attachment): (.*)$")
 _INPUT_RE = re.compile(r"^Input #0, ([^,]+(?:,[^,]+)*?), from ")
 _DURATION_RE = re.compile(r"Duration: (\d+):(\d+):(\d+(?:\.\d+)?)")
+_START_RE = re.compile(r"Duration: .*?start: (-?\d+(?:\.\d+)?)")
 _ROTATION_RE = re.compile(r"(?:display ?matrix): rotation of (-?\d+(?:\.\d+)?) degrees", re.I)
 _ROTATE_TAG_RE = re.compile(r"^\s*rotate\s*:\s*(-?\d+)")
 
 
 def _parse_video(desc: str) -> dict:
-    size = re.search(r"(?<![\dx])(\d{1,5})x(\d{1,5})(?![\dx])", desc)
+    bare = re.sub(r"\([^)]*\)", "", desc)  # drop "(avc1 / 0x31637661)" and the like
+    size = re.search(r"(?<![\w.])(\d{1,5})x(\d{1,5})(?![\w.])", bare)
     fps = re.search(r"(\d+(?:\.\d+)?k?) fps", desc)
     sar = re.search(r"SAR (\d+):(\d+)", desc)
     return {
@@ -201,9 +208,12 @@ def _parse_ffmpeg_info(stderr: str) -> _Streams:
     for line in stderr.splitlines():
         if m := _INPUT_RE.match(line):
             info.format_name = m.group(1).split(",")[0]
-        elif (m := _DURATION_RE.search(line)) and info.duration is None:
-            h, mnt, s = m.groups()
-            info.duration = int(h) * 3600 + int(mnt) * 60 + float(s)
+        elif line.lstrip().startswith("Duration:") and info.duration is None:
+            if m := _DURATION_RE.search(line):
+                h, mnt, s = m.groups()
+                info.duration = int(h) * 3600 + int(mnt) * 60 + float(s)
+            if m := _START_RE.search(line):
+                info.start = float(m.group(1))
         elif m := _STREAM_RE.match(line):
             kind, desc = m.group(2), m.group(3)
             current = None
@@ -224,10 +234,14 @@ def _parse_ffmpeg_info(stderr: str) -> _Streams:
 
 
 def _scan_frame_times(
-    p: Path, duration: float | None, progress: Progress | None, cancel: CancelToken | None
+    p: Path, streams: _Streams, progress: Progress | None, cancel: CancelToken | None
 ) -> tuple[np.ndarray, str]:
-    """Presentation times of every video packet, read from the container without decoding."""
-    cmd = ffmpeg_command("-i", str(p), "-map", "0:v:0", "-c", "copy", "-f", "framemd5", "-")
+    """Presentation times of every video packet, read from the container without decoding.
+
+    Times are relative to the file's start time, as ffmpeg's ``-ss`` seeks are.
+    """
+    duration = streams.duration
+    cmd = ffmpeg_command("-copyts", "-i", str(p), "-map", "0:v:0", "-c", "copy", "-f", "framemd5", "-")
     with tempfile.TemporaryFile() as errors:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors)
         timebase, pts = 1.0, []
@@ -248,7 +262,7 @@ def _scan_frame_times(
             proc.wait()
         errors.seek(0)
         stderr = errors.read().decode("utf-8", "replace")
-    return np.sort(np.asarray(pts, dtype=np.float64)) * timebase, stderr
+    return np.sort(np.asarray(pts, dtype=np.float64)) * timebase - streams.start, stderr
 
 
 def _is_variable_rate(times: np.ndarray) -> bool:
@@ -336,7 +350,7 @@ def _probe_video(
     video = streams.video
     if not video["width"] or not video["height"]:
         raise _media_error(p, "its picture size is unknown (unsupported or damaged video)")
-    times, scan_errors = _scan_frame_times(p, streams.duration, progress, cancel)
+    times, scan_errors = _scan_frame_times(p, streams, progress, cancel)
     if len(times) == 0:
         raise _media_error(p, _explain(scan_errors) if scan_errors.strip() else "it has no frames")
     video_end = float(times[-1] + _frame_gap(times))
@@ -345,14 +359,30 @@ def _probe_video(
     if "partial file" in scan_errors or times[-1] < 0.5 * duration - 1.0:
         raise _media_error(p, "the file ends early (it was cut off while copying or recording)")
     vfr = _is_variable_rate(times)
-    fps = (len(times) / duration if vfr else 1.0 / _frame_gap(times)) if len(times) > 1 else video["fps"]
+    fps = len(times) / duration if vfr else _constant_rate(times, video["fps"])
     width, height = _display_size(video)
     return MediaInfo(
         path=str(p), kind=VIDEO, duration=duration, width=width, height=height,
-        fps=round(fps or video["fps"] or 0.0, 3), vfr=vfr, rotation=video["rotation"],
+        fps=float(round(fps or video["fps"] or 0.0, 3)), vfr=vfr, rotation=video["rotation"],
         codec=video["codec"], pix_fmt=video["pix_fmt"], frame_count=len(times),
-        frame_times=times, **_audio_fields(streams),
+        start_time=streams.start, frame_times=times, **_audio_fields(streams),
     )
+
+
+_STANDARD_RATES = (24000 / 1001, 24, 25, 30000 / 1001, 30, 48, 50, 60000 / 1001, 60, 90, 100, 120, 240)
+
+
+def _constant_rate(times: np.ndarray, nominal: float | None) -> float | None:
+    """The frame rate over the whole stream, snapped to a standard rate when within 0.2%.
+
+    Millisecond timebases (mkv, webm) round 30 fps to 33/34 ms steps and ffmpeg prints
+    nominal rates rounded (23.98), so neither a single step nor the printed rate is exact.
+    """
+    if len(times) < 2:
+        return nominal
+    measured = (len(times) - 1) / float(times[-1] - times[0])
+    standard = min(_STANDARD_RATES, key=lambda rate: abs(rate - measured))
+    return standard if abs(measured / standard - 1) < 0.002 else measured
 
 
 def _frame_gap(times: np.ndarray) -> float:
@@ -398,26 +428,90 @@ def fit_size(width: int, height: int, max_width: int) -> tuple[int, int]:
     return _even(max_width), _even(height * max_width / width)
 
 
+_PTS_RE = re.compile(r"pts_time:\s*(-?\d+(?:\.\d+)?(?:e-?\d+)?)")
+
+
+class _Decoder:
+    """One ffmpeg process decoding from a seek point, yielding (frame, time) pairs.
+
+    Each frame's own timestamp comes from the showinfo filter on stderr (read by a thread, so
+    a chatty stderr can never block the picture pipe). Knowing every frame's time, the reader
+    never has to trust that a seek landed where it asked.
+    """
+
+    def __init__(self, info: MediaInfo, size: tuple[int, int], seek: float | None):
+        self.size = size
+        self.start_time = info.start_time
+        width, height = size
+        args = ["-copyts"] + (["-ss", f"{seek:.6f}"] if seek is not None else [])
+        args += [
+            "-i", info.path, "-map", "0:v:0", "-an", "-sn", "-fps_mode", "passthrough",
+            "-vf", f"scale={width}:{height}:flags=bicubic,setsar=1,showinfo=checksum=0",
+            "-f", "rawvideo", "-pix_fmt", "rgb24", "-",
+        ]
+        self.proc = subprocess.Popen(
+            ffmpeg_command(*args, loglevel="info"), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, bufsize=width * height * 3,
+        )
+        self._times: queue.Queue[float | None] = queue.Queue()
+        self.messages: collections.deque[str] = collections.deque(maxlen=20)
+        self._drain = threading.Thread(target=self._read_stderr, daemon=True)
+        self._drain.start()
+
+    def _read_stderr(self) -> None:
+        for raw in self.proc.stderr:
+            line = raw.decode("utf-8", "replace")
+            if "Parsed_showinfo" in line:
+                if m := _PTS_RE.search(line):
+                    self._times.put(float(m.group(1)) - self.start_time)
+            elif "error" in line.lower() or "invalid" in line.lower():
+                self.messages.append(line.strip())
+        self._times.put(None)
+
+    def read(self) -> tuple[np.ndarray, float | None] | None:
+        """The next frame and its time (None when unknown), or None at the end."""
+        width, height = self.size
+        want = width * height * 3
+        data = self.proc.stdout.read(want)
+        if len(data) < want:
+            return None
+        try:
+            when = self._times.get(timeout=10)
+        except queue.Empty:
+            when = None
+        frame = np.frombuffer(data, dtype=np.uint8).reshape(height, width, 3)
+        return frame, when
+
+    def close(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+        self.proc.stdout.close()
+        self._drain.join(timeout=2)
+        self.proc.stderr.close()
+
+
 class VideoReader:
     """Decodes one video's frames with a long-lived ffmpeg process.
 
     Sequential access reads on from the open process (no seek per frame); a jump backwards
-    or far ahead restarts ffmpeg with an accurate seek to the exact frame wanted.
+    or far ahead restarts ffmpeg with an accurate seek to the frame wanted. If the decoder
+    cannot start there (files without an index, such as MPEG-TS with rare keyframes), it
+    starts further back and reads forward.
     """
 
     # A jump ahead by at most this many frames is cheaper to decode through than to seek.
     MAX_READ_AHEAD = 48
+    # How far before the wanted frame to start when a seek lands too late, in seconds.
+    FALLBACK_SEEKS = (3.0, 20.0, None)
 
     def __init__(self, info: MediaInfo, size: tuple[int, int] | None = None):
         if info.kind != VIDEO or info.frame_times is None:
             raise MediaError(f"'{info.name}' is not a video.")
         self.info = info
         self.size = size or (info.width, info.height)
-        self._proc: subprocess.Popen | None = None
-        self._errors = None
-        self._next_index = 0
-        self._last_index = -1
-        self._last_frame: np.ndarray | None = None
+        self._decoder: _Decoder | None = None
+        self._decoded_index = -1  # index of the last frame the decoder gave
+        self._held: tuple[int, np.ndarray] | None = None  # the last frame returned
 
     def __enter__(self) -> VideoReader:
         return self
@@ -428,15 +522,14 @@ class VideoReader:
     def __del__(self) -> None:
         self.close()
 
+    @property
+    def _proc(self) -> subprocess.Popen | None:
+        return self._decoder.proc if self._decoder is not None else None
+
     def close(self) -> None:
-        if self._proc is not None:
-            self._proc.kill()
-            self._proc.wait()
-            self._proc.stdout.close()
-            self._proc = None
-        if self._errors is not None:
-            self._errors.close()
-            self._errors = None
+        if getattr(self, "_decoder", None) is not None:
+            self._decoder.close()
+            self._decoder = None
 
     def frame_at(self, t: float) -> np.ndarray:
         """The frame on screen at ``t`` seconds, RGB uint8 of shape (height, width, 3)."""
@@ -444,63 +537,51 @@ class VideoReader:
 
     def frame(self, index: int) -> np.ndarray:
         index = min(max(index, 0), self.info.frame_count - 1)
-        if index == self._last_index and self._last_frame is not None:
-            return self._last_frame
-        if self._proc is None or not self._next_index <= index <= self._next_index + self.MAX_READ_AHEAD:
-            self._start(index)
-        while self._next_index <= index:
-            frame = self._read_one()
-            if frame is None:
-                return self._after_end(index)
-            self._next_index += 1
-        self._last_index, self._last_frame = index, frame
-        return frame
+        if self._held is not None and self._held[0] == index:
+            return self._held[1]
+        ahead = self._decoder is not None and self._decoded_index < index <= self._decoded_index + self.MAX_READ_AHEAD
+        found = self._read_until(index) if ahead else None
+        target_time = float(self.info.frame_times[index])
+        seeks = [target_time - _TIME_EPSILON] + [target_time - back if back else None for back in self.FALLBACK_SEEKS]
+        for seek in seeks if found is None else []:
+            self._restart(None if index == 0 or seek is None or seek <= 0 else seek)
+            found = self._read_until(index)
+            if found is not None:
+                break
+        if found is None:
+            raise MediaError(f"'{self.info.name}' could not be decoded at {target_time:.2f} s: {self._reason()}.")
+        self._held = (index, found)
+        return found
 
-    def _after_end(self, index: int) -> np.ndarray:
-        # The index promised more frames than decode: hold the last decodable one, as players do.
-        if self._last_frame is not None:
-            return self._last_frame
-        for earlier in range(index - 1, max(-1, index - 4), -1):
-            self._start(earlier)
-            frame = self._read_one()
-            if frame is not None:
-                self._next_index = earlier + 1
-                self._last_index, self._last_frame = earlier, frame
-                return frame
-        raise MediaError(f"'{self.info.name}' could not be decoded: {self._stderr_reason()}.")
-
-    def _start(self, index: int) -> None:
+    def _restart(self, seek: float | None) -> None:
         self.close()
-        self._last_frame, self._last_index = None, -1
-        width, height = self.size
-        seek = max(0.0, float(self.info.frame_times[index]) - _TIME_EPSILON)
-        args = ["-ss", f"{seek:.6f}"] if index > 0 else []
-        args += [
-            "-i", self.info.path, "-map", "0:v:0", "-an", "-sn", "-fps_mode", "passthrough",
-            "-vf", f"scale={width}:{height}:flags=bicubic,setsar=1",
-            "-f", "rawvideo", "-pix_fmt", "rgb24", "-",
-        ]
-        self._errors = tempfile.TemporaryFile()
-        self._proc = subprocess.Popen(
-            ffmpeg_command(*args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=self._errors, bufsize=width * height * 3,
-        )
-        self._next_index = index
+        self._decoder = _Decoder(self.info, self.size, seek)
+        self._decoded_index = -1 if seek is None else int(np.searchsorted(self.info.frame_times, seek)) - 1
 
-    def _read_one(self) -> np.ndarray | None:
-        width, height = self.size
-        want = width * height * 3
-        data = self._proc.stdout.read(want)
-        if len(data) < want:
-            return None
-        return np.frombuffer(data, dtype=np.uint8).reshape(height, width, 3)
+    def _read_until(self, index: int) -> np.ndarray | None:
+        """Decode on to frame ``index``; None if the decoder started past it or gave nothing.
 
-    def _stderr_reason(self) -> str:
-        if self._errors is None:
-            return "no frames"
-        self._errors.seek(0)
-        text = self._errors.read().decode("utf-8", "replace")
-        return _explain(text) if text.strip() else "no frames could be decoded"
+        A frame the decoder skips over (damaged) is stood in for by the one before it, as a
+        player would keep showing it.
+        """
+        previous = None
+        while self._decoded_index < index:
+            got = self._decoder.read()
+            if got is None:  # the end: hold the last frame we have, as players do
+                return previous if previous is not None and self._decoded_index >= 0 else None
+            picture, when = got
+            at = self._decoded_index + 1 if when is None else self.info.frame_index_at(when)
+            if at > index and previous is None:
+                return None  # started too late: the caller seeks further back
+            if at > index:
+                return previous
+            self._decoded_index = at
+            previous = picture
+        return previous
+
+    def _reason(self) -> str:
+        messages = list(self._decoder.messages) if self._decoder is not None else []
+        return _explain("\n".join(messages)) if messages else "no picture could be decoded there"
 
 
 def frame_at(

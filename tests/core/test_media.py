@@ -202,3 +202,29 @@ def test_random_bytes_are_never_taken_for_media(tmp_path, seed):
     path.write_bytes(np.random.default_rng(seed).bytes(50_000))
     with pytest.raises(MediaError, match="could not be read"):
         probe(path)
+
+
+CONTAINERS = {
+    "mpegts (starts at 1.4 s)": ("clip.ts", ["-c:v", "libx264", "-c:a", "aac", "-f", "mpegts"]),
+    "matroska (millisecond timebase)": ("clip.mkv", ["-c:v", "libx264", "-c:a", "aac"]),
+    "webm vp9": ("clip.webm", ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-b:v", "300k", "-c:a", "libopus"]),
+    "quicktime mjpeg": ("clip.mov", ["-c:v", "mjpeg", "-c:a", "pcm_s16le"]),
+}
+
+
+@pytest.mark.parametrize("container", sorted(CONTAINERS))
+def test_other_containers_probe_and_seek_exactly(samples, tmp_path, container):
+    from core.ffmpeg import run_ffmpeg
+
+    name, codec_args = CONTAINERS[container]
+    target = tmp_path / name
+    result = run_ffmpeg("-i", str(samples.path("city-walk.mp4")), "-t", "2", *codec_args, str(target))
+    assert result.returncode == 0, result.stderr
+    info = probe(target)
+    assert (info.width, info.height, info.fps, info.vfr) == (320, 180, 30.0, False)
+    assert info.frame_count == 60 and info.has_audio
+    size = (64, 36)
+    sequential = _all_frames(info, size)
+    with VideoReader(info, size) as reader:
+        for index in (45, 7, 30, 59, 1):
+            assert np.array_equal(reader.frame_at(info.frame_times[index] + 0.01), sequential[index]), index
