@@ -21,8 +21,8 @@ class MediaBin(QListWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setViewMode(QListWidget.IconMode)
-        self.setIconSize(QSize(144, 81))
-        self.setGridSize(QSize(164, 120))
+        self.setIconSize(QSize(128, 72))
+        self.setGridSize(QSize(146, 112))
         self.setResizeMode(QListWidget.Adjust)
         self.setMovement(QListWidget.Static)
         self.setWordWrap(True)
