@@ -111,6 +111,42 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- render -----------------------------------------------------------------------------------
+
+
+def _cmd_render(args: argparse.Namespace) -> int:
+    from core.export import export_project, preset, project_settings
+    from core.project_io import EXTENSION, load_project
+    from core.quick import project_from_media
+
+    is_project = len(args.inputs) == 1 and args.inputs[0].endswith(EXTENSION)
+    if is_project:
+        project = load_project(args.inputs[0])
+        settings = project_settings(project, args.quality)
+        if args.preset:
+            settings = preset(args.preset, args.fps or project.fps, args.quality)
+    else:
+        settings = preset(args.preset or "1080p", args.fps or 30, args.quality)
+        project = project_from_media(args.inputs, settings.width, settings.height, settings.fps)
+    progress = TerminalProgress()
+    result = export_project(project, args.out, settings, overwrite=args.overwrite, progress=progress)
+    progress.done()
+    speed = result.duration / result.seconds if result.seconds else 0.0
+    print(f"{result.path}: {settings.label}, {result.duration:.2f} s in {result.seconds:.1f} s ({speed:.2f}x real time)")
+    return EXIT_OK
+
+
+def _render_args(p: argparse.ArgumentParser) -> None:
+    from core.export import CANVASES, FRAME_RATES, QUALITIES
+
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="a project file, or media files to join end to end")
+    p.add_argument("--out", required=True, metavar="OUT.mp4", help="the MP4 to write")
+    p.add_argument("--preset", choices=list(CANVASES), help="output canvas (default: the project's, or 1080p)")
+    p.add_argument("--fps", type=int, choices=FRAME_RATES, help="output frame rate")
+    p.add_argument("--quality", choices=list(QUALITIES), default="good")
+    p.add_argument("--overwrite", action="store_true", help="replace OUT.mp4 if it exists")
+
+
 # ---------------------------------------------------------------------------------------------
 
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable]] = {}
@@ -127,6 +163,7 @@ def _probe_args(p: argparse.ArgumentParser) -> None:
 
 
 _register("probe", "print what a media file contains", _probe_args, _cmd_probe)
+_register("render", "export a project or media files to MP4", _render_args, _cmd_render)
 _register("demo", "generate the demo media and project; print the project's path", lambda p: None, _cmd_demo)
 
 

@@ -1,19 +1,25 @@
-"""The one place a timeline becomes pixels: ``Compositor.frame_at(frame)``.
+"""The one place a timeline becomes pixels and samples.
 
-Preview and export both call it, so what a creator sees is what they export. Tracks are
-composited in project order, the first track at the bottom. Readers stay open between calls,
-so playing forward decodes sequentially instead of seeking for every frame.
+``Compositor.frame_at(frame)`` gives the picture and ``Compositor.audio_between(t0, t1)`` the
+sound. Preview and export both call it, so what a creator sees is what they export. Tracks
+are composited in project order, the first track at the bottom. Readers stay open between
+calls, so playing forward decodes sequentially instead of seeking for every frame.
+
+A transition of length L between clips A and B (touching at the cut) runs from
+``cut - L // 2`` for L frames: A plays on past its out-point and B starts before its in-point
+(a source that runs out holds its first or last frame).
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import numpy as np
 
 from core.errors import MediaError
-from core.media import IMAGE, MediaInfo, VideoReader, probe, read_image
-from core.timeline import AUDIO_TRACK, Clip, MediaRef, Project
+from core.media import IMAGE, AudioReader, MediaInfo, VideoReader, probe, read_image
+from core.timeline import AUDIO_TRACK, Clip, MediaRef, Project, Track, Transition
 
 log = logging.getLogger(__name__)
 
@@ -26,22 +32,85 @@ def fitted_size(src: tuple[int, int], canvas: tuple[int, int], fit: str) -> tupl
     if fit == "stretch":
         return cw, ch
     scale = min(cw / sw, ch / sh) if fit == "fit" else max(cw / sw, ch / sh)
-    return max(2, int(round(sw * scale / 2)) * 2), max(2, int(round(sh * scale / 2)) * 2)
+    return _even(sw * scale), _even(sh * scale)
 
 
-def _paste(canvas: np.ndarray, picture: np.ndarray, opacity: float) -> None:
-    """Centre ``picture`` on ``canvas`` (cropping what overhangs), blended by ``opacity``."""
+def _even(value: float) -> int:
+    return max(2, int(round(value / 2)) * 2)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a clip's picture goes: decode at ``decode_size``, crop ``crop_box``, centre at ``centre``."""
+
+    decode_size: tuple[int, int]
+    crop_box: tuple[int, int, int, int]  # x0, y0, x1, y1 in the decoded picture
+    centre: tuple[float, float]
+
+
+def placement(clip: Clip, source: tuple[int, int], canvas: tuple[int, int]) -> Placement:
+    left, top, right, bottom = clip.crop
+    visible = (source[0] * (1 - left - right), source[1] * (1 - top - bottom))
+    shown_w, shown_h = fitted_size(visible, canvas, clip.fit)
+    shown_w, shown_h = shown_w * clip.scale, shown_h * clip.scale
+    decode = (_even(shown_w / (1 - left - right)), _even(shown_h / (1 - top - bottom)))
+    box = (int(round(decode[0] * left)), int(round(decode[1] * top)),
+           int(round(decode[0] * (1 - right))), int(round(decode[1] * (1 - bottom))))
+    centre = (canvas[0] / 2 + clip.pan_x * canvas[0], canvas[1] / 2 + clip.pan_y * canvas[1])
+    return Placement(decode, box, centre)
+
+
+def paste(canvas: np.ndarray, picture: np.ndarray, centre: tuple[float, float], opacity: float = 1.0) -> None:
+    """Draw ``picture`` centred at ``centre`` (cropping what overhangs), blended by ``opacity``."""
+    import cv2
+
     ch, cw = canvas.shape[:2]
     ph, pw = picture.shape[:2]
-    top, left = (ch - ph) // 2, (cw - pw) // 2
+    top, left = int(round(centre[1] - ph / 2)), int(round(centre[0] - pw / 2))
     y0, x0 = max(0, top), max(0, left)
     y1, x1 = min(ch, top + ph), min(cw, left + pw)
+    if y1 <= y0 or x1 <= x0:
+        return
     region = picture[y0 - top : y1 - top, x0 - left : x1 - left]
     if opacity >= 1.0:
         canvas[y0:y1, x0:x1] = region
-    else:
-        under = canvas[y0:y1, x0:x1].astype(np.float32)
-        canvas[y0:y1, x0:x1] = (under + (region.astype(np.float32) - under) * opacity).astype(np.uint8)
+    elif opacity > 0.0:
+        under = canvas[y0:y1, x0:x1]
+        canvas[y0:y1, x0:x1] = cv2.addWeighted(region, opacity, under, 1.0 - opacity, 0.0)
+
+
+def _blend(a: np.ndarray, b: np.ndarray, mix: float) -> np.ndarray:
+    import cv2
+
+    return cv2.addWeighted(a, 1.0 - mix, b, mix, 0.0)
+
+
+@dataclass
+class _Active:
+    """A clip drawn at a frame, and the transition it is part of (if any)."""
+
+    clip: Clip
+    transition: Transition | None = None
+    partner: Clip | None = None  # the incoming clip, when ``clip`` is the outgoing one
+    progress: float = 0.0
+
+
+def _transition_window(track: Track, tr: Transition) -> tuple[Clip, Clip, int] | None:
+    first, second = track.clip(tr.from_clip), track.clip(tr.to_clip)
+    if first is None or second is None:
+        return None
+    return first, second, second.position - tr.length // 2
+
+
+def active_at(track: Track, frame: int) -> _Active | None:
+    """What ``track`` shows at ``frame``: one clip, or two in a transition."""
+    for tr in track.transitions:
+        window = _transition_window(track, tr)
+        if window and window[2] <= frame < window[2] + tr.length:
+            first, second, start = window
+            return _Active(first, tr, second, (frame - start + 0.5) / tr.length)
+    clip = next((c for c in track.clips if c.position <= frame < c.end), None)
+    return _Active(clip) if clip else None
 
 
 class Compositor:
@@ -50,6 +119,7 @@ class Compositor:
         self._infos: dict[str, MediaInfo | None] = {}
         self._readers: dict[tuple[str, tuple[int, int]], VideoReader] = {}
         self._stills: dict[tuple[str, tuple[int, int]], np.ndarray] = {}
+        self._audio: dict[tuple[str, str], AudioReader] = {}
 
     def __enter__(self) -> Compositor:
         return self
@@ -58,13 +128,16 @@ class Compositor:
         self.close()
 
     def close(self) -> None:
-        for reader in self._readers.values():
+        for reader in [*self._readers.values(), *self._audio.values()]:
             reader.close()
         self._readers.clear()
+        self._audio.clear()
 
     @property
     def canvas_size(self) -> tuple[int, int]:
         return self.project.width, self.project.height
+
+    # --- pictures ------------------------------------------------------------------------------
 
     def frame_at(self, frame: int) -> np.ndarray:
         """The picture at timeline ``frame``: RGB uint8 of shape (height, width, 3)."""
@@ -72,23 +145,55 @@ class Compositor:
         for track in self.project.tracks:
             if track.kind == AUDIO_TRACK or track.hidden:
                 continue
-            clip = next((c for c in track.clips if c.position <= frame < c.end), None)
-            if clip is not None:
-                _paste(canvas, self._clip_picture(clip, frame), clip.opacity)
+            active = active_at(track, frame)
+            if active is None:
+                continue
+            if active.transition is None:
+                self._draw(canvas, active.clip, frame)
+            else:
+                self._draw_transition(canvas, active, frame)
         return canvas
 
-    def _clip_picture(self, clip: Clip, frame: int) -> np.ndarray:
+    def _draw(self, canvas: np.ndarray, clip: Clip, frame: int, opacity: float | None = None) -> None:
+        picture, centre = self._clip_picture(clip, frame)
+        paste(canvas, picture, centre, clip.opacity if opacity is None else opacity)
+
+    def _draw_transition(self, canvas: np.ndarray, active: _Active, frame: int) -> None:
+        kind, progress = active.transition.kind, active.progress
+        if kind == "fade_black":  # out to black, then in from black, over what is below
+            clip, level = (active.clip, 1 - 2 * progress) if progress < 0.5 else (active.partner, 2 * progress - 1)
+            layer = np.zeros_like(canvas)
+            self._draw(layer, clip, frame, opacity=1.0)
+            paste(canvas, (layer * level).astype(np.uint8), (canvas.shape[1] / 2, canvas.shape[0] / 2), clip.opacity)
+            return
+        outgoing, incoming = canvas.copy(), canvas.copy()
+        self._draw(outgoing, active.clip, frame)
+        self._draw(incoming, active.partner, frame)
+        if kind == "wipe":  # the incoming clip sweeps in from the left
+            edge = int(round(progress * canvas.shape[1]))
+            canvas[:, :edge] = incoming[:, :edge]
+            canvas[:, edge:] = outgoing[:, edge:]
+        else:
+            canvas[:] = _blend(outgoing, incoming, progress)
+
+    def _clip_picture(self, clip: Clip, frame: int) -> tuple[np.ndarray, tuple[float, float]]:
         media = self.project.media[clip.media_id]
         info = self._info(media)
-        if info is None:
-            return np.full((self.project.height, self.project.width, 3), OFFLINE_COLOUR, np.uint8)
-        size = fitted_size((info.width, info.height), self.canvas_size, clip.fit)
+        if info is None or not info.has_video:
+            slate = np.full((self.project.height, self.project.width, 3), OFFLINE_COLOUR, np.uint8)
+            return slate, (self.project.width / 2, self.project.height / 2)
+        where = placement(clip, (info.width, info.height), self.canvas_size)
         if info.kind == IMAGE:
-            return self._still(media, info, size)
-        key = (media.id, size)
-        if key not in self._readers:
-            self._readers[key] = VideoReader(info, size)
-        return self._readers[key].frame_at(clip.source_time(frame, self.project.fps))
+            picture = self._still(media, info, where.decode_size)
+        else:
+            key = (media.id, where.decode_size)
+            if key not in self._readers:
+                self._readers[key] = VideoReader(info, where.decode_size)
+            picture = self._readers[key].frame_at(clip.source_time(frame, self.project.fps))
+        x0, y0, x1, y1 = where.crop_box
+        if (x0, y0, x1, y1) != (0, 0, picture.shape[1], picture.shape[0]):
+            picture = picture[y0:y1, x0:x1]
+        return picture, where.centre
 
     def _info(self, media: MediaRef) -> MediaInfo | None:
         if media.id not in self._infos:
@@ -107,8 +212,81 @@ class Compositor:
             self._stills[key] = cv2.resize(read_image(info.path), size, interpolation=cv2.INTER_AREA)
         return self._stills[key]
 
+    # --- sound ---------------------------------------------------------------------------------
+
+    def audio_between(self, t0: float, t1: float) -> np.ndarray:
+        """The mix from ``t0`` to ``t1`` seconds: float32 stereo at the project's sample rate."""
+        rate = self.project.sample_rate
+        first = int(round(t0 * rate))
+        count = max(0, int(round(t1 * rate)) - first)
+        mix = np.zeros((count, 2), np.float32)
+        for track in self.project.tracks:
+            if track.muted:
+                continue
+            for clip, start, end, gain in self._sounding(track):
+                lo, hi = max(first, start), min(first + count, end)
+                if hi <= lo:
+                    continue
+                source_time = clip.source_in + (lo / rate - clip.position / self.project.fps) * clip.speed
+                samples = self._audio_reader(track, clip).read(source_time, hi - lo)
+                envelope = gain(np.arange(lo, hi) / rate)
+                mix[lo - first : hi - first] += samples * envelope[:, None]
+        return mix
+
+    def _sounding(self, track: Track):
+        """(clip, first sample, end sample, gain(t)) for each clip with sound on ``track``."""
+        rate, fps = self.project.sample_rate, self.project.fps
+        for clip in track.clips:
+            media = self.project.media[clip.media_id]
+            if not media.has_audio or media.offline:
+                continue
+            begin, finish = clip.position / fps, clip.end / fps
+            ramps = [(begin, clip.audio_fade_in, True), (finish - clip.audio_fade_out, clip.audio_fade_out, False)]
+            for tr in track.transitions:  # crossfade the sound with the picture
+                window = _transition_window(track, tr)
+                if window is None:
+                    continue
+                start = window[2] / fps
+                length = tr.length / fps
+                if tr.from_clip == clip.id:
+                    finish = start + length
+                    ramps.append((start, length, False))
+                elif tr.to_clip == clip.id:
+                    begin = start
+                    ramps.append((start, length, True))
+            yield clip, int(round(begin * rate)), int(round(finish * rate)), _gain(clip.volume, ramps)
+
+    def _audio_reader(self, track: Track, clip: Clip) -> AudioReader:
+        key = (track.id, clip.id)
+        if key not in self._audio:
+            info = self._info(self.project.media[clip.media_id])
+            if info is None:
+                raise MediaError(f"'{self.project.media[clip.media_id].path}' is offline.")
+            self._audio[key] = AudioReader(info, self.project.sample_rate, clip.speed)
+        return self._audio[key]
+
+
+def _gain(volume: float, ramps: list[tuple[float, float, bool]]):
+    """A gain curve: ``volume`` shaped by linear fade-ins and fade-outs (start, length, rising)."""
+
+    def curve(t: np.ndarray) -> np.ndarray:
+        g = np.full(t.shape, volume, np.float32)
+        for start, length, rising in ramps:
+            if length <= 0:
+                continue
+            x = np.clip((t - start) / length, 0.0, 1.0)
+            g *= x if rising else 1.0 - x
+        return g
+
+    return curve
+
 
 def frame_at(project: Project, frame: int) -> np.ndarray:
     """One frame of the timeline (opens and closes its readers: use a Compositor to play)."""
     with Compositor(project) as compositor:
         return compositor.frame_at(frame)
+
+
+def audio_between(project: Project, t0: float, t1: float) -> np.ndarray:
+    with Compositor(project) as compositor:
+        return compositor.audio_between(t0, t1)

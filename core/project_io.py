@@ -110,6 +110,11 @@ def _track_to_dict(track: Track, fps: float) -> dict:
                 "volume": c.volume,
                 "opacity": c.opacity,
                 "fit": c.fit,
+                "scale": c.scale,
+                "pan": [c.pan_x, c.pan_y],
+                "crop": list(c.crop),
+                "audio_fade_in": c.audio_fade_in,
+                "audio_fade_out": c.audio_fade_out,
                 "effects": c.effects,
             }
             for c in track.clips
@@ -276,6 +281,8 @@ def _clip_from_dict(entry: Any, where: str, project: Project) -> Clip:
         _expect(isinstance(effect, dict) and isinstance(effect.get("type"), str)
                 and isinstance(effect.get("params", {}), dict),
                 f"{where}.effects[{i}]", 'must be {"type": name, "params": {...}}')
+    pan = _numbers(entry, "pan", where, 2, (0.0, 0.0))
+    crop = _numbers(entry, "crop", where, 4, (0.0, 0.0, 0.0, 0.0))
     return Clip(
         id=_get(entry, "id", where, str, check=_non_empty),
         media_id=media_id,
@@ -286,8 +293,21 @@ def _clip_from_dict(entry: Any, where: str, project: Project) -> Clip:
         volume=_get(entry, "volume", where, float, default=1.0, check=_not_negative),
         opacity=_get(entry, "opacity", where, float, default=1.0, check=_not_negative),
         fit=_get(entry, "fit", where, str, default="fit", check=_one_of(FIT_MODES)),
+        scale=_get(entry, "scale", where, float, default=1.0, check=_positive),
+        pan_x=pan[0],
+        pan_y=pan[1],
+        crop=crop,
+        audio_fade_in=_get(entry, "audio_fade_in", where, float, default=0.0, check=_not_negative),
+        audio_fade_out=_get(entry, "audio_fade_out", where, float, default=0.0, check=_not_negative),
         effects=effects,
     )
+
+
+def _numbers(entry: dict, key: str, where: str, count: int, default: tuple) -> tuple:
+    values = _get(entry, key, where, list, default=list(default))
+    _expect(len(values) == count and all(_is_kind(v, float) for v in values),
+            f"{where}.{key}", f"must be a list of {count} numbers")
+    return tuple(float(v) for v in values)
 
 
 def _transition_from_dict(entry: Any, where: str) -> Transition:

@@ -85,6 +85,14 @@ class Clip:
     volume: float = 1.0
     opacity: float = 1.0
     fit: str = "fit"
+    # Framing on the canvas, after fit: a zoom factor, the centre's offset as a fraction of
+    # the canvas size, and a crop of the source (fractions cut from left, top, right, bottom).
+    scale: float = 1.0
+    pan_x: float = 0.0
+    pan_y: float = 0.0
+    crop: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+    audio_fade_in: float = 0.0  # seconds
+    audio_fade_out: float = 0.0
     effects: list[dict] = field(default_factory=list)
 
     @property
@@ -219,6 +227,14 @@ def _validate_clip(project: Project, track: Track, clip: Clip) -> None:
         raise EditError("Volume must be between 0 and 4 and opacity between 0 and 1.")
     if clip.fit not in FIT_MODES:
         raise EditError(f"Unknown fit mode '{clip.fit}'.")
+    if not (0.05 <= clip.scale <= 20) or not (-2 <= clip.pan_x <= 2) or not (-2 <= clip.pan_y <= 2):
+        raise EditError("Scale must be between 5% and 2000%, and the position within the canvas area.")
+    left, top, right, bottom = clip.crop
+    if min(clip.crop) < 0 or left + right > 0.95 or top + bottom > 0.95:
+        raise EditError("The crop must leave at least 5% of the picture in each direction.")
+    seconds = clip.length / project.fps
+    if not (0 <= clip.audio_fade_in <= seconds and 0 <= clip.audio_fade_out <= seconds):
+        raise EditError("Audio fades must fit inside the clip.")
     if clip.source_in < -1e-9:
         raise EditError("A clip cannot start before the beginning of its media.")
     if media.duration is not None and media.kind != "image":
@@ -511,7 +527,10 @@ def ripple_delete(project: Project, clip_ids: Iterable[str]) -> Edit:
     return delete_clips(project, clip_ids, ripple=True)
 
 
-_CLIP_PROPERTIES = {"speed", "volume", "opacity", "fit", "effects", "source_in", "length"}
+_CLIP_PROPERTIES = {
+    "speed", "volume", "opacity", "fit", "effects", "source_in", "length",
+    "scale", "pan_x", "pan_y", "crop", "audio_fade_in", "audio_fade_out",
+}
 
 
 def set_clip_properties(project: Project, clip_id: str, **changes) -> Edit:
@@ -527,7 +546,7 @@ def set_clip_properties(project: Project, clip_id: str, **changes) -> Edit:
             span = clip.length * clip.speed
             clip.length = max(1, int(math.floor(span / changes["speed"] + 1e-6)))
         for name, value in changes.items():
-            setattr(clip, name, copy.deepcopy(value))
+            setattr(clip, name, tuple(value) if name == "crop" else copy.deepcopy(value))
 
     return _apply(project, "Change clip", [track.id], change)
 

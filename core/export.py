@@ -1,0 +1,255 @@
+"""Export: the compositor's frames and mix, through moviepy, to an H.264/AAC MP4.
+
+The output is written to a temporary file beside the target and renamed at the end, so a
+cancelled or failed export leaves nothing behind: no partial MP4, no temporary audio, no
+ffmpeg process. The sound is mixed to a temporary WAV first and handed to moviepy as a file:
+moviepy's own audio writer has no context manager and leaves its ffmpeg running when a chunk
+raises, which a cancel would do.
+"""
+
+from __future__ import annotations
+
+import copy
+import errno
+import logging
+import math
+import os
+import shutil
+import tempfile
+import time
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import proglog
+
+from core.compositor import Compositor
+from core.errors import ExportError, MediaError
+from core.fileio import describe_os_error
+from core.jobs import CancelToken, Progress, check_cancel, report
+from core.timeline import Project
+
+log = logging.getLogger(__name__)
+
+# name -> (width, height, label)
+CANVASES = {
+    "1080p": (1920, 1080, "1920x1080 16:9 (YouTube)"),
+    "vertical": (1080, 1920, "1080x1920 9:16 (TikTok, Reels, Shorts)"),
+    "square": (1080, 1080, "1080x1080 1:1"),
+    "720p": (1280, 720, "1280x720 16:9"),
+}
+FRAME_RATES = (24, 25, 30, 60)
+# quality -> (x264 preset, CRF)
+QUALITIES = {"draft": ("ultrafast", 28), "good": ("veryfast", 21), "best": ("medium", 17)}
+AUDIO_RATE = 48000
+AUDIO_BITRATE = "192k"
+# Below this much free space an export is refused up front.
+MIN_FREE_BYTES = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ExportSettings:
+    width: int
+    height: int
+    fps: float
+    quality: str = "good"
+
+    @property
+    def label(self) -> str:
+        return f"{self.width}x{self.height} {self.fps:g} fps, {self.quality}"
+
+
+def preset(name: str, fps: float = 30, quality: str = "good") -> ExportSettings:
+    """Settings for a named canvas ("1080p", "vertical", "square", "720p"), fps and quality."""
+    if name not in CANVASES:
+        raise ExportError(f"Unknown preset '{name}'; choose one of {', '.join(CANVASES)}.")
+    if fps not in FRAME_RATES:
+        raise ExportError(f"Frame rate {fps:g} is not offered; choose one of {', '.join(map(str, FRAME_RATES))}.")
+    if quality not in QUALITIES:
+        raise ExportError(f"Unknown quality '{quality}'; choose one of {', '.join(QUALITIES)}.")
+    width, height, _ = CANVASES[name]
+    return ExportSettings(width, height, fps, quality)
+
+
+def project_settings(project: Project, quality: str = "good") -> ExportSettings:
+    """Export at the project's own canvas and frame rate."""
+    return ExportSettings(project.width, project.height, project.fps, quality)
+
+
+@dataclass
+class ExportResult:
+    path: Path
+    frames: int
+    duration: float
+    seconds: float  # wall time taken
+
+
+def export_project(
+    project: Project,
+    target: str | os.PathLike,
+    settings: ExportSettings | None = None,
+    *,
+    overwrite: bool = False,
+    progress: Progress | None = None,
+    cancel: CancelToken | None = None,
+) -> ExportResult:
+    """Render ``project`` to ``target`` (an .mp4). Raises ExportError with a clear reason."""
+    started = time.monotonic()
+    settings = settings or project_settings(project)
+    target = Path(target).absolute()
+    _check_target(project, target, overwrite)
+    render = _for_export(project, settings)
+    frames = int(math.floor(project.duration_frames / project.fps * settings.fps + 1e-6))
+    if frames < 1:
+        raise ExportError("The timeline is empty: add a clip before exporting.")
+    duration = frames / settings.fps
+    scratch = Path(tempfile.mkdtemp(prefix=f".{target.stem}.", suffix=".export", dir=target.parent))
+    try:
+        with Compositor(render) as compositor:
+            audio = _write_mix(compositor, scratch / "mix.wav", duration, progress, cancel)
+            video = scratch / f"{target.stem}.mp4"
+            _encode(compositor, project.fps, video, audio, settings, frames, progress, cancel)
+        _verify(video, settings, has_audio=audio is not None)
+        if not overwrite and target.exists():
+            raise ExportError(f"'{target.name}' appeared while exporting; nothing was overwritten.")
+        os.replace(video, target)
+    except OSError as exc:
+        raise ExportError(f"The export to {target} failed: {describe_os_error(exc)}.") from exc
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    report(progress, 1.0, "Export finished")
+    return ExportResult(target, frames, duration, time.monotonic() - started)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _check_target(project: Project, target: Path, overwrite: bool) -> None:
+    if target.suffix.lower() != ".mp4":
+        raise ExportError(f"'{target.name}' must end in .mp4.")
+    if not target.parent.is_dir():
+        raise ExportError(f"The folder {target.parent} does not exist.")
+    if target.is_dir():
+        raise ExportError(f"'{target.name}' is a folder.")
+    sources = {os.path.realpath(m.path) for m in project.media.values()}
+    if os.path.realpath(target) in sources:
+        raise ExportError(f"'{target.name}' is one of the project's own media files; choose another name.")
+    if target.exists() and not overwrite:
+        raise ExportError(f"'{target.name}' already exists; choose another name or allow overwriting.")
+    if not os.access(target.parent, os.W_OK):
+        raise ExportError(f"The folder {target.parent} is not writable.")
+    if shutil.disk_usage(target.parent).free < MIN_FREE_BYTES:
+        raise ExportError(f"The disk holding {target.parent} is full.")
+    offline = sorted({Path(m.path).name for m in project.media.values() if m.offline and _used(project, m.id)})
+    if offline:
+        raise ExportError(f"Some media are offline: {', '.join(offline)}. Relink or remove them first.")
+
+
+def _used(project: Project, media_id: str) -> bool:
+    return any(c.media_id == media_id for t in project.tracks for c in t.clips)
+
+
+def _for_export(project: Project, settings: ExportSettings) -> Project:
+    """A copy of the project rendered at the export's canvas (frame timing stays the project's)."""
+    render = copy.deepcopy(project)
+    render.width, render.height, render.sample_rate = settings.width, settings.height, AUDIO_RATE
+    return render
+
+
+def _has_sound(project: Project) -> bool:
+    return any(
+        not t.muted and project.media[c.media_id].has_audio for t in project.tracks for c in t.clips
+    )
+
+
+def _write_mix(compositor: Compositor, path: Path, duration: float,
+               progress: Progress | None, cancel: CancelToken | None) -> Path | None:
+    """The whole mix as 16-bit WAV (10% of the progress bar), or None for a silent timeline."""
+    if not _has_sound(compositor.project):
+        return None
+    chunk = 2.0
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(2)
+        out.setsampwidth(2)
+        out.setframerate(AUDIO_RATE)
+        t = 0.0
+        while t < duration:
+            check_cancel(cancel)
+            end = min(duration, t + chunk)
+            samples = compositor.audio_between(t, end)
+            out.writeframes((np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes())
+            report(progress, 0.1 * end / duration, "Mixing sound")
+            t = end
+    return path
+
+
+class _Logger(proglog.ProgressBarLogger):
+    """Turns moviepy's frame counter into progress and checks for cancel on every frame."""
+
+    def __init__(self, total: int, progress: Progress | None, cancel: CancelToken | None):
+        super().__init__()
+        self.total, self.progress, self.cancel = total, progress, cancel
+
+    def bars_callback(self, bar, attr, value, old_value=None):
+        if bar == "frame_index" and attr == "index":
+            check_cancel(self.cancel)
+            report(self.progress, 0.1 + 0.9 * (value + 1) / self.total, "Encoding video")
+
+
+def _encode(compositor: Compositor, timeline_fps: float, path: Path, audio: Path | None,
+            settings: ExportSettings, frames: int, progress: Progress | None,
+            cancel: CancelToken | None) -> None:
+    from moviepy import VideoClip
+
+    def frame_function(t: float) -> np.ndarray:
+        check_cancel(cancel)
+        index = int(round(t * settings.fps))
+        return compositor.frame_at(int(math.floor(index / settings.fps * timeline_fps + 1e-6)))
+
+    # moviepy renders int(duration * fps) frames: half a frame more keeps rounding from losing one.
+    clip = VideoClip(frame_function=frame_function, duration=(frames + 0.5) / settings.fps)
+    x264_preset, crf = QUALITIES[settings.quality]
+    params = ["-crf", str(crf), "-pix_fmt", "yuv420p", "-profile:v", "high", "-movflags", "+faststart"]
+    if audio is not None:
+        params += ["-b:a", AUDIO_BITRATE, "-ar", str(AUDIO_RATE)]
+    try:
+        clip.write_videofile(
+            str(path), fps=settings.fps, codec="libx264", preset=x264_preset,
+            audio=str(audio) if audio is not None else False, audio_codec="aac",
+            ffmpeg_params=params, logger=_Logger(frames, progress, cancel),
+        )
+    except OSError as exc:
+        raise _encoder_error(exc) from exc
+    finally:
+        clip.close()
+
+
+def _encoder_error(exc: OSError) -> Exception:
+    text = str(exc)
+    if "No space left" in text or exc.errno == errno.ENOSPC:
+        return ExportError("The export stopped: the disk is full. Free some space and try again.")
+    if "Permission denied" in text:
+        return ExportError("The export stopped: permission denied writing the file.")
+    log.error("encoder failed: %s", text)
+    return ExportError("The video encoder stopped unexpectedly; details are in the log.")
+
+
+def _verify(path: Path, settings: ExportSettings, has_audio: bool) -> None:
+    """Read the file back: what plays everywhere is H.264 in yuv420p with AAC sound."""
+    from core.media import probe
+
+    try:
+        info = probe(path)
+    except MediaError as exc:
+        raise ExportError(f"The exported file could not be read back: {exc}") from exc
+    problems = []
+    if info.codec != "h264" or info.pix_fmt != "yuv420p":
+        problems.append(f"video is {info.codec}/{info.pix_fmt}, expected h264/yuv420p")
+    if (info.width, info.height) != (settings.width, settings.height):
+        problems.append(f"size is {info.width}x{info.height}")
+    if has_audio and info.audio_codec != "aac":
+        problems.append(f"sound is {info.audio_codec}, expected aac")
+    if problems:
+        raise ExportError("The exported file is not as intended: " + "; ".join(problems) + ".")
+
