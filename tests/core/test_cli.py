@@ -66,3 +66,40 @@ def test_human_readable_probe(samples):
     image_line, audio_line = result.stdout.strip().splitlines()
     assert "image, 320x180" in image_line
     assert "audio, 20.000 s" in audio_line and "48000 Hz x2" in audio_line
+
+
+def test_render_joins_real_clips_into_each_preset(shared_media, tmp_path):
+    clips = [str(shared_media / "counter.mp4"), str(shared_media / "issue-134-rotate.mp4")]  # no sound, then sound
+    for preset, size in (("vertical", (1080, 1920)), ("720p", (1280, 720))):
+        out = tmp_path / f"{preset}.mp4"
+        result = run_cli("render", *clips, "--out", str(out), "--preset", preset, "--fps", "25", "--quality", "draft")
+        assert result.returncode == 0, result.stderr
+        fields = json.loads(run_cli("probe", str(out), "--json").stdout)
+        assert (fields["width"], fields["height"]) == size
+        assert fields["fps"] == 25 and fields["codec"] == "h264" and fields["has_audio"]
+        assert fields["duration"] == pytest.approx(3.0 + 10.01, abs=0.08)
+
+
+def test_render_refuses_bad_input_and_existing_output(samples, bad_media, tmp_path):
+    out = tmp_path / "out.mp4"
+    bad = run_cli("render", str(samples.path("city-walk.mp4")), str(bad_media["truncated"]), "--out", str(out))
+    assert bad.returncode == 2 and "truncated.mp4" in bad.stderr and not out.exists()
+    out.write_bytes(b"keep me")
+    again = run_cli("render", str(samples.path("city-walk.mp4")), "--out", str(out))
+    assert again.returncode == 2 and "already exists" in again.stderr
+    assert out.read_bytes() == b"keep me"
+    assert len(again.stderr.strip().splitlines()) == 1
+
+
+def test_render_a_project_file(samples, tmp_path):
+    from core.demo import demo_project
+    from core.project_io import save_project
+
+    project_path = tmp_path / "demo.reelsmith"
+    save_project(demo_project(samples), project_path)
+    out = tmp_path / "demo.mp4"
+    result = run_cli("render", str(project_path), "--out", str(out), "--preset", "square", "--quality", "draft")
+    assert result.returncode == 0, result.stderr
+    fields = json.loads(run_cli("probe", str(out), "--json").stdout)
+    assert (fields["width"], fields["height"], fields["fps"]) == (1080, 1080, 30)
+    assert fields["duration"] == pytest.approx(20.0, abs=0.05)  # the music bed is the longest

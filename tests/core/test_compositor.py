@@ -65,3 +65,146 @@ def test_sequential_frames_reuse_one_reader(project):
         process = reader._proc
         compositor.frame_at(20)
         assert reader._proc is process  # played forward without re-seeking
+
+
+# --- sound -------------------------------------------------------------------------------------
+
+RATE = 48000
+
+
+@pytest.fixture(scope="module")
+def tone_file(tmp_path_factory):
+    """A 4 s, 0.5-amplitude 440 Hz mono tone."""
+    from core.samples import write_wav
+
+    path = tmp_path_factory.mktemp("tone") / "tone.wav"
+    t = np.arange(4 * RATE) / RATE
+    write_wav(path, (0.5 * np.sin(2 * np.pi * 440 * t)).astype(np.float32))
+    return path
+
+
+def tone_project(tone_file, **clip_properties):
+    project = tl.Project.new("landscape_720p", fps=30)
+    ref = tl.MediaRef.from_info(probe(tone_file))
+    tl.add_media(project, ref)
+    clip = tl.make_clip(project, ref.id, 30, 0.0, 2.0)  # 1 s in, 2 s long
+    tl.add_clip(project, project.tracks[2].id, clip)
+    if clip_properties:
+        tl.set_clip_properties(project, clip.id, **clip_properties)
+    return project, clip
+
+
+def rms(samples):
+    return float(np.sqrt(np.mean(samples**2)))
+
+
+def test_mix_places_volume_and_silence(tone_file):
+    from core.compositor import audio_between
+
+    project, _ = tone_project(tone_file, volume=0.5)
+    mix = audio_between(project, 0.0, 3.5)
+    assert mix.shape == (int(3.5 * RATE), 2) and mix.dtype == np.float32
+    assert rms(mix[: RATE - 10]) == 0.0  # nothing before the clip
+    assert rms(mix[int(1.2 * RATE) : int(2.8 * RATE)]) == pytest.approx(0.5 * 0.5 / np.sqrt(2), rel=0.02)
+    assert rms(mix[int(3.01 * RATE) :]) == 0.0  # nor after it
+    assert np.allclose(mix[:, 0], mix[:, 1])  # mono plays on both sides
+
+
+def test_fades_shape_the_level(tone_file):
+    from core.compositor import audio_between
+
+    project, _ = tone_project(tone_file, audio_fade_in=0.5, audio_fade_out=0.5)
+    mix = audio_between(project, 1.0, 3.0)[:, 0]
+    quarter = rms(mix[int(0.2 * RATE) : int(0.3 * RATE)])  # 40-60% into the fade-in
+    full = rms(mix[int(0.8 * RATE) : int(1.2 * RATE)])
+    assert quarter == pytest.approx(0.5 * full, rel=0.1)
+    assert rms(mix[-200:]) < 0.02 * full
+
+
+def test_speed_keeps_pitch_and_shortens(tone_file):
+    from core.compositor import audio_between
+
+    project, clip = tone_project(tone_file, speed=2.0)
+    assert project.tracks[2].clips[0].length == 30  # 2 s of source at 2x: 1 s
+    mix = audio_between(project, 1.0, 2.0)[:, 0]
+    spectrum = np.abs(np.fft.rfft(mix))
+    assert np.fft.rfftfreq(len(mix), 1 / RATE)[np.argmax(spectrum)] == pytest.approx(440, abs=3)
+    assert rms(mix[100:-100]) > 0.3
+
+
+def test_sequential_mixing_equals_one_long_read(tone_file):
+    project, _ = tone_project(tone_file, volume=0.8)
+    with Compositor(project) as compositor:
+        pieces = np.concatenate([compositor.audio_between(t, t + 0.25) for t in np.arange(0, 3.5, 0.25)])
+    with Compositor(project) as compositor:
+        whole = compositor.audio_between(0, 3.5)
+    assert np.abs(pieces - whole).max() < 1e-4
+
+
+def test_crossfade_blends_pictures_and_sound(samples, tone_file):
+    project, ids = project_with_two_clips(samples, tone_file)
+    video = project.tracks[0]
+    a, b = video.clips
+    tl.add_transition(project, a.id, b.id, "crossfade", 10)
+    with Compositor(project) as compositor:
+        before, middle, after = (compositor.frame_at(f).astype(float) for f in (b.position - 6, b.position, b.position + 6))
+        sound = compositor.audio_between((b.position - 5) / 30, (b.position + 5) / 30)
+    assert not np.allclose(middle, before, atol=8) and not np.allclose(middle, after, atol=8)
+    assert rms(sound[:, 0]) > 0  # both sides of the cut sound through the transition
+
+
+def project_with_two_clips(samples, tone_file):
+    project = tl.Project.new("square_1080", fps=30)
+    project.width = project.height = 180
+    ids = {}
+    for path in (samples.path("city-walk.mp4"), samples.path("title-card.png")):
+        ref = tl.MediaRef.from_info(probe(path))
+        tl.add_media(project, ref)
+        ids[path.name] = ref.id
+    a = tl.make_clip(project, ids["city-walk.mp4"], 0, 0, 2)
+    b = tl.make_clip(project, ids["title-card.png"], a.length, 0, 2)
+    tl.add_clip(project, project.tracks[0].id, a)
+    tl.add_clip(project, project.tracks[0].id, b)
+    return project, ids
+
+
+@pytest.mark.parametrize("kind", ["fade_black", "wipe"])
+def test_fade_through_black_and_wipe(samples, tone_file, kind):
+    project, _ = project_with_two_clips(samples, tone_file)
+    a, b = project.tracks[0].clips
+    with Compositor(project) as compositor:  # each clip alone, before the transition exists
+        outgoing = compositor.frame_at(b.position - 5).astype(float)
+        incoming = compositor.frame_at(b.position).astype(float)
+    tl.add_transition(project, a.id, b.id, kind, 20)
+    with Compositor(project) as compositor:
+        at_cut = compositor.frame_at(b.position).astype(float)
+        early = compositor.frame_at(b.position - 5).astype(float)
+    if kind == "fade_black":
+        assert at_cut.mean() < 12  # the darkest point is at the cut
+        assert early.mean() > at_cut.mean() + 10
+        assert early.mean() < outgoing.mean()
+    else:  # 27% through: the incoming clip covers the left quarter, the outgoing the rest
+        assert np.abs(early[:, :40] - incoming[:, :40]).mean() < 2
+        assert np.abs(early[:, 60:] - outgoing[:, 60:]).mean() < 2
+
+
+def test_vertical_reframe_with_fill_pan_and_crop(samples):
+    from core.compositor import placement
+
+    project = tl.Project.new("vertical_1080x1920", fps=30)
+    project.width, project.height = 90, 160
+    ref = tl.MediaRef.from_info(probe(samples.path("title-card.png")))  # 320x180, text in the middle
+    tl.add_media(project, ref)
+    clip = tl.make_clip(project, ref.id, 0, 0, 1)
+    tl.add_clip(project, project.tracks[0].id, clip)
+    tl.set_clip_properties(project, clip.id, fit="fill")
+    filled = frame_at(project, 0)
+    assert filled[:, 0].mean() > 10 and filled[0, :].mean() > 10  # no bars: the picture fills the canvas
+    where = placement(project.tracks[0].clips[0], (320, 180), (90, 160))
+    assert where.decode_size == (284, 160)
+    tl.set_clip_properties(project, clip.id, pan_x=0.5)  # move the picture right by half the canvas
+    panned = frame_at(project, 0)
+    assert np.array_equal(panned[:, 45:], filled[:, :45])
+    tl.set_clip_properties(project, clip.id, pan_x=0.0, crop=(0.5, 0.0, 0.0, 0.0))
+    cropped = placement(project.tracks[0].clips[0], (320, 180), (90, 160))
+    assert cropped.crop_box[0] == cropped.decode_size[0] // 2
