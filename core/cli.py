@@ -122,9 +122,9 @@ def _cmd_render(args: argparse.Namespace) -> int:
     is_project = len(args.inputs) == 1 and args.inputs[0].endswith(EXTENSION)
     if is_project:
         project = load_project(args.inputs[0])
-        settings = project_settings(project, args.quality)
+        settings = project_settings(project, args.quality, args.fps)
         if args.preset:
-            settings = preset(args.preset, args.fps or project.fps, args.quality)
+            settings = preset(args.preset, args.fps or settings.fps, args.quality)
     else:
         settings = preset(args.preset or "1080p", args.fps or 30, args.quality)
         project = project_from_media(args.inputs, settings.width, settings.height, settings.fps)

@@ -72,9 +72,9 @@ def preset(name: str, fps: float = 30, quality: str = "good") -> ExportSettings:
     return ExportSettings(width, height, fps, quality)
 
 
-def project_settings(project: Project, quality: str = "good") -> ExportSettings:
-    """Export at the project's own canvas and frame rate."""
-    return ExportSettings(project.width, project.height, project.fps, quality)
+def project_settings(project: Project, quality: str = "good", fps: float | None = None) -> ExportSettings:
+    """Export at the project's own canvas (and frame rate, unless ``fps`` is given)."""
+    return ExportSettings(project.width, project.height, fps or project.fps, quality)
 
 
 @dataclass

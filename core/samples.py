@@ -125,7 +125,8 @@ class Shot:
     zoom_to: float = 1.1
 
 
-def _shot_frames(shot: Shot, size: tuple[int, int]) -> Iterator[np.ndarray]:
+def shot_frames(shot: Shot, size: tuple[int, int]) -> Iterator[np.ndarray]:
+    """The frames of one camera move over a generated scene."""
     width, height = size
     picture = scene_image(shot.scene, shot.seed, width * 2, height * 2)
     xs, ys, zooms, angles = _camera_path(shot.frames, shot.seed, shot.pan, shot.zoom_from, shot.zoom_to)
@@ -351,7 +352,7 @@ def _assemble(plan: ClipPlan, size: tuple[int, int]) -> tuple[Iterator[np.ndarra
     total = placed[-1].end
 
     def frames() -> Iterator[np.ndarray]:
-        sources = [_shot_frames(p.shot, size) for p in placed]
+        sources = [shot_frames(p.shot, size) for p in placed]
         for i in range(total):
             live = [(p, src) for p, src in zip(placed, sources, strict=True) if p.start <= i < p.end]
             pictures = [next(src).astype(np.float32) * p.gain(i) for p, src in live]
@@ -407,14 +408,14 @@ def ensure_samples(size: tuple[int, int] = (1280, 720), fps: int = 30, *,
     check_cancel(cancel)
     write_wav(folder / "music-bed.wav", music_like(20.0, 120, 7))
     manifest["extras"]["music-bed.wav"] = {"bpm": 120, "seconds": 20.0}
-    _write_title_card(folder / "title-card.png", size)
+    write_title_card(folder / "title-card.png", size)
     manifest["extras"]["title-card.png"] = {}
     atomic_write_bytes(manifest_path, json.dumps(manifest, indent=2).encode())
     report(progress, 1.0, "Demo media ready")
     return SampleSet(folder, manifest)
 
 
-def _write_title_card(path: Path, size: tuple[int, int]) -> None:
+def write_title_card(path: Path, size: tuple[int, int]) -> None:
     import cv2
 
     width, height = size

@@ -1,0 +1,159 @@
+"""Export speed: Reelsmith against one equivalent plain ffmpeg filtergraph, same edit, same run.
+
+The edit: three 1080p30 clips joined by two 1 s crossfades (picture and sound), a title over
+the first 3 s (half size, 80% opacity), and a music bed at 30% under everything; 24 s long.
+Both encode with libx264 veryfast CRF 21, yuv420p, AAC 192 kb/s.
+
+Run: .venv/bin/python bench/export.py [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from core import timeline as tl
+from core.export import export_project, preset
+from core.ffmpeg import ffmpeg_command
+from core.media import probe
+from core.samples import (
+    SAMPLE_RATE,
+    Shot,
+    encode_video,
+    music_like,
+    shot_frames,
+    speech_like,
+    write_title_card,
+    write_wav,
+)
+
+SIZE, FPS, SOURCE_SECONDS = (1920, 1080), 30, 9.0
+SCENES = [("city", 41), ("beach", 42), ("studio", 43)]
+
+
+def make_sources(folder: Path) -> dict[str, Path]:
+    paths = {}
+    for scene, seed in SCENES:
+        path = folder / f"{scene}.mp4"
+        if not path.exists():
+            frames = int(SOURCE_SECONDS * FPS)
+            speech = np.repeat(speech_like(SOURCE_SECONDS, seed)[:, None], 2, axis=1)
+            encode_video(path, shot_frames(Shot(scene, seed, frames), SIZE), SIZE, FPS, speech, frames)
+        paths[scene] = path
+    paths["music"] = folder / "music.wav"
+    if not paths["music"].exists():
+        write_wav(paths["music"], music_like(24.0, 120, 5))
+    paths["title"] = folder / "title.png"
+    if not paths["title"].exists():
+        write_title_card(paths["title"], (1280, 720))
+    return paths
+
+
+def reelsmith_edit(paths: dict[str, Path]) -> tl.Project:
+    project = tl.Project.new("landscape_1080p", fps=FPS, name="bench")
+    video, overlay, audio = project.tracks
+    ids = {}
+    for name, path in paths.items():
+        ref = tl.MediaRef.from_info(probe(path))
+        tl.add_media(project, ref)
+        ids[name] = ref.id
+    clips = []
+    for index, (scene, _) in enumerate(SCENES):
+        clip = tl.make_clip(project, ids[scene], index * 8 * FPS, 0.5, 8.5)
+        tl.add_clip(project, video.id, clip)
+        clips.append(clip)
+    for first, second in zip(clips, clips[1:], strict=False):
+        tl.add_transition(project, first.id, second.id, "crossfade", FPS)
+    title = tl.make_clip(project, ids["title"], 0, 0, 3)
+    tl.add_clip(project, overlay.id, title)
+    tl.set_clip_properties(project, title.id, scale=0.5, opacity=0.8)
+    bed = tl.make_clip(project, ids["music"], 0, 0, 24)
+    tl.add_clip(project, audio.id, bed)
+    tl.set_clip_properties(project, bed.id, volume=0.3)
+    return project
+
+
+def ffmpeg_edit(paths: dict[str, Path], out: Path) -> list[str]:
+    """The same edit as one filtergraph. Each clip shows its source from 0.5 s; the crossfades
+    use the half second of handle on either side, as Reelsmith's centred transitions do."""
+    graph = ";".join([
+        "[0:v]trim=0.5:9,setpts=PTS-STARTPTS[a]", "[1:v]trim=0:9,setpts=PTS-STARTPTS[b]",
+        "[2:v]trim=0:8.5,setpts=PTS-STARTPTS[c]",
+        "[a][b]xfade=transition=fade:duration=1:offset=7.5[ab]",
+        "[ab][c]xfade=transition=fade:duration=1:offset=15.5[abc]",
+        "[3:v]scale=960:540,format=rgba,colorchannelmixer=aa=0.8[title]",
+        "[abc][title]overlay=(W-w)/2:(H-h)/2:enable='lt(t,3)',format=yuv420p[v]",
+        "[0:a]atrim=0.5:9,asetpts=PTS-STARTPTS[x]", "[1:a]atrim=0:9,asetpts=PTS-STARTPTS[y]",
+        "[2:a]atrim=0:8.5,asetpts=PTS-STARTPTS[z]",
+        "[x][y]acrossfade=d=1:c1=tri:c2=tri[xy]", "[xy][z]acrossfade=d=1:c1=tri:c2=tri[xyz]",
+        "[4:a]volume=0.3[bed]", "[xyz][bed]amix=inputs=2:duration=first:normalize=0[aout]",
+    ])
+    inputs = [str(paths["city"]), str(paths["beach"]), str(paths["studio"])]
+    args = ["-y"]
+    for path in inputs:
+        args += ["-i", path]
+    args += ["-loop", "1", "-framerate", str(FPS), "-t", "24", "-i", str(paths["title"]), "-i", str(paths["music"])]
+    args += ["-filter_complex", graph, "-map", "[v]", "-map", "[aout]", "-r", str(FPS),
+             "-c:v", "libx264", "-preset", "veryfast", "-crf", "21", "-pix_fmt", "yuv420p",
+             "-c:a", "aac", "-b:a", "192k", "-ar", str(SAMPLE_RATE), "-t", "24", str(out)]
+    return ffmpeg_command(*args)
+
+
+def cancel_latency(project: tl.Project, target: Path) -> float:
+    """Seconds from a cancel request (40% into an export) to the export having cleaned up."""
+    from core.jobs import Cancelled, CancelToken
+
+    token, asked = CancelToken(), []
+
+    def progress(fraction: float, message: str) -> None:
+        if fraction > 0.4 and not asked:
+            asked.append(time.perf_counter())
+            token.cancel()
+
+    try:
+        export_project(project, target, preset("1080p", 30, "good"), progress=progress, cancel=token)
+    except Cancelled:
+        return time.perf_counter() - asked[0]
+    raise RuntimeError("the export was not cancelled")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--keep", type=Path, help="keep sources and outputs in this folder")
+    args = parser.parse_args()
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="reelsmith-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = make_sources(folder)
+    project = reelsmith_edit(paths)
+
+    ours = folder / "reelsmith.mp4"
+    if ours.exists():
+        ours.unlink()
+    start = time.perf_counter()
+    result = export_project(project, ours, preset("1080p", 30, "good"))
+    ours_s = time.perf_counter() - start
+
+    theirs = folder / "ffmpeg.mp4"
+    start = time.perf_counter()
+    subprocess.run(ffmpeg_edit(paths, theirs), check=True, stdin=subprocess.DEVNULL)
+    theirs_s = time.perf_counter() - start
+
+    latency = cancel_latency(project, folder / "cancelled.mp4")
+
+    length = result.duration
+    print(f"edit: {length:.1f} s at 1080p30 ({result.frames} frames), {os.cpu_count()} CPUs")
+    print(f"reelsmith export: {ours_s:.1f} s ({length / ours_s:.2f}x real time)")
+    print(f"plain ffmpeg filtergraph (anchor): {theirs_s:.1f} s ({length / theirs_s:.2f}x real time)")
+    print(f"ratio: {ours_s / theirs_s:.2f}x the anchor's time")
+    print(f"cancel: export stopped and cleaned up {latency:.2f} s after the request (target: under 1 s)")
+    print(f"check: ffmpeg output {probe(theirs).duration:.2f} s, ours {probe(ours).duration:.2f} s; files in {folder}")
+
+
+if __name__ == "__main__":
+    main()
