@@ -375,3 +375,43 @@ def _one_of(options: tuple[str, ...]) -> Callable[[str], str | None]:
         return None if value in options else f"must be one of {', '.join(options)}"
 
     return check
+
+
+# ---------------------------------------------------------------------------------------------
+# Autosave and crash recovery
+
+
+def recovery_folder() -> Path:
+    from core.paths import data_subdir
+
+    return data_subdir("recovery")
+
+
+def write_recovery(project: Project, session: str, original: str | os.PathLike | None) -> Path:
+    """Autosave ``project`` for this app ``session``; one file per session, replaced each time."""
+    path = recovery_folder() / f"{session}{EXTENSION}"
+    document = project_to_dict(project, path.parent)
+    document["recovery_of"] = str(original) if original else None
+    try:
+        atomic_write_bytes(path, json.dumps(document, ensure_ascii=False).encode("utf-8"))
+    except OSError as exc:
+        raise ProjectError(f"Autosave failed: {describe_os_error(exc)}.") from exc
+    return path
+
+
+def pending_recoveries(exclude_session: str | None = None) -> list[tuple[Path, str | None]]:
+    """Autosaves left by sessions that did not close cleanly: (file, original project path)."""
+    found = []
+    for path in sorted(recovery_folder().glob(f"*{EXTENSION}"), key=lambda p: p.stat().st_mtime, reverse=True):
+        if path.stem == exclude_session:
+            continue
+        try:
+            original = json.loads(path.read_text(encoding="utf-8")).get("recovery_of")
+        except (OSError, ValueError):
+            original = None
+        found.append((path, original if isinstance(original, str) else None))
+    return found
+
+
+def discard_recovery(path: str | os.PathLike) -> None:
+    Path(path).unlink(missing_ok=True)

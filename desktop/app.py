@@ -23,7 +23,7 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="reelsmith", description="Reelsmith video editor")
     parser.add_argument("paths", nargs="*", help=f"a project ({EXTENSION}) or media files to import")
     parser.add_argument("--screenshot", metavar="OUT.png", help="render the window to a PNG and exit")
-    parser.add_argument("--size", default="1440x900", help="window size for --screenshot (WxH)")
+    parser.add_argument("--size", default="1600x900", help="window size for --screenshot (WxH)")
     return parser.parse_args(argv)
 
 
@@ -40,9 +40,10 @@ def create_app(argv: list[str] | None = None):
     return app
 
 
-def open_initial(window, paths: list[str]) -> None:
+def open_initial(window, paths: list[str], recover: bool = True) -> None:
     if not paths:
-        window.open_demo()
+        if not (recover and window.offer_recovery()):
+            window.open_demo()
     elif len(paths) == 1 and paths[0].endswith(EXTENSION):
         window.open_project(paths[0])
     else:
@@ -90,6 +91,6 @@ def _screenshot(app, window, args) -> int:
     window.preview.frame_shown.connect(when_shown)
     window.error_shown.connect(lambda message: print(f"reelsmith: {message}", file=sys.stderr))
     QTimer.singleShot(120_000, capture)  # never hang: capture whatever is there
-    open_initial(window, args.paths)
+    open_initial(window, args.paths, recover=False)
     app.exec()
     return outcome["status"]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
+import uuid
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QPixmap, QUndoStack
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -23,7 +24,14 @@ from PySide6.QtWidgets import (
 from core import timeline as tl
 from core.errors import ReelsmithError
 from core.media import probe, thumbnail
-from core.project_io import EXTENSION, load_project, save_project
+from core.project_io import (
+    EXTENSION,
+    discard_recovery,
+    load_project,
+    pending_recoveries,
+    save_project,
+    write_recovery,
+)
 from desktop.commands import perform
 from desktop.jobs import JobRunner
 from desktop.panels.bin import MediaBin
@@ -91,6 +99,8 @@ class _ImportBatch:
 
 
 class MainWindow(QMainWindow):
+    AUTOSAVE_MS = 60_000
+
     project_opened = Signal()
     project_changed = Signal()
     error_shown = Signal(str)
@@ -105,6 +115,11 @@ class MainWindow(QMainWindow):
         self.runner = JobRunner(self)
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._update_title)
+        self.session = uuid.uuid4().hex[:12]  # names this window's autosave file
+        self.recovered_unsaved = False  # opened from an autosave: unsaved until saved
+        self.autosave_timer = QTimer(self)
+        self.autosave_timer.timeout.connect(self.autosave)
+        self.autosave_timer.start(self.AUTOSAVE_MS)
 
         self.bin = MediaBin()
         self.preview = PreviewPanel()
@@ -159,7 +174,7 @@ class MainWindow(QMainWindow):
             "smart_cut": a("Smart cut", lambda: self._coming_soon("Smart cut")),
             "backdrop": a("Generate backdrop", lambda: self._coming_soon("Generate backdrop")),
             "train": a("Train model", lambda: self._coming_soon("Train model")),
-            "export": a("Export…", lambda: self._coming_soon("Export"), "Ctrl+E"),
+            "export": a("Export…", self.open_export_dialog, "Ctrl+E", "Export the timeline to an MP4"),
         }
         undo = self.undo_stack.createUndoAction(self, "&Undo")
         undo.setShortcut(QKeySequence.Undo)
@@ -197,6 +212,7 @@ class MainWindow(QMainWindow):
 
     def set_project(self, project: tl.Project, path: Path | None) -> None:
         self.project, self.project_path = project, path
+        self.recovered_unsaved = False
         self.undo_stack.clear()
         self.bin.set_project(project)
         self.timeline.set_project(project)
@@ -254,13 +270,19 @@ class MainWindow(QMainWindow):
             return False
         self.project_path = path
         self.undo_stack.setClean()
+        self.recovered_unsaved = False
+        discard_recovery(self._recovery_path())
         self._update_title()
         self.statusBar().showMessage(f"Saved {path.name}", 4000)
         return True
 
+    @property
+    def has_unsaved_changes(self) -> bool:
+        return self.project is not None and (not self.undo_stack.isClean() or self.recovered_unsaved)
+
     def _update_title(self) -> None:
         name = self.project_path.stem if self.project_path else (self.project.name if self.project else "")
-        dirty = "" if self.undo_stack.isClean() else " •"
+        dirty = " •" if self.has_unsaved_changes else ""
         self.setWindowTitle(f"{name}{dirty} — Reelsmith" if name else "Reelsmith")
 
     # --- import ----------------------------------------------------------------------------------
@@ -335,6 +357,71 @@ class MainWindow(QMainWindow):
     def _selection_changed(self, clip_ids: list[str]) -> None:
         self.inspector.show_clip(self.project, clip_ids[0] if clip_ids else None)
 
+    # --- autosave and recovery -------------------------------------------------------------------
+
+    def _recovery_path(self) -> Path:
+        from core.project_io import recovery_folder
+
+        return recovery_folder() / f"{self.session}{EXTENSION}"
+
+    def autosave(self) -> None:
+        """Write unsaved changes to this session's recovery file (never to the project itself)."""
+        if not self.has_unsaved_changes:
+            return
+        try:
+            write_recovery(self.project, self.session, self.project_path)
+        except ReelsmithError as exc:
+            self.statusBar().showMessage(str(exc), 6000)
+
+    def offer_recovery(self) -> bool:
+        """After a crash: offer the newest autosave left behind. True if one was opened."""
+        pending = pending_recoveries(exclude_session=self.session)
+        if not pending:
+            return False
+        path, original = pending[0]
+        name = Path(original).name if original else "an unsaved project"
+        answer = QMessageBox.question(
+            self, "Recover unsaved work?",
+            f"Reelsmith did not close properly last time. Recover the autosaved changes to {name}?",
+            QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
+        if answer != QMessageBox.Yes:
+            for stale, _ in pending:
+                discard_recovery(stale)
+            return False
+        try:
+            project = load_project(path)
+        except ReelsmithError as exc:
+            self.show_error("The autosave could not be opened", str(exc))
+            return False
+        self.set_project(project, Path(original) if original else None)
+        self.recovered_unsaved = True
+        self._update_title()
+        for stale, _ in pending:
+            discard_recovery(stale)
+        self.autosave()  # the recovered state is this session's to protect now
+        return True
+
+    # --- export ----------------------------------------------------------------------------------
+
+    def open_export_dialog(self):
+        from desktop.dialogs.export_dialog import ExportDialog
+
+        if self.project is None or self.project.duration_frames == 0:
+            self.show_error("Nothing to export", "Add some clips to the timeline first.")
+            return None
+        dialog = ExportDialog(self.project, self.runner, self._default_export_path(), self)
+        dialog.setAttribute(Qt.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def _default_export_path(self) -> Path:
+        folder = self.project_path.parent if self.project_path else Path.home()
+        stem = self.project_path.stem if self.project_path else self.project.name
+        candidate, n = folder / f"{stem}.mp4", 2
+        while candidate.exists():
+            candidate, n = folder / f"{stem} ({n}).mp4", n + 1
+        return candidate
+
     # --- messages --------------------------------------------------------------------------------
 
     def show_error(self, title: str, text: str) -> None:
@@ -351,9 +438,11 @@ class MainWindow(QMainWindow):
     # --- shutdown --------------------------------------------------------------------------------
 
     def closeEvent(self, event) -> None:
-        if not self.undo_stack.isClean() and self.project is not None and not self._confirm_discard():
+        if self.has_unsaved_changes and not self._confirm_discard():
             event.ignore()
             return
+        self.autosave_timer.stop()
+        discard_recovery(self._recovery_path())  # closed on purpose: nothing to recover
         self.runner.shutdown()
         self.preview.shutdown()
         event.accept()

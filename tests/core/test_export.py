@@ -225,3 +225,9 @@ def test_presets():
     for bad in (lambda: preset("4k"), lambda: preset("1080p", 29), lambda: preset("1080p", 30, "ultra")):
         with pytest.raises(ExportError):
             bad()
+
+
+def test_read_only_folder_is_a_clear_error(samples, small_disk):
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    with pytest.raises(ExportError, match="not writable"):
+        export_project(small_project(samples), small_disk / "x.mp4")

@@ -32,6 +32,7 @@ def window(qtbot, monkeypatch):
     window.show()
     yield window
     window.undo_stack.setClean()  # no unsaved-changes prompt while tearing down
+    window.recovered_unsaved = False
     window.close()
     window.deleteLater()
 
@@ -161,3 +162,80 @@ def test_screenshot_of_the_window(tmp_path, project_file):
     assert (image.width(), image.height()) == (1280, 800)
     centre = image.pixelColor(640, 250)
     assert centre.lightness() > 5  # the preview shows footage, not an empty black box
+
+
+def test_export_through_the_dialog(qtbot, window, project_file, tmp_path):
+    from core.media import probe
+
+    open_and_show(qtbot, window, project_file)
+    dialog = window.open_export_dialog()
+    assert dialog.path.text() == str(tmp_path / "small.mp4")
+    dialog.canvas.setCurrentIndex(dialog.canvas.findData("project"))
+    dialog.quality.setCurrentIndex(dialog.quality.findData("draft"))
+    dialog.path.setText(str(tmp_path / "from dialog.mp4"))
+    with qtbot.waitSignal(dialog.exported, timeout=120000) as blocker:
+        dialog.export_button.click()
+    info = probe(blocker.args[0])
+    assert (info.width, info.height) == (window.project.width, window.project.height)
+    assert dialog.show_button.isEnabled() and "Exported" in dialog.status.text()
+
+
+def test_cancelling_an_export_in_the_dialog(qtbot, window, project_file, tmp_path):
+    open_and_show(qtbot, window, project_file)
+    dialog = window.open_export_dialog()
+    dialog.path.setText(str(tmp_path / "never.mp4"))
+    dialog.export_button.click()
+    assert dialog.cancel_button.isEnabled() and not dialog.export_button.isEnabled()
+    with qtbot.waitSignal(dialog.export_cancelled, timeout=30000):
+        dialog.cancel_button.click()
+    assert not (tmp_path / "never.mp4").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["small.reelsmith"]
+    assert "cancelled" in dialog.status.text()
+
+
+def test_export_errors_show_in_the_dialog(qtbot, window, project_file, tmp_path):
+    open_and_show(qtbot, window, project_file)
+    dialog = window.open_export_dialog()
+    dialog.path.setText(str(tmp_path / "no such folder" / "x.mp4"))
+    with qtbot.waitSignal(dialog.export_failed, timeout=10000) as blocker:
+        dialog.export_button.click()
+    assert "does not exist" in blocker.args[0] and "Traceback" not in dialog.status.text()
+    assert dialog.export_button.isEnabled()
+
+
+def test_autosave_recovers_unsaved_work_after_a_crash(qtbot, window, project_file, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from core.project_io import pending_recoveries
+
+    open_and_show(qtbot, window, project_file)
+    window.preview.seek(40)
+    window.actions_by_name["split"].trigger()
+    window.autosave()
+    assert pending_recoveries() and len(load_project(project_file).tracks[0].clips) == 3  # file untouched
+    # The app "crashes": the window is never closed; a new session starts.
+    survivor = MainWindow()
+    monkeypatch.setattr(QMessageBox, "question", lambda *args, **kwargs: QMessageBox.Yes)
+    try:
+        with qtbot.waitSignal(survivor.project_opened, timeout=10000):
+            assert survivor.offer_recovery()
+        assert len(survivor.project.tracks[0].clips) == 4
+        assert survivor.project_path == project_file and survivor.has_unsaved_changes
+        assert survivor.windowTitle().startswith("small •")
+        assert [p for p, _ in pending_recoveries()] == [survivor._recovery_path()]
+    finally:
+        survivor.recovered_unsaved = False
+        survivor.close()
+    assert pending_recoveries(exclude_session=window.session) == []
+
+
+def test_clean_close_and_save_leave_no_recovery_file(qtbot, window, project_file, tmp_path):
+    from core.project_io import pending_recoveries
+
+    open_and_show(qtbot, window, project_file)
+    window.preview.seek(40)
+    window.actions_by_name["split"].trigger()
+    window.autosave()
+    assert window._recovery_path().exists()
+    assert window.save_to(tmp_path / "saved.reelsmith")
+    assert not window._recovery_path().exists() and pending_recoveries() == []
