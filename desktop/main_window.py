@@ -7,7 +7,7 @@ import os
 import uuid
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QPixmap, QUndoStack
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from core import timeline as tl
 from core.errors import ReelsmithError
 from core.media import probe, thumbnail
+from core.paths import data_dir
 from core.project_io import (
     EXTENSION,
     discard_recovery,
@@ -133,6 +134,9 @@ class MainWindow(QMainWindow):
         self.timeline.playhead_moved.connect(self.preview.seek)
         self.preview.playhead_moved.connect(self.timeline.set_playhead)
         self.timeline.selection_changed.connect(self._selection_changed)
+        self.inspector.edit_requested.connect(self._inspector_edit)
+        self.settings = QSettings(str(data_dir() / "settings.ini"), QSettings.IniFormat)
+        self._restore_window_state()
 
     # --- construction ----------------------------------------------------------------------------
 
@@ -160,6 +164,7 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         a = self._action
         self.actions_by_name = {
+            "new": a("&New project", self.ask_new_project, QKeySequence.New),
             "open": a("&Open…", self.choose_project, QKeySequence.Open),
             "save": a("&Save", self.save, QKeySequence.Save),
             "save_as": a("Save &As…", self.choose_save_path, QKeySequence.SaveAs),
@@ -171,6 +176,9 @@ class MainWindow(QMainWindow):
             "play": a("Play / pause", self.preview.toggle_play, "Space"),
             "back": a("Previous frame", lambda: self.preview.step(-1), "Left"),
             "forward": a("Next frame", lambda: self.preview.step(1), "Right"),
+            "shuttle_back": a("Play backwards (J)", lambda: self.preview.shuttle(-1), "J"),
+            "shuttle_stop": a("Pause (K)", self.preview.pause, "K"),
+            "shuttle_forward": a("Play forwards (L)", lambda: self.preview.shuttle(1), "L"),
             "smart_cut": a("Smart cut", lambda: self._coming_soon("Smart cut")),
             "backdrop": a("Generate backdrop", lambda: self._coming_soon("Generate backdrop")),
             "train": a("Train model", lambda: self._coming_soon("Train model")),
@@ -184,15 +192,21 @@ class MainWindow(QMainWindow):
 
         names = self.actions_by_name
         menus = {
-            "&File": ["open", "save", "save_as", None, "import", None, "export", None, "quit"],
+            "&File": ["new", "open", "recent", "save", "save_as", None, "import", None, "export", None, "quit"],
             "&Edit": ["undo", "redo", None, "split", "delete", "ripple"],
-            "&Playback": ["play", "back", "forward"],
+            "&Playback": ["play", "shuttle_back", "shuttle_stop", "shuttle_forward", "back", "forward"],
             "&Assistant": ["smart_cut", "backdrop", "train"],
         }
         for title, entries in menus.items():
             menu = self.menuBar().addMenu(title)
             for entry in entries:
-                menu.addSeparator() if entry is None else menu.addAction(names[entry])
+                if entry == "recent":
+                    self.recent_menu = menu.addMenu("Open &recent")
+                    self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+                elif entry is None:
+                    menu.addSeparator()
+                else:
+                    menu.addAction(names[entry])
 
         toolbar = QToolBar("Main")
         toolbar.setObjectName("mainToolbar")
@@ -235,7 +249,12 @@ class MainWindow(QMainWindow):
             self.show_error("The project could not be opened", str(exc))
             return False
         self.set_project(project, Path(path))
+        self._remember_recent(Path(path))
         return True
+
+    def ask_new_project(self) -> None:
+        if not self.has_unsaved_changes or self._confirm_discard():
+            self.new_project()
 
     def open_demo(self) -> None:
         from core.demo import build_demo_project
@@ -248,6 +267,8 @@ class MainWindow(QMainWindow):
         self.set_project(tl.Project.new(), None)
 
     def choose_project(self) -> None:
+        if self.has_unsaved_changes and not self._confirm_discard():
+            return
         path, _ = QFileDialog.getOpenFileName(self, "Open project", "", f"Reelsmith projects (*{EXTENSION})")
         if path:
             self.open_project(path)
@@ -269,6 +290,7 @@ class MainWindow(QMainWindow):
             self.show_error("The project was not saved", str(exc))
             return False
         self.project_path = path
+        self._remember_recent(path)
         self.undo_stack.setClean()
         self.recovered_unsaved = False
         discard_recovery(self._recovery_path())
@@ -357,6 +379,51 @@ class MainWindow(QMainWindow):
     def _selection_changed(self, clip_ids: list[str]) -> None:
         self.inspector.show_clip(self.project, clip_ids[0] if clip_ids else None)
 
+    def _inspector_edit(self, clip_id: str, changes: dict) -> None:
+        if "position" in changes:
+            done = self.perform(tl.move_clip, clip_id, changes["position"])
+        else:
+            done = self.perform(tl.set_clip_properties, clip_id, **changes)
+        if not done:  # put the field back to what the clip really has
+            self.inspector.show_clip(self.project, clip_id)
+
+    # --- settings ----------------------------------------------------------------------------------
+
+    RECENT_LIMIT = 8
+
+    def recent_projects(self) -> list[str]:
+        value = self.settings.value("recent", [])
+        return [value] if isinstance(value, str) else list(value or [])
+
+    def _remember_recent(self, path: Path) -> None:
+        entries = [str(path)] + [p for p in self.recent_projects() if p != str(path)]
+        self.settings.setValue("recent", entries[: self.RECENT_LIMIT])
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for path in self.recent_projects():
+            action = self.recent_menu.addAction(Path(path).name)
+            action.setStatusTip(path)
+            action.triggered.connect(lambda _=False, p=path: self._open_recent(p))
+        if self.recent_menu.isEmpty():
+            self.recent_menu.addAction("No recent projects").setEnabled(False)
+
+    def _open_recent(self, path: str) -> None:
+        if not self.has_unsaved_changes or self._confirm_discard():
+            self.open_project(path)
+
+    def _restore_window_state(self) -> None:
+        geometry, state = self.settings.value("geometry"), self.settings.value("windowState")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+
+    def _save_window_state(self) -> None:
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("windowState", self.saveState())
+        self.settings.sync()
+
     # --- autosave and recovery -------------------------------------------------------------------
 
     def _recovery_path(self) -> Path:
@@ -443,6 +510,7 @@ class MainWindow(QMainWindow):
             return
         self.autosave_timer.stop()
         discard_recovery(self._recovery_path())  # closed on purpose: nothing to recover
+        self._save_window_state()
         self.runner.shutdown()
         self.preview.shutdown()
         event.accept()

@@ -1,48 +1,114 @@
-"""Properties of the selected clip."""
+"""Properties of the selected clip, editable; every change is one undoable edit."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QFormLayout, QLabel, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QSpinBox, QWidget
 
-from core.timeline import Project
+from core.timeline import FIT_MODES, Clip, Project
 from desktop.panels.timeline_view import timecode
 
 
+def _spin(low: float, high: float, step: float, suffix: str, decimals: int = 0):
+    box = QDoubleSpinBox() if decimals else QSpinBox()
+    if decimals:
+        box.setDecimals(decimals)
+    box.setRange(low, high)
+    box.setSingleStep(step)
+    box.setSuffix(suffix)
+    box.setKeyboardTracking(False)  # one edit when typing is done, not one per keystroke
+    return box
+
+
 class Inspector(QWidget):
-    FIELDS = ("Media", "Position", "Length", "Source in", "Source out", "Speed", "Volume", "Opacity", "Fit")
+    # (clip id, {property: value}); "position" is in frames, the rest as in core.timeline.Clip
+    edit_requested = Signal(str, dict)
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.setMinimumWidth(220)
-        self._form = QFormLayout(self)
-        self._values = {name: QLabel("—") for name in self.FIELDS}
-        for name, label in self._values.items():
-            label.setWordWrap(True)
-            self._form.addRow(name, label)
+        self.setMinimumWidth(240)
+        self.clip_id: str | None = None
+        self.fps = 30.0
+        self.media = QLabel("No clip selected")
+        self.media.setWordWrap(True)
+        self.source = QLabel("—")
+        self.length = QLabel("—")
+        self.position = _spin(0, 86400, 0.1, " s", decimals=2)
+        self.speed = _spin(0.05, 20, 0.25, "x", decimals=2)
+        self.volume = _spin(0, 400, 5, " %")
+        self.audio_fade_in = _spin(0, 600, 0.25, " s", decimals=2)
+        self.audio_fade_out = _spin(0, 600, 0.25, " s", decimals=2)
+        self.opacity = _spin(0, 100, 5, " %")
+        self.fit = QComboBox()
+        self.fit.addItems(FIT_MODES)
+        self.scale = _spin(5, 2000, 5, " %")
+        self.pan_x = _spin(-200, 200, 5, " %")
+        self.pan_y = _spin(-200, 200, 5, " %")
+        form = QFormLayout(self)
+        for label, widget in (("Media", self.media), ("Source", self.source), ("Length", self.length),
+                              ("Start", self.position), ("Speed", self.speed), ("Volume", self.volume),
+                              ("Fade in", self.audio_fade_in), ("Fade out", self.audio_fade_out),
+                              ("Opacity", self.opacity), ("Fit", self.fit), ("Scale", self.scale),
+                              ("Position X", self.pan_x), ("Position Y", self.pan_y)):
+            form.addRow(label, widget)
+        self._editors = {
+            "position": (self.position, lambda v: int(round(v * self.fps))),
+            "speed": (self.speed, float),
+            "volume": (self.volume, lambda v: v / 100),
+            "audio_fade_in": (self.audio_fade_in, float),
+            "audio_fade_out": (self.audio_fade_out, float),
+            "opacity": (self.opacity, lambda v: v / 100),
+            "scale": (self.scale, lambda v: v / 100),
+            "pan_x": (self.pan_x, lambda v: v / 100),
+            "pan_y": (self.pan_y, lambda v: v / 100),
+        }
+        for name, (box, convert) in self._editors.items():
+            box.valueChanged.connect(lambda value, n=name, c=convert: self._request(n, c(value)))
+        self.fit.currentTextChanged.connect(lambda text: self._request("fit", text))
+        self._set_enabled(False)
+
+    def _request(self, name: str, value) -> None:
+        if self.clip_id is not None:
+            self.edit_requested.emit(self.clip_id, {name: value})
+
+    def _set_enabled(self, enabled: bool) -> None:
+        for box, _ in self._editors.values():
+            box.setEnabled(enabled)
+        self.fit.setEnabled(enabled)
 
     def show_clip(self, project: Project | None, clip_id: str | None) -> None:
-        try:
-            _, clip = project.find_clip(clip_id) if project and clip_id else (None, None)
-        except Exception:
-            clip = None
+        clip = None
+        if project is not None and clip_id is not None:
+            clip = next((c for t in project.tracks for c in t.clips if c.id == clip_id), None)
+        self.clip_id = clip.id if clip else None
+        self._set_enabled(clip is not None)
         if clip is None:
-            for label in self._values.values():
-                label.setText("—")
+            self.media.setText("No clip selected")
+            self.source.setText("—")
+            self.length.setText("—")
             return
-        fps = project.fps
+        self.fps = project.fps
         media = project.media[clip.media_id]
+        self.media.setText(Path(media.path).name + (" (offline)" if media.offline else ""))
+        self.source.setText(f"{clip.source_in:.2f} s to {clip.source_out(project.fps):.2f} s")
+        self.length.setText(f"{clip.length / project.fps:.2f} s ({clip.length} frames), "
+                            f"at {timecode(clip.position, project.fps)}")
+        self._show_values(clip)
+
+    def _show_values(self, clip: Clip) -> None:
         values = {
-            "Media": Path(media.path).name + (" (offline)" if media.offline else ""),
-            "Position": timecode(clip.position, fps),
-            "Length": f"{clip.length / fps:.2f} s ({clip.length} frames)",
-            "Source in": f"{clip.source_in:.3f} s",
-            "Source out": f"{clip.source_out(fps):.3f} s",
-            "Speed": f"{clip.speed:g}x",
-            "Volume": f"{clip.volume * 100:.0f}%",
-            "Opacity": f"{clip.opacity * 100:.0f}%",
-            "Fit": clip.fit,
+            "position": clip.position / self.fps, "speed": clip.speed, "volume": clip.volume * 100,
+            "audio_fade_in": clip.audio_fade_in, "audio_fade_out": clip.audio_fade_out,
+            "opacity": clip.opacity * 100, "scale": clip.scale * 100,
+            "pan_x": clip.pan_x * 100, "pan_y": clip.pan_y * 100,
         }
-        for name, text in values.items():
-            self._values[name].setText(text)
+        for name, value in values.items():
+            box = self._editors[name][0]
+            box.blockSignals(True)
+            box.setValue(value)
+            box.blockSignals(False)
+        self.fit.blockSignals(True)
+        self.fit.setCurrentText(clip.fit)
+        self.fit.blockSignals(False)

@@ -109,6 +109,7 @@ class PreviewPanel(QWidget):
         self._edits = 0  # bumped on every project change: a frame rendered before it is stale
         self._requested_edits = 0
         self._play_origin: tuple[float, int] | None = None
+        self.rate = 1.0  # playback speed; negative plays backwards (J)
 
         self.view = FrameView()
         self.play_button = QToolButton(text="▶")
@@ -191,12 +192,21 @@ class PreviewPanel(QWidget):
     def toggle_play(self) -> None:
         self.pause() if self.playing else self.play()
 
-    def play(self) -> None:
+    def shuttle(self, direction: int) -> None:
+        """J/L: play backwards/forwards; pressing again in the same direction doubles the speed."""
+        if self.playing and (self.rate > 0) == (direction > 0):
+            self.rate = max(-8.0, min(8.0, self.rate * 2))
+        else:
+            self.rate = float(direction)
+        self.play(self.rate)
+
+    def play(self, rate: float = 1.0) -> None:
         if self.project is None:
             return
-        if self.playhead >= self.project.duration_frames - 1:
+        self.rate = rate
+        if rate > 0 and self.playhead >= self.project.duration_frames - 1:
             self.seek(0)
-        self._play_origin = (time.monotonic(), self.playhead)
+        self._play_origin = (time.monotonic(), self.playhead)  # wall clock drives the picture
         self._timer.start(max(5, int(1000 / self.project.fps / 2)))
         self.play_button.setText("❚❚")
 
@@ -206,9 +216,9 @@ class PreviewPanel(QWidget):
 
     def _tick(self) -> None:
         started, first = self._play_origin
-        frame = first + int((time.monotonic() - started) * self.project.fps)
-        if frame >= self.project.duration_frames:
-            self.seek(self.project.duration_frames - 1)
+        frame = first + int((time.monotonic() - started) * self.project.fps * self.rate)
+        if frame >= self.project.duration_frames or frame < 0:
+            self.seek(min(max(frame, 0), self.project.duration_frames - 1))
             self.pause()
         elif frame != self.playhead:
             self.seek(frame)

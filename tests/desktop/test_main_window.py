@@ -239,3 +239,55 @@ def test_clean_close_and_save_leave_no_recovery_file(qtbot, window, project_file
     assert window._recovery_path().exists()
     assert window.save_to(tmp_path / "saved.reelsmith")
     assert not window._recovery_path().exists() and pending_recoveries() == []
+
+
+def test_inspector_edits_are_undoable(qtbot, window, project_file):
+    open_and_show(qtbot, window, project_file)
+    video = window.project.tracks[0]
+    clip_id = video.clips[0].id
+    window.timeline.selected = [clip_id]
+    window.timeline.selection_changed.emit([clip_id])
+    assert window.inspector.speed.isEnabled()
+    window.inspector.volume.setValue(50)
+    window.inspector.fit.setCurrentText("fill")
+    clip = video.clip(clip_id)
+    assert (clip.volume, clip.fit) == (0.5, "fill")
+    assert window.undo_stack.count() == 2
+    window.undo_stack.undo()
+    window.undo_stack.undo()
+    clip = video.clip(clip_id)
+    assert (clip.volume, clip.fit) == (1.0, "fit")
+    assert window.inspector.volume.value() == 100  # the inspector follows undo
+
+
+def test_inspector_refuses_an_overlapping_position(qtbot, window, project_file):
+    open_and_show(qtbot, window, project_file)
+    second = window.project.tracks[0].clips[1]
+    window.timeline.selection_changed.emit([second.id])
+    with qtbot.waitSignal(window.error_shown, timeout=2000):
+        window.inspector.position.setValue(0.0)
+    assert window.project.tracks[0].clip(second.id).position == second.position
+    assert window.inspector.position.value() == pytest.approx(second.position / 30, abs=0.01)
+
+
+def test_recent_projects_and_new_project(qtbot, window, project_file, tmp_path):
+    open_and_show(qtbot, window, project_file)
+    assert window.recent_projects()[0] == str(project_file)
+    window.save_to(tmp_path / "second.reelsmith")
+    assert window.recent_projects()[:2] == [str(tmp_path / "second.reelsmith"), str(project_file)]
+    window.actions_by_name["new"].trigger()
+    assert window.project.duration_frames == 0 and window.project_path is None
+
+
+def test_jkl_shuttle(qtbot, window, project_file):
+    open_and_show(qtbot, window, project_file)
+    window.preview.seek(100)
+    window.actions_by_name["shuttle_forward"].trigger()
+    assert window.preview.playing and window.preview.rate == 1.0
+    window.actions_by_name["shuttle_forward"].trigger()
+    assert window.preview.rate == 2.0
+    window.actions_by_name["shuttle_back"].trigger()
+    assert window.preview.rate == -1.0
+    qtbot.waitUntil(lambda: window.preview.playhead < 95, timeout=5000)
+    window.actions_by_name["shuttle_stop"].trigger()
+    assert not window.preview.playing
