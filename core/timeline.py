@@ -440,17 +440,25 @@ def add_clip(project: Project, track_id: str, clip: Clip) -> Edit:
 
 
 def move_clip(project: Project, clip_id: str, position: int, track_id: str | None = None) -> Edit:
-    source, _ = _find(project, clip_id)
-    target_id = track_id or source.id
-    project.track(target_id)
+    return move_clips(project, {clip_id: (position, track_id)})
+
+
+def move_clips(project: Project, moves: dict[str, tuple[int, str | None]]) -> Edit:
+    """Move several clips at once (one undo step): clip id -> (new position, new track or None)."""
+    touched = []
+    for clip_id, (_, track_id) in moves.items():
+        source, _ = _find(project, clip_id)
+        touched += [source.id, track_id or source.id]
+        project.track(track_id or source.id)
 
     def change(p: Project) -> None:
-        from_track, clip = _find(p, clip_id)
-        from_track.clips.remove(clip)
-        clip.position = position
-        p.track(target_id).clips.append(clip)
+        for clip_id, (position, track_id) in moves.items():
+            from_track, clip = _find(p, clip_id)
+            from_track.clips.remove(clip)
+            clip.position = position
+            p.track(track_id or from_track.id).clips.append(clip)
 
-    return _apply(project, "Move clip", [source.id, target_id], change)
+    return _apply(project, "Move clip" if len(moves) == 1 else "Move clips", touched, change)
 
 
 def trim_start(project: Project, clip_id: str, new_position: int) -> Edit:

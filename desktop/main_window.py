@@ -75,13 +75,16 @@ def _titled(text: str, widget: QWidget) -> QWidget:
 
 
 class _ImportBatch:
-    """Collects the outcome of probing several files, to report failures once at the end."""
+    """Collects the outcome of probing several files: places them in order when all are in,
+    and reports the failures once."""
 
-    def __init__(self, window: MainWindow, count: int):
-        self.window, self.pending, self.errors = window, count, []
+    def __init__(self, window: MainWindow, count: int, place: tuple[int, str] | None):
+        self.window, self.place = window, place
+        self.results: list = [None] * count
+        self.pending, self.errors = count, []
 
-    def succeeded(self, info) -> None:
-        self.window.add_probed_media(info)
+    def succeeded(self, index: int, info) -> None:
+        self.results[index] = info
         self._one_done()
 
     def failed(self, message: str) -> None:
@@ -93,10 +96,12 @@ class _ImportBatch:
 
     def _one_done(self) -> None:
         self.pending -= 1
-        if self.pending == 0:
-            self.window.imports.remove(self)
-            if self.errors:
-                self.window.show_error("Some files were not imported", "\n".join(self.errors))
+        if self.pending:
+            return
+        self.window.imports.remove(self)
+        self.window.add_imported([info for info in self.results if info is not None], self.place)
+        if self.errors:
+            self.window.show_error("Some files were not imported", "\n".join(self.errors))
 
 
 class MainWindow(QMainWindow):
@@ -135,6 +140,9 @@ class MainWindow(QMainWindow):
         self.preview.playhead_moved.connect(self.timeline.set_playhead)
         self.timeline.selection_changed.connect(self._selection_changed)
         self.inspector.edit_requested.connect(self._inspector_edit)
+        self.timeline.move_requested.connect(self._move_clips)
+        self.timeline.trim_requested.connect(self._trim_clip)
+        self.timeline.files_dropped.connect(self._drop_on_timeline)
         self.settings = QSettings(str(data_dir() / "settings.ini"), QSettings.IniFormat)
         self._restore_window_state()
 
@@ -314,24 +322,59 @@ class MainWindow(QMainWindow):
         if paths:
             self.import_files(paths)
 
-    def import_files(self, paths: list[str]) -> None:
+    def import_files(self, paths: list[str], place: tuple[int, str] | None = None) -> None:
+        """Probe files (and folders' media) as jobs; add them to the bin, and to the timeline
+        at ``place`` = (frame, track id) when they were dropped there."""
         if self.project is None:
             self.new_project()
         files = expand_media_paths(paths)
         if not files:
             self.show_error("Nothing to import", "No video, audio or image files were found there.")
             return
-        batch = _ImportBatch(self, len(files))
+        batch = _ImportBatch(self, len(files), place)
         self.imports.append(batch)  # signals hold their slots weakly: keep the batch alive
-        for path in files:
+        for index, path in enumerate(files):
             job = self.runner.submit(f"Reading {Path(path).name}", probe, path,
-                                     on_result=batch.succeeded, on_error=batch.failed)
+                                     on_result=lambda info, i=index: batch.succeeded(i, info),
+                                     on_error=batch.failed)
             job.cancelled.connect(batch.cancelled)
 
-    def add_probed_media(self, info) -> None:
-        media = tl.MediaRef.from_info(info)
-        self.perform(tl.add_media, media)
-        self._load_thumbnail(media)
+    def add_imported(self, infos: list, place: tuple[int, str] | None) -> None:
+        """Add probed media to the bin (and end to end on the timeline): one undo step."""
+        if not infos:
+            return
+        self.undo_stack.beginMacro("Import media")
+        try:
+            frame = place[0] if place else 0
+            for info in infos:
+                media = tl.MediaRef.from_info(info)
+                self.perform(tl.add_media, media)
+                self._load_thumbnail(media)
+                if place is not None:
+                    track_id = self._track_for(media, place[1])
+                    clip = tl.make_clip(self.project, media.id, frame)
+                    if self.perform(tl.add_clip, track_id, clip):
+                        frame = clip.end
+        finally:
+            self.undo_stack.endMacro()
+
+    def _track_for(self, media: tl.MediaRef, wanted: str) -> str:
+        """The dropped-on track if it takes this media, else the first track that does."""
+        def fits(track: tl.Track) -> bool:
+            return media.has_video if track.kind != tl.AUDIO_TRACK else media.has_audio and not media.has_video
+
+        tracks = self.project.tracks
+        chosen = next((t for t in tracks if t.id == wanted and fits(t)), None)
+        return (chosen or next((t for t in tracks if fits(t)), tracks[0])).id
+
+    def _drop_on_timeline(self, paths: list[str], frame: int, track_id: str) -> None:
+        self.import_files(paths, (frame, track_id))
+
+    def _move_clips(self, moves: dict) -> None:
+        self.perform(tl.move_clips, moves)
+
+    def _trim_clip(self, clip_id: str, edge: str, frame: int) -> None:
+        self.perform(tl.trim_start if edge == "start" else tl.trim_end, clip_id, frame)
 
     def _load_thumbnail(self, media: tl.MediaRef) -> None:
         if media.offline or self.bin.has_thumbnail(media.id):

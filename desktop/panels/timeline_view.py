@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QWidget
@@ -24,9 +26,30 @@ def timecode(frame: int, fps: float) -> str:
     return f"{hours:02d}:{minutes:02d}:{seconds:02d}:{frames:02d}"
 
 
+SNAP_PIXELS = 8
+EDGE_PIXELS = 6
+
+
+@dataclass
+class _Drag:
+    """A drag in progress: what was grabbed and where it would land now."""
+
+    mode: str  # "move", "trim_start" or "trim_end"
+    clip_id: str
+    press_x: float
+    delta: int = 0  # frames
+    track_id: str | None = None  # target track of a move
+
+
 class TimelineView(QWidget):
     playhead_moved = Signal(int)
     selection_changed = Signal(list)
+    # {clip id: (position, track id)} for every dragged clip
+    move_requested = Signal(dict)
+    # clip id, "start" or "end", the new edge frame
+    trim_requested = Signal(str, str, int)
+    # paths, frame, track id (or "" when dropped outside the tracks)
+    files_dropped = Signal(list, int, str)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -38,6 +61,8 @@ class TimelineView(QWidget):
         self.setMinimumHeight(RULER_HEIGHT + 3 * 44)
         self.setFocusPolicy(Qt.StrongFocus)
         self.setMouseTracking(True)
+        self.setAcceptDrops(True)
+        self._drag: _Drag | None = None
 
     # --- state -----------------------------------------------------------------------------------
 
@@ -88,11 +113,23 @@ class TimelineView(QWidget):
 
     def clip_at(self, x: float, y: float) -> str | None:
         frame = (x - HEADER_WIDTH) / self.pixels_per_frame
-        for track, row in self._track_rows():
-            if row.top() <= y < row.bottom():
-                hit = next((c for c in track.clips if c.position <= frame < c.end), None)
-                return hit.id if hit else None
-        return None
+        track = self.track_at(y)
+        hit = next((c for c in track.clips if c.position <= frame < c.end), None) if track else None
+        return hit.id if hit else None
+
+    def track_at(self, y: float) -> Track | None:
+        return next((track for track, row in self._track_rows() if row.top() <= y < row.bottom()), None)
+
+    def _snap(self, frames: list[int], exclude: set[str]) -> int:
+        """The shift (in frames) that puts one of ``frames`` on a clip edge or the playhead."""
+        targets = [self.playhead] + [e for t in self.project.tracks for c in t.clips
+                                     if c.id not in exclude for e in (c.position, c.end)]
+        best, limit = 0, SNAP_PIXELS / self.pixels_per_frame
+        for frame in frames:
+            for target in targets:
+                if abs(target - frame) <= limit and (best == 0 or abs(target - frame) < abs(best)):
+                    best = target - frame
+        return best
 
     # --- painting --------------------------------------------------------------------------------
 
@@ -109,6 +146,7 @@ class TimelineView(QWidget):
         self._paint_ruler(painter)
         for track, row in self._track_rows():
             self._paint_track(painter, track, row)
+        self._paint_moving_ghost(painter)
         x = self.x_of(self.playhead)
         painter.setPen(QPen(ACCENT, 2))
         painter.drawLine(int(x), 0, int(x), self.height())
@@ -142,7 +180,10 @@ class TimelineView(QWidget):
         painter.setClipRect(QRectF(HEADER_WIDTH, row.top(), self.width() - HEADER_WIDTH, row.height()))
         colour = CLIP_COLOURS[track.kind]
         for clip in track.clips:
-            rect = QRectF(self.x_of(clip.position), row.top() + 3, clip.length * self.pixels_per_frame, row.height() - 6)
+            position, on_track = self._shown_position(clip, track)
+            if not on_track:
+                continue
+            rect = QRectF(self.x_of(position), row.top() + 3, self._shown_length(clip) * self.pixels_per_frame, row.height() - 6)
             media = self.project.media.get(clip.media_id)
             fill = QColor("#7a2d35") if media is None or media.offline else colour
             painter.setBrush(fill.darker(115) if clip.id not in self.selected else fill.lighter(125))
@@ -164,6 +205,46 @@ class TimelineView(QWidget):
             painter.drawRoundedRect(rect, 3, 3)
         painter.restore()
 
+    # --- dragging ------------------------------------------------------------------------------
+
+    def _dragged_ids(self) -> list[str]:
+        return self._dragged_ids_for(self._drag) if self._drag is not None else []
+
+    def _dragged_ids_for(self, drag: _Drag) -> list[str]:
+        """A move drags the whole selection it grabbed; a trim only the grabbed clip."""
+        return list(self.selected) if drag.mode == "move" and drag.clip_id in self.selected else [drag.clip_id]
+
+    def _shown_position(self, clip, track: Track) -> tuple[int, bool]:
+        """Where a clip is drawn: its place, or where the drag in progress would put it."""
+        drag = self._drag
+        if drag is None or drag.delta == 0 and drag.track_id in (None, track.id) or clip.id not in self._dragged_ids():
+            return clip.position, True
+        if drag.mode == "move":
+            if drag.clip_id == clip.id and drag.track_id and drag.track_id != track.id:
+                return clip.position, False  # drawn on the target track instead
+            return clip.position + drag.delta, True
+        return (clip.position + drag.delta, True) if drag.mode == "trim_start" else (clip.position, True)
+
+    def _shown_length(self, clip) -> int:
+        drag = self._drag
+        if drag is None or drag.clip_id != clip.id or drag.mode == "move":
+            return clip.length
+        return clip.length - drag.delta if drag.mode == "trim_start" else clip.length + drag.delta
+
+    def _paint_moving_ghost(self, painter: QPainter) -> None:
+        drag = self._drag
+        if drag is None or drag.mode != "move" or not drag.track_id:
+            return
+        track, clip = self.project.find_clip(drag.clip_id)
+        if drag.track_id == track.id:
+            return
+        row = next((r for t, r in self._track_rows() if t.id == drag.track_id), None)
+        if row is not None:
+            rect = QRectF(self.x_of(clip.position + drag.delta), row.top() + 3, clip.length * self.pixels_per_frame, row.height() - 6)
+            painter.setBrush(QColor(255, 255, 255, 60))
+            painter.setPen(QPen(ACCENT, 2, Qt.DashLine))
+            painter.drawRoundedRect(rect, 4, 4)
+
     # --- input -----------------------------------------------------------------------------------
 
     def mousePressEvent(self, event) -> None:
@@ -177,18 +258,72 @@ class TimelineView(QWidget):
             if pos.y() > RULER_HEIGHT and self.selected:
                 self.selected = []
                 self.selection_changed.emit([])
-        else:
-            if event.modifiers() & (Qt.ControlModifier | Qt.ShiftModifier):
-                self.selected = [c for c in self.selected if c != clip_id] if clip_id in self.selected \
-                    else [*self.selected, clip_id]
-            else:
-                self.selected = [clip_id]
-            self.selection_changed.emit(list(self.selected))
+            self.update()
+            return
+        if event.modifiers() & (Qt.ControlModifier | Qt.ShiftModifier):
+            self.selected = [c for c in self.selected if c != clip_id] if clip_id in self.selected \
+                else [*self.selected, clip_id]
+        elif clip_id not in self.selected:
+            self.selected = [clip_id]
+        self.selection_changed.emit(list(self.selected))
+        _, clip = self.project.find_clip(clip_id)
+        left, right = self.x_of(clip.position), self.x_of(clip.end)
+        mode = "trim_start" if pos.x() - left <= EDGE_PIXELS else "trim_end" if right - pos.x() <= EDGE_PIXELS else "move"
+        self._drag = _Drag(mode, clip_id, pos.x())
         self.update()
 
     def mouseMoveEvent(self, event) -> None:
-        if event.buttons() & Qt.LeftButton and event.position().y() <= RULER_HEIGHT:
-            self.playhead_moved.emit(self.frame_of(event.position().x()))
+        pos = event.position()
+        if self._drag is not None and event.buttons() & Qt.LeftButton:
+            self._update_drag(pos.x(), pos.y())
+        elif event.buttons() & Qt.LeftButton and pos.y() <= RULER_HEIGHT:
+            self.playhead_moved.emit(self.frame_of(pos.x()))
+        elif self.project is not None:
+            self._update_cursor(pos.x(), pos.y())
+
+    def _update_cursor(self, x: float, y: float) -> None:
+        clip_id = self.clip_at(x, y) if y > RULER_HEIGHT else None
+        if clip_id is None:
+            self.unsetCursor()
+            return
+        _, clip = self.project.find_clip(clip_id)
+        near_edge = min(abs(x - self.x_of(clip.position)), abs(self.x_of(clip.end) - x)) <= EDGE_PIXELS
+        self.setCursor(Qt.SizeHorCursor if near_edge else Qt.OpenHandCursor)
+
+    def _update_drag(self, x: float, y: float) -> None:
+        drag = self._drag
+        raw = int(round((x - drag.press_x) / self.pixels_per_frame))
+        moving = self._dragged_ids()
+        clips = [self.project.find_clip(cid)[1] for cid in moving]
+        if drag.mode == "move":
+            edges = [c.position + raw for c in clips] + [c.end + raw for c in clips]
+            raw = max(raw + self._snap(edges, set(moving)), -min(c.position for c in clips))
+            over = self.track_at(y)
+            drag.track_id = over.id if over is not None and len(moving) == 1 else None
+        else:
+            clip = clips[0]
+            edge = (clip.position if drag.mode == "trim_start" else clip.end) + raw
+            raw += self._snap([edge], {clip.id})
+        drag.delta = raw
+        self.update()
+
+    def mouseReleaseEvent(self, event) -> None:
+        drag, self._drag = self._drag, None
+        if drag is None or (drag.delta == 0 and drag.track_id in (None, self.project.find_clip(drag.clip_id)[0].id)):
+            self.update()
+            return
+        if drag.mode == "move":
+            moves = {}
+            for cid in self._dragged_ids_for(drag):
+                track, clip = self.project.find_clip(cid)
+                target = drag.track_id if cid == drag.clip_id and drag.track_id else track.id
+                moves[cid] = (clip.position + drag.delta, target)
+            self.move_requested.emit(moves)
+        else:
+            _, clip = self.project.find_clip(drag.clip_id)
+            edge = clip.position + drag.delta if drag.mode == "trim_start" else clip.end + drag.delta
+            self.trim_requested.emit(drag.clip_id, "start" if drag.mode == "trim_start" else "end", edge)
+        self.update()
 
     def wheelEvent(self, event) -> None:
         if event.modifiers() & Qt.ControlModifier and self.project is not None:
@@ -198,3 +333,21 @@ class TimelineView(QWidget):
             self.update()
         else:
             super().wheelEvent(event)
+
+    # --- files dropped from the file manager ---------------------------------------------------
+
+    def dragEnterEvent(self, event) -> None:
+        event.acceptProposedAction() if event.mimeData().hasUrls() else event.ignore()
+
+    def dragMoveEvent(self, event) -> None:
+        event.acceptProposedAction() if event.mimeData().hasUrls() else event.ignore()
+
+    def dropEvent(self, event) -> None:
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if not paths or self.project is None:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        pos = event.position()
+        track = self.track_at(pos.y())
+        self.files_dropped.emit(paths, self.frame_of(pos.x()), track.id if track else "")

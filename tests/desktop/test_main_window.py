@@ -291,3 +291,75 @@ def test_jkl_shuttle(qtbot, window, project_file):
     qtbot.waitUntil(lambda: window.preview.playhead < 95, timeout=5000)
     window.actions_by_name["shuttle_stop"].trigger()
     assert not window.preview.playing
+
+
+def _clip_point(view, clip, y_track, where="middle"):
+    from PySide6.QtCore import QPoint
+
+    x = {"middle": view.x_of(clip.position + clip.length / 2), "start": view.x_of(clip.position) + 2,
+         "end": view.x_of(clip.end) - 2}[where]
+    row = next(r for t, r in view._track_rows() if t.id == y_track)
+    return QPoint(int(x), int(row.center().y()))
+
+
+def _drag(qtbot, view, start, end):
+    qtbot.mousePress(view, Qt.LeftButton, pos=start)
+    for step in range(1, 6):  # a few moves, as a hand would
+        point = start + (end - start) * step / 5
+        event_pos = QPointF(point)
+        from PySide6.QtGui import QMouseEvent
+
+        view.mouseMoveEvent(QMouseEvent(QMouseEvent.MouseMove, event_pos, event_pos, Qt.LeftButton,
+                                        Qt.LeftButton, Qt.NoModifier))
+    qtbot.mouseRelease(view, Qt.LeftButton, pos=end)
+
+
+def test_drag_moves_a_clip_across_tracks_and_undo(qtbot, window, project_file):
+    open_and_show(qtbot, window, project_file)
+    view = window.timeline
+    view.resize(1200, 300)
+    video, overlay, _ = window.project.tracks
+    title = overlay.clips[0]
+    start = _clip_point(view, title, overlay.id)
+    target_row = next(r for t, r in view._track_rows() if t.id == video.id)
+    end = start.__class__(start.x() + int(view.x_of(600) - view.x_of(0)), int(target_row.center().y()))
+    _drag(qtbot, view, start, end)
+    track, clip = window.project.find_clip(title.id)
+    assert track.id == video.id and abs(clip.position - 600) <= 1  # after the last video clip
+    window.undo_stack.undo()
+    track, clip = window.project.find_clip(title.id)
+    assert (track.id, clip.position) == (overlay.id, title.position)
+
+
+def test_drag_an_edge_trims_and_snaps_to_the_playhead(qtbot, window, project_file):
+    open_and_show(qtbot, window, project_file)
+    view = window.timeline
+    view.resize(1200, 300)
+    video = window.project.tracks[0]
+    first = video.clips[0]
+    window.preview.seek(first.end - 40)
+    start = _clip_point(view, first, video.id, "end")
+    end = start.__class__(int(view.x_of(first.end - 40) + 3), start.y())  # near, not on, the playhead
+    _drag(qtbot, view, start, end)
+    assert video.clip(first.id).end == first.end - 40  # snapped exactly to the playhead
+    window.undo_stack.undo()
+    assert video.clip(first.id).end == first.end
+
+
+def test_dropping_files_on_the_timeline_places_them_in_order(qtbot, window, project_file, samples, bad_media):
+    open_and_show(qtbot, window, project_file)
+    view = window.timeline
+    view.resize(1200, 300)
+    _, overlay, audio = window.project.tracks
+    mime = QMimeData()
+    files = [samples.path("studio-talk.mp4"), bad_media["text"], samples.path("title-card.png")]
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in files])
+    row = next(r for t, r in view._track_rows() if t.id == overlay.id)
+    drop = QDropEvent(QPointF(view.x_of(300), row.center().y()), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    with qtbot.waitSignal(window.error_shown, timeout=20000) as blocker:
+        view.dropEvent(drop)
+    assert "notes.mp4" in blocker.args[0]
+    placed = [(window.project.media[c.media_id].path.rsplit("/", 1)[-1], c.position) for c in overlay.clips]
+    assert placed[1:] == [("studio-talk.mp4", 300), ("title-card.png", 300 + 180)]
+    window.undo_stack.undo()  # the whole drop is one step
+    assert len(overlay.clips) == 1 and window.bin.count() == 5
