@@ -49,6 +49,7 @@ def demo_project(samples) -> tl.Project:
     first, second = video.clips[0], project.track(video.id).clips[1]
     tl.add_transition(project, first.id, second.id, "crossfade", 15)
     title = tl.make_clip(project, media["title-card.png"], 0, 0.0, 3.0)
+    title.scale, title.pan_y, title.opacity = 0.4, 0.28, 0.92  # a card in the lower third
     tl.add_clip(project, overlay.id, title)
     bed = tl.make_clip(project, media["music-bed.wav"], 0)
     bed.volume = 0.35

@@ -381,7 +381,10 @@ class MainWindow(QMainWindow):
             return
 
         def show(picture) -> None:
-            self.bin.set_thumbnail(media.id, QPixmap.fromImage(to_qimage(picture)))
+            pixmap = QPixmap.fromImage(to_qimage(picture))
+            self.bin.set_thumbnail(media.id, pixmap)
+            self.timeline.thumbnails[media.id] = pixmap
+            self.timeline.update()
 
         self.runner.submit(f"Thumbnail of {Path(media.path).name}", _thumbnail_job, media.path,
                            on_result=show, on_error=lambda m: log.info("no thumbnail: %s", m))

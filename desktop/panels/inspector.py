@@ -76,6 +76,11 @@ class Inspector(QWidget):
     def _set_enabled(self, enabled: bool) -> None:
         for box, _ in self._editors.values():
             box.setEnabled(enabled)
+            box.setSpecialValueText("" if enabled else "—")  # shown at the minimum: blank, not "0"
+            if not enabled:
+                box.blockSignals(True)
+                box.setValue(box.minimum())
+                box.blockSignals(False)
         self.fit.setEnabled(enabled)
 
     def show_clip(self, project: Project | None, clip_id: str | None) -> None:

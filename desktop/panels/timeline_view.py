@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QWidget
 
 from core.timeline import AUDIO_TRACK, Project, Track
@@ -63,6 +63,7 @@ class TimelineView(QWidget):
         self.setMouseTracking(True)
         self.setAcceptDrops(True)
         self._drag: _Drag | None = None
+        self.thumbnails: dict[str, QPixmap] = {}  # media id -> picture (a waveform for sound)
 
     # --- state -----------------------------------------------------------------------------------
 
@@ -189,6 +190,7 @@ class TimelineView(QWidget):
             painter.setBrush(fill.darker(115) if clip.id not in self.selected else fill.lighter(125))
             painter.setPen(QPen(ACCENT, 2) if clip.id in self.selected else QPen(fill.lighter(140), 1))
             painter.drawRoundedRect(rect, 4, 4)
+            self._paint_strip(painter, clip, media, rect.adjusted(2, 14, -2, -2))
             painter.setPen(QColor("#f2f2f2"))
             label = media.path.replace("\\", "/").rsplit("/", 1)[-1] if media else "missing"
             if media is not None and media.offline:
@@ -244,6 +246,26 @@ class TimelineView(QWidget):
             painter.setBrush(QColor(255, 255, 255, 60))
             painter.setPen(QPen(ACCENT, 2, Qt.DashLine))
             painter.drawRoundedRect(rect, 4, 4)
+
+    def _paint_strip(self, painter: QPainter, clip, media, rect: QRectF) -> None:
+        """Thumbnails along a video clip; the matching stretch of the waveform on a sound clip."""
+        picture = self.thumbnails.get(clip.media_id)
+        if picture is None or picture.isNull() or rect.width() < 4 or rect.height() < 6:
+            return
+        painter.save()
+        painter.setClipRect(rect)
+        painter.setOpacity(0.55)
+        if media.kind == "audio" and media.duration:
+            left = picture.width() * clip.source_in / media.duration
+            right = picture.width() * clip.source_out(self.project.fps) / media.duration
+            painter.drawPixmap(rect, picture, QRectF(left, 0, max(1.0, right - left), picture.height()))
+        else:
+            tile = rect.height() * picture.width() / picture.height()
+            x = rect.left()
+            while x < rect.right():
+                painter.drawPixmap(QRectF(x, rect.top(), tile, rect.height()), picture, QRectF(picture.rect()))
+                x += tile
+        painter.restore()
 
     # --- input -----------------------------------------------------------------------------------
 
