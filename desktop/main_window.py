@@ -138,6 +138,7 @@ class MainWindow(QMainWindow):
         self.bin.files_dropped.connect(self.import_files)
         self.timeline.playhead_moved.connect(self.preview.seek)
         self.preview.playhead_moved.connect(self.timeline.set_playhead)
+        self.preview.sound_unavailable.connect(lambda why: self.statusBar().showMessage(why + " Playing silently.", 10000))
         self.timeline.selection_changed.connect(self._selection_changed)
         self.inspector.edit_requested.connect(self._inspector_edit)
         self.timeline.move_requested.connect(self._move_clips)

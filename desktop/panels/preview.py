@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QVBoxLa
 from core.compositor import Compositor
 from core.errors import ReelsmithError
 from core.timeline import Project
+from desktop.audio_output import AudioPlayer
 from desktop.panels.timeline_view import timecode
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,7 @@ class FrameView(QWidget):
 class PreviewPanel(QWidget):
     playhead_moved = Signal(int)
     frame_shown = Signal(int)
+    sound_unavailable = Signal(str)  # once, the first time playback finds no sound output
     _request = Signal(int)
     _project_changed = Signal(object)
     _closing = Signal()
@@ -110,6 +112,8 @@ class PreviewPanel(QWidget):
         self._requested_edits = 0
         self._play_origin: tuple[float, int] | None = None
         self.rate = 1.0  # playback speed; negative plays backwards (J)
+        self.audio = AudioPlayer()
+        self._told_no_sound = False
 
         self.view = FrameView()
         self.play_button = QToolButton(text="▶")
@@ -207,10 +211,19 @@ class PreviewPanel(QWidget):
         if rate > 0 and self.playhead >= self.project.duration_frames - 1:
             self.seek(0)
         self._play_origin = (time.monotonic(), self.playhead)  # wall clock drives the picture
+        if rate == 1.0:
+            self._start_sound()
         self._timer.start(max(5, int(1000 / self.project.fps / 2)))
         self.play_button.setText("❚❚")
 
+    def _start_sound(self) -> None:
+        started = self.audio.start(copy.deepcopy(self.project), self.playhead / self.project.fps)
+        if not started and self.audio.unavailable and not self._told_no_sound:
+            self._told_no_sound = True
+            self.sound_unavailable.emit(self.audio.unavailable)
+
     def pause(self) -> None:
+        self.audio.stop()
         self._timer.stop()
         self.play_button.setText("▶")
 
