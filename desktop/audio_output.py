@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from core.compositor import Compositor
 from core.timeline import Project
@@ -18,8 +19,12 @@ CHUNK_SECONDS = 0.1
 
 
 class AudioPlayer:
-    def __init__(self):
+    """Everything touching PortAudio runs on the player's own thread: initialising it scans
+    the devices, which would stall the GUI for tens of milliseconds."""
+
+    def __init__(self, on_unavailable: Callable[[str], None] | None = None):
         self.unavailable: str | None = None  # why there is no sound, once known
+        self._on_unavailable = on_unavailable  # called once, from the player's thread
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
 
@@ -38,20 +43,24 @@ class AudioPlayer:
             return None
 
     def start(self, project: Project, start_time: float) -> bool:
-        """Play the mix from ``start_time``; ``project`` must be a copy nobody else edits."""
+        """Play the mix from ``start_time``; ``project`` must be a copy nobody else edits.
+
+        False when sound is already known to be unavailable."""
         self.stop()
         if self.unavailable is not None:
             return False
-        stream = self._open_stream(project.sample_rate)
-        if stream is None:
-            log.info(self.unavailable)
-            return False
         self._stop.clear()
-        self._thread = threading.Thread(target=self._feed, args=(stream, project, start_time), daemon=True)
+        self._thread = threading.Thread(target=self._play, args=(project, start_time), daemon=True)
         self._thread.start()
         return True
 
-    def _feed(self, stream, project: Project, t: float) -> None:
+    def _play(self, project: Project, t: float) -> None:
+        stream = self._open_stream(project.sample_rate)
+        if stream is None:
+            log.info(self.unavailable)
+            if self._on_unavailable is not None:
+                self._on_unavailable(self.unavailable)
+            return
         end = project.duration_frames / project.fps
         try:
             with Compositor(project) as compositor:

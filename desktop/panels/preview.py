@@ -98,6 +98,7 @@ class PreviewPanel(QWidget):
     playhead_moved = Signal(int)
     frame_shown = Signal(int)
     sound_unavailable = Signal(str)  # once, the first time playback finds no sound output
+    _no_sound = Signal(str)
     _request = Signal(int)
     _project_changed = Signal(object)
     _closing = Signal()
@@ -112,8 +113,7 @@ class PreviewPanel(QWidget):
         self._requested_edits = 0
         self._play_origin: tuple[float, int] | None = None
         self.rate = 1.0  # playback speed; negative plays backwards (J)
-        self.audio = AudioPlayer()
-        self._told_no_sound = False
+        self.audio = AudioPlayer(on_unavailable=self._no_sound.emit)  # emitted from its thread
 
         self.view = FrameView()
         self.play_button = QToolButton(text="▶")
@@ -142,6 +142,7 @@ class PreviewPanel(QWidget):
         self._closing.connect(self._renderer.close)
         self._renderer.rendered.connect(self._on_rendered)
         self._renderer.failed.connect(self._on_failed)
+        self._no_sound.connect(self.sound_unavailable)  # queued onto the GUI thread
         self._thread.start()
         app = QCoreApplication.instance()
         if app is not None:  # however the app ends, never leave the render thread running
@@ -155,9 +156,22 @@ class PreviewPanel(QWidget):
         self.project_edited()
         self.seek(0)
 
+    # The preview renders at most this wide: a quarter of 1080p's pixels to decode, composite
+    # and paint, which keeps playback smooth and the GUI thread free.
+    MAX_PREVIEW_WIDTH = 960
+
+    def _preview_copy(self) -> Project | None:
+        if self.project is None:
+            return None
+        snapshot = copy.deepcopy(self.project)
+        scale = min(1.0, self.MAX_PREVIEW_WIDTH / snapshot.width)
+        snapshot.width = max(2, int(round(snapshot.width * scale / 2)) * 2)
+        snapshot.height = max(2, int(round(snapshot.height * scale / 2)) * 2)
+        return snapshot
+
     def project_edited(self) -> None:
         """The render thread works on its own copy: the GUI thread keeps editing the original."""
-        snapshot = copy.deepcopy(self.project) if self.project is not None else None
+        snapshot = self._preview_copy()
         self._edits += 1
         self._project_changed.emit(snapshot)
         if self.project is not None:
@@ -217,10 +231,7 @@ class PreviewPanel(QWidget):
         self.play_button.setText("❚❚")
 
     def _start_sound(self) -> None:
-        started = self.audio.start(copy.deepcopy(self.project), self.playhead / self.project.fps)
-        if not started and self.audio.unavailable and not self._told_no_sound:
-            self._told_no_sound = True
-            self.sound_unavailable.emit(self.audio.unavailable)
+        self.audio.start(copy.deepcopy(self.project), self.playhead / self.project.fps)
 
     def pause(self) -> None:
         self.audio.stop()
