@@ -180,10 +180,11 @@ class TimelineView(QWidget):
         painter.save()
         painter.setClipRect(QRectF(HEADER_WIDTH, row.top(), self.width() - HEADER_WIDTH, row.height()))
         colour = CLIP_COLOURS[track.kind]
+        first, last = self.frame_of(HEADER_WIDTH), self.frame_of(self.width()) + 1
         for clip in track.clips:
             position, on_track = self._shown_position(clip, track)
-            if not on_track:
-                continue
+            if not on_track or position > last or position + self._shown_length(clip) < first:
+                continue  # off screen: with hundreds of clips, painting stays proportional to the view
             rect = QRectF(self.x_of(position), row.top() + 3, self._shown_length(clip) * self.pixels_per_frame, row.height() - 6)
             media = self.project.media.get(clip.media_id)
             fill = QColor("#7a2d35") if media is None or media.offline else colour

@@ -363,3 +363,58 @@ def test_dropping_files_on_the_timeline_places_them_in_order(qtbot, window, proj
     assert placed[1:] == [("studio-talk.mp4", 300), ("title-card.png", 300 + 180)]
     window.undo_stack.undo()  # the whole drop is one step
     assert len(overlay.clips) == 1 and window.bin.count() == 5
+
+
+def test_save_and_reopen_round_trip(qtbot, window, project_file, tmp_path):
+    from core.project_io import project_to_dict
+
+    open_and_show(qtbot, window, project_file)
+    window.preview.seek(50)
+    window.actions_by_name["split"].trigger()
+    window.timeline.selection_changed.emit([window.project.tracks[0].clips[0].id])
+    window.inspector.speed.setValue(1.5)
+    edited = project_to_dict(window.project, tmp_path)
+    target = tmp_path / "round trip.reelsmith"
+    assert window.save_to(target)
+    window.new_project()
+    with qtbot.waitSignal(window.project_opened, timeout=10000):
+        assert window.open_project(target)
+    assert project_to_dict(window.project, tmp_path) == edited
+    assert not window.has_unsaved_changes
+
+
+def test_status_bar_cancel_button_stops_its_job(qtbot, window):
+    import threading
+
+    from desktop.panels.jobs_panel import JobsPanel
+
+    started = threading.Event()
+
+    def endless(*, progress=None, cancel=None):
+        while True:
+            started.set()
+            cancel.check()
+            threading.Event().wait(0.01)
+
+    panel = window.statusBar().findChild(JobsPanel)
+    job = window.runner.submit("Endless", endless)
+    qtbot.waitUntil(started.is_set, timeout=5000)
+    assert [row.job for row in panel.rows] == [job]
+    with qtbot.waitSignal(job.cancelled, timeout=5000):
+        panel.rows[0].cancel_button.click()
+    qtbot.waitUntil(lambda: panel.rows == [], timeout=5000)
+
+
+def test_timeline_with_hundreds_of_clips_paints(qtbot, window, samples):
+    from core.media import probe
+
+    project = tl.Project.new()
+    ref = tl.MediaRef.from_info(probe(samples.path("city-walk.mp4")))
+    tl.add_media(project, ref)
+    for index in range(400):
+        tl.add_clip(project, project.tracks[index % 2].id, tl.make_clip(project, ref.id, index * 15, 0, 0.5))
+    window.set_project(project, None)
+    window.timeline.resize(1400, 300)
+    image = window.timeline.grab().toImage()
+    row = window.timeline._track_rows()[1][1]  # Video 1
+    assert image.pixelColor(200, int(row.center().y())) != image.pixelColor(200, 5)  # clips were drawn
