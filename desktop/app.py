@@ -46,9 +46,9 @@ def open_initial(window, paths: list[str], recover: bool = True) -> None:
             window.open_demo()
     elif len(paths) == 1 and paths[0].endswith(EXTENSION):
         window.open_project(paths[0])
-    else:
+    else:  # media files: a quick timeline, end to end, as `render` builds one
         window.new_project()
-        window.import_files(paths)
+        window.import_files(paths, place=(0, window.project.tracks[0].id))
 
 
 def run(argv: list[str]) -> int:
@@ -85,6 +85,8 @@ def _screenshot(app, window, args) -> int:
         app.quit()
 
     def when_shown(_frame: int) -> None:
+        if window.imports:
+            return  # files still being read: wait for the frame that shows them
         window.preview.frame_shown.disconnect(when_shown)
         QTimer.singleShot(300, capture)  # let thumbnails and the layout settle
 

@@ -193,10 +193,14 @@ class MainWindow(QMainWindow):
             "train": a("Train model", lambda: self._coming_soon("Train model")),
             "export": a("Export…", self.open_export_dialog, "Ctrl+E", "Export the timeline to an MP4"),
         }
-        undo = self.undo_stack.createUndoAction(self, "&Undo")
-        undo.setShortcut(QKeySequence.Undo)
-        redo = self.undo_stack.createRedoAction(self, "&Redo")
-        redo.setShortcut(QKeySequence.Redo)
+        # Fixed labels (the toolbar must not jump about); what they would undo is in the tooltip.
+        undo = a("&Undo", self.undo_stack.undo, QKeySequence.Undo)
+        redo = a("&Redo", self.undo_stack.redo, QKeySequence.Redo)
+        for action, can, text in ((undo, self.undo_stack.canUndoChanged, self.undo_stack.undoTextChanged),
+                                  (redo, self.undo_stack.canRedoChanged, self.undo_stack.redoTextChanged)):
+            action.setEnabled(False)
+            can.connect(action.setEnabled)
+            text.connect(lambda what, act=action: act.setToolTip(f"{act.text().replace('&', '')} {what}".strip()))
         self.actions_by_name.update(undo=undo, redo=redo)
 
         names = self.actions_by_name

@@ -178,16 +178,19 @@ class PreviewPanel(QWidget):
             self.slider.blockSignals(True)
             self.slider.setRange(0, max(0, self.project.duration_frames - 1))
             self.slider.blockSignals(False)
+            self._show_timecode()
             self._want(self.playhead)
+
+    def _show_timecode(self) -> None:
+        fps = self.project.fps
+        self.timecode.setText(f"{timecode(self.playhead, fps)} / {timecode(self.project.duration_frames, fps)}")
 
     def seek(self, frame: int) -> None:
         if self.project is None:
             return
         frame = min(max(0, frame), max(0, self.project.duration_frames - 1))
         self.playhead = frame
-        self.timecode.setText(
-            f"{timecode(frame, self.project.fps)} / {timecode(self.project.duration_frames, self.project.fps)}"
-        )
+        self._show_timecode()
         self.slider.blockSignals(True)
         self.slider.setValue(frame)
         self.slider.blockSignals(False)
