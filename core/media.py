@@ -490,7 +490,23 @@ class _Decoder:
         self.proc.stderr.close()
 
 
-class VideoReader:
+class _Closable:
+    """A reader that owns a process: a context manager, and closed when collected too."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        self.close()
+
+
+class VideoReader(_Closable):
     """Decodes one video's frames with a long-lived ffmpeg process.
 
     Sequential access reads on from the open process (no seek per frame); a jump backwards
@@ -512,15 +528,6 @@ class VideoReader:
         self._decoder: _Decoder | None = None
         self._decoded_index = -1  # index of the last frame the decoder gave
         self._held: tuple[int, np.ndarray] | None = None  # the last frame returned
-
-    def __enter__(self) -> VideoReader:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        self.close()
 
     @property
     def _proc(self) -> subprocess.Popen | None:
@@ -681,7 +688,7 @@ def _atempo_chain(speed: float) -> list[str]:
     return [f"atempo={s:.6f}" for s in stages]
 
 
-class AudioReader:
+class AudioReader(_Closable):
     """Streams one file's sound at a given rate and speed with a long-lived ffmpeg process.
 
     ``read(source_time, count)`` returns ``count`` stereo float32 samples starting at
@@ -694,15 +701,6 @@ class AudioReader:
         self.info, self.sample_rate, self.speed = info, sample_rate, speed
         self._proc: subprocess.Popen | None = None
         self._position: float | None = None  # source time of the next sample the process gives
-
-    def __enter__(self) -> AudioReader:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        self.close()
 
     def close(self) -> None:
         if getattr(self, "_proc", None) is not None:

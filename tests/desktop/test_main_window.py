@@ -124,19 +124,10 @@ def test_save_writes_a_project_that_loads(qtbot, window, project_file, tmp_path)
     assert len(load_project(target).tracks[0].clips) == 4
 
 
-def test_closing_cancels_running_jobs(qtbot, project_file):
-    import threading
-
+def test_closing_cancels_running_jobs(qtbot, project_file, endless_job):
+    endless, started = endless_job
     window = MainWindow()
     qtbot.addWidget(window)
-    started = threading.Event()
-
-    def endless(*, progress=None, cancel=None):
-        while True:
-            started.set()
-            cancel.check()
-            threading.Event().wait(0.01)
-
     job = window.runner.submit("Endless", endless)
     qtbot.waitUntil(started.is_set, timeout=5000)
     with qtbot.waitSignal(job.cancelled, timeout=5000):
@@ -383,19 +374,10 @@ def test_save_and_reopen_round_trip(qtbot, window, project_file, tmp_path):
     assert not window.has_unsaved_changes
 
 
-def test_status_bar_cancel_button_stops_its_job(qtbot, window):
-    import threading
-
+def test_status_bar_cancel_button_stops_its_job(qtbot, window, endless_job):
     from desktop.panels.jobs_panel import JobsPanel
 
-    started = threading.Event()
-
-    def endless(*, progress=None, cancel=None):
-        while True:
-            started.set()
-            cancel.check()
-            threading.Event().wait(0.01)
-
+    endless, started = endless_job
     panel = window.statusBar().findChild(JobsPanel)
     job = window.runner.submit("Endless", endless)
     qtbot.waitUntil(started.is_set, timeout=5000)
