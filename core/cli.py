@@ -147,6 +147,32 @@ def _render_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace OUT.mp4 if it exists")
 
 
+# --- scenes -----------------------------------------------------------------------------------
+
+
+def _cmd_scenes(args: argparse.Namespace) -> int:
+    from core.scenes import detect_scenes
+
+    progress = TerminalProgress()
+    result = detect_scenes(args.video, args.sensitivity, progress=progress)
+    progress.done()
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2))
+        return EXIT_OK
+    print(f"{args.video}: {result.frames} frames at {result.fps:g} fps, {len(result.shots)} shots")
+    for t in result.transitions:
+        span = f"frame {t.frame}" if t.kind == "cut" else f"frames {t.start}-{t.end}"
+        print(f"  {t.time:9.3f} s  {t.kind:<8} {span}")
+    return EXIT_OK
+
+
+def _scenes_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("video", metavar="VIDEO")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--sensitivity", type=float, default=0.5, metavar="0..1",
+                   help="0 finds only obvious changes of shot, 1 finds everything (default 0.5)")
+
+
 # ---------------------------------------------------------------------------------------------
 
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable]] = {}
@@ -164,6 +190,7 @@ def _probe_args(p: argparse.ArgumentParser) -> None:
 
 _register("probe", "print what a media file contains", _probe_args, _cmd_probe)
 _register("render", "export a project or media files to MP4", _render_args, _cmd_render)
+_register("scenes", "find cuts, fades and dissolves in a video", _scenes_args, _cmd_scenes)
 _register("demo", "generate the demo media and project; print the project's path", lambda p: None, _cmd_demo)
 
 

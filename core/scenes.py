@@ -1,0 +1,303 @@
+"""Shot boundaries: hard cuts to the frame, fades through black and dissolves as intervals.
+
+One streaming pass over a small, cheaply decoded copy of the video (ffmpeg scales it down
+inside the decoder and skips the loop filter), so memory stays flat however long it is: per
+frame only a few numbers are kept, and the small pictures live in a rolling window.
+
+- A cut is a frame whose colour histogram jumps far above the local level, over most of the
+  picture, and does not come back within a few frames: a camera flash, or something passing
+  the lens, comes back; a title appearing changes only part of the picture.
+- A fade is a run of near-black frames, stretched to where the brightness started falling
+  and stopped rising.
+- A dissolve is a stretch where the colours keep changing faster than in the shots around
+  it, step after step, and whose two ends look like different shots (the twin-comparison
+  idea): a camera move changes as fast inside the shot as around the stretch.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections import deque
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from core.errors import MediaError
+from core.ffmpeg import ffmpeg_command
+from core.jobs import CancelToken, Progress, check_cancel, report
+from core.media import VIDEO, MediaInfo, probe
+
+ANALYSIS_WIDTH = 96
+HIST_BINS = [16, 4, 4]  # hue, saturation, value
+BLACK_LEVEL = 0.07  # mean brightness (0..1) under which a frame counts as black
+DISSOLVE_LENGTHS = (6, 10, 14, 20, 28, 40)  # frames
+BACK, AHEAD = 6, 5  # frames compared before and after a candidate cut (a hand over the lens: a few frames)
+WINDOW = max(DISSOLVE_LENGTHS) + BACK + AHEAD + 4  # small pictures kept at a time
+LOCAL = 15  # frames either side that set the local level of change
+MIN_STRUCTURE_CHANGE = 0.02  # a cut changes the picture, not just its brightness
+
+
+@dataclass
+class Transition:
+    kind: str  # "cut" | "fade" | "dissolve"
+    frame: int  # first frame of the new shot
+    start: int  # first frame of the transition (== frame for a cut)
+    end: int  # last frame of the transition (== frame for a cut)
+    time: float = 0.0  # seconds at ``frame``
+
+
+@dataclass
+class SceneReport:
+    fps: float
+    frames: int
+    transitions: list[Transition] = field(default_factory=list)
+    keyframes: list[int] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"fps": self.fps, "frames": self.frames,
+                "transitions": [asdict(t) for t in self.transitions], "keyframes": self.keyframes}
+
+    @property
+    def shots(self) -> list[tuple[int, int]]:
+        """(first frame, one past the last) of each shot, with transitions left out."""
+        bounds, start = [], 0
+        for t in self.transitions:
+            if t.start > start:
+                bounds.append((start, t.start))
+            start = t.frame if t.kind == "cut" else t.end + 1
+        if start < self.frames:
+            bounds.append((start, self.frames))
+        return bounds
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """What the one sensitivity setting (0: only the obvious, 1: everything) controls."""
+
+    cut: float  # histogram distance a cut must reach (0..1)
+    contrast: float  # how many times the local level of change it must be
+    keeps_apart: float  # share of a cut's jump its two sides must stay apart (flashes come back)
+    area: float  # share of the picture a cut changes (a title appearing changes a part)
+    dissolve: float  # distance between the two ends of a dissolve
+    plateau: float  # how many times the surrounding change a dissolve's steps must be
+
+    @classmethod
+    def for_sensitivity(cls, sensitivity: float) -> Thresholds:
+        s = min(1.0, max(0.0, sensitivity))
+        return cls(cut=0.25 - 0.15 * s, contrast=4.0 - 2.0 * s, keeps_apart=0.6 - 0.2 * s, area=0.4 - 0.2 * s,
+                   dissolve=0.2 - 0.1 * s, plateau=2.2 - 0.8 * s)
+
+
+def _histogram(hsv: np.ndarray) -> np.ndarray:
+    import cv2
+
+    hist = cv2.calcHist([hsv], [0, 1, 2], None, HIST_BINS, [0, 180, 0, 256, 0, 256]).ravel()
+    return hist / max(1.0, float(hist.sum()))
+
+
+def _distance(a: np.ndarray, b: np.ndarray) -> float:
+    return 0.5 * float(np.abs(a - b).sum())
+
+
+@dataclass
+class _Frame:
+    index: int
+    luma: np.ndarray  # small grey picture, float32 in 0..1
+    hist: np.ndarray
+
+
+def _small_frames(info: MediaInfo, cancel: CancelToken | None):
+    """Small frames straight from the decoder, one at a time (the cheapest decode we can ask)."""
+    import cv2
+
+    width = ANALYSIS_WIDTH
+    height = max(2, int(round(info.height * width / info.width / 2)) * 2)
+    args = ["-threads", "2", "-skip_loop_filter", "all", "-i", info.path, "-map", "0:v:0", "-an", "-sn",
+            "-fps_mode", "passthrough", "-vf", f"scale={width}:{height}:flags=area",
+            "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
+    proc = subprocess.Popen(ffmpeg_command(*args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL)
+    size = width * height * 3
+    try:
+        index = 0
+        while len(data := proc.stdout.read(size)) == size:
+            if index % 32 == 0:
+                check_cancel(cancel)
+            rgb = np.frombuffer(data, np.uint8).reshape(height, width, 3)
+            luma = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
+            yield _Frame(index, luma, _histogram(cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)))
+            index += 1
+    finally:
+        proc.kill()
+        proc.wait()
+        proc.stdout.close()
+
+
+class _Analysis:
+    """Per-frame measurements, gathered while the frames stream past."""
+
+    def __init__(self, limits: Thresholds):
+        self.limits = limits
+        self.window: deque[_Frame] = deque(maxlen=WINDOW)
+        self.change: list[float] = []  # histogram distance to the previous frame
+        self.structure: list[float] = []  # picture change to the previous frame, brightness aside
+        self.area: list[float] = []  # share of the picture that changed since the previous frame
+        self.comes_back: list[float] = []  # smallest distance across a candidate cut, see _cut_gap
+        self.brightness: list[float] = []
+        self.sharpness: list[float] = []
+        # length -> {index of the frame before a candidate dissolve: distance between its ends}
+        self.ends_apart: dict[int, dict[int, float]] = {n: {} for n in DISSOLVE_LENGTHS}
+
+    def add(self, frame: _Frame) -> None:
+        import cv2
+
+        self.change.append(_distance(frame.hist, self.window[-1].hist) if self.window else 0.0)
+        self.structure.append(_structure_change(frame.luma, self.window[-1].luma) if self.window else 0.0)
+        self.area.append(float((np.abs(frame.luma - self.window[-1].luma) > 0.08).mean()) if self.window else 0.0)
+        self.brightness.append(float(frame.luma.mean()))
+        self.sharpness.append(float(cv2.Laplacian(frame.luma, cv2.CV_32F).var()))
+        self.window.append(frame)
+        self.comes_back.append(np.inf)
+        if len(self.window) > BACK + AHEAD:
+            self.comes_back[frame.index - AHEAD] = self._cut_gap(len(self.window) - 1 - AHEAD)
+        self._find_dissolves()
+
+    def finish(self) -> None:
+        for position in range(max(BACK, len(self.window) - AHEAD), len(self.window)):
+            self.comes_back[self.window[position].index] = self._cut_gap(position)
+
+    def _cut_gap(self, k: int) -> float:
+        """How close any frame just before window position ``k`` is to any from ``k`` on.
+
+        A real cut keeps the two sides apart; a flash or a passing object does not."""
+        before = [self.window[i].hist for i in range(max(0, k - BACK), k)]
+        after = [self.window[j].hist for j in range(k, min(len(self.window), k + AHEAD + 1))]
+        return min((_distance(a, b) for a in before for b in after), default=np.inf)
+
+    def _find_dissolves(self) -> None:
+        """For every candidate dissolve ending just before the newest frame: how different its ends are."""
+        newest = len(self.window) - 1
+        ends = self.window[newest]
+        for length in DISSOLVE_LENGTHS:
+            first = newest - length - 1
+            if first < 0:
+                return
+            begins = self.window[first]
+            if min(self.brightness[begins.index], self.brightness[ends.index]) >= BLACK_LEVEL:
+                self.ends_apart[length][begins.index] = _distance(begins.hist, ends.hist)
+
+
+def _structure_change(a: np.ndarray, b: np.ndarray) -> float:
+    """How much the picture changed apart from its overall brightness. A flat field fading
+    from one shade to the next jumps between histogram bins; this stays near zero."""
+    return float(np.abs((a - a.mean()) - (b - b.mean())).mean())
+
+
+def _local_level(change: np.ndarray) -> np.ndarray:
+    """The median change over LOCAL frames either side of each frame, itself left out."""
+    padded = np.pad(change, LOCAL, mode="edge")
+    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * LOCAL + 1)
+    others = np.delete(windows, [LOCAL - 1, LOCAL, LOCAL + 1], axis=1)
+    return np.median(others, axis=1)
+
+
+def _cuts(analysis: _Analysis) -> list[Transition]:
+    limits = analysis.limits
+    change = np.asarray(analysis.change)
+    level = _local_level(change)
+    comes_back = np.asarray(analysis.comes_back)
+    area = np.asarray(analysis.area)  # a fast pan changes much of the picture every frame
+    found = np.flatnonzero((change >= limits.cut) & (change >= limits.contrast * np.maximum(level, 0.02))
+                           & (comes_back >= np.maximum(0.05, limits.keeps_apart * change))
+                           & (np.asarray(analysis.structure) >= MIN_STRUCTURE_CHANGE)
+                           & (area >= np.maximum(limits.area, 1.5 * _local_level(area))))
+    return [Transition("cut", int(k), int(k), int(k)) for k in found if k > 0]
+
+
+def _fades(brightness: np.ndarray) -> list[Transition]:
+    """Runs of black frames between two shots, widened to the whole fade out and in."""
+    dark = brightness < BLACK_LEVEL
+    fades, k, n = [], 0, len(brightness)
+    while k < n:
+        if not dark[k]:
+            k += 1
+            continue
+        run_start = k
+        while k < n and dark[k]:
+            k += 1
+        run_end = k - 1
+        if run_start == 0 or run_end == n - 1:
+            continue  # the video starts or ends in black: not between two shots
+        start, end = run_start, run_end
+        while start > 0 and brightness[start - 1] > brightness[start] + 0.002:
+            start -= 1  # the light was still falling
+        while end < n - 1 and brightness[end + 1] > brightness[end] + 0.002:
+            end += 1  # the light was still rising
+        fades.append(Transition("fade", (run_start + run_end + 1) // 2, start, end))
+    return fades
+
+
+def _dissolves(analysis: _Analysis, taken: list[Transition]) -> list[Transition]:
+    """Sustained plateaus of change between two different-looking ends, best first, apart
+    from each other and from the cuts and fades."""
+    limits, change = analysis.limits, np.asarray(analysis.change)
+    candidates = []
+    for length, apart in analysis.ends_apart.items():
+        for before, distance in apart.items():
+            if distance < limits.dissolve:
+                continue
+            after = before + length + 1
+            inside = change[before + 1 : after + 1]
+            around = np.concatenate([change[max(1, before - LOCAL) : before + 1], change[after + 1 : after + 1 + LOCAL]])
+            if len(around) < LOCAL // 2 or inside.max() >= limits.cut + 0.2:
+                continue
+            level = max(float(np.median(around)), 0.01)
+            strength = float(np.median(inside)) / level
+            if strength >= limits.plateau and inside.min() >= 1.2 * level:
+                candidates.append((strength, before + 1, after - 1))
+    chosen: list[Transition] = []
+    for _strength, start, end in sorted(candidates, reverse=True):
+        if not any(start <= t.end + 2 and t.start - 2 <= end for t in [*taken, *chosen]):
+            chosen.append(Transition("dissolve", (start + end + 1) // 2, start, end))
+    return chosen
+
+
+def detect_scenes(
+    source: MediaInfo | str,
+    sensitivity: float = 0.5,
+    *,
+    progress: Progress | None = None,
+    cancel: CancelToken | None = None,
+) -> SceneReport:
+    """Find the shot boundaries of a video. Raises MediaError for anything that is not one."""
+    info = source if isinstance(source, MediaInfo) else probe(source)
+    if info.kind != VIDEO:
+        raise MediaError(f"'{info.name}' is not a video, so it has no shots to find.")
+    analysis = _Analysis(Thresholds.for_sensitivity(sensitivity))
+    for frame in _small_frames(info, cancel):
+        analysis.add(frame)
+        if frame.index % 50 == 0:
+            report(progress, frame.index / max(1, info.frame_count), "Finding shots")
+    if not analysis.change:
+        raise MediaError(f"'{info.name}' could not be decoded: no frames.")
+    analysis.finish()
+    fades = _fades(np.asarray(analysis.brightness))
+    cuts = [c for c in _cuts(analysis) if not any(f.start - 1 <= c.frame <= f.end + 1 for f in fades)]
+    transitions = sorted([*cuts, *fades, *_dissolves(analysis, [*cuts, *fades])], key=lambda t: t.start)
+    times = info.frame_times
+    for t in transitions:
+        t.time = round(float(times[min(t.frame, len(times) - 1)]), 4)
+    result = SceneReport(info.fps, len(analysis.change), transitions)
+    result.keyframes = _keyframes(result.shots, np.asarray(analysis.sharpness))
+    report(progress, 1.0, "Shots found")
+    return result
+
+
+def _keyframes(shots: list[tuple[int, int]], sharpness: np.ndarray) -> list[int]:
+    """The sharpest frame of the middle 80% of each shot: away from its transitions."""
+    keyframes = []
+    for first, end in shots:
+        margin = (end - first) // 10
+        lo, hi = first + margin, max(first + margin + 1, end - margin)
+        keyframes.append(int(lo + np.argmax(sharpness[lo:hi])))
+    return keyframes

@@ -1,0 +1,157 @@
+"""Shot boundaries against known answers: generated footage, real footage, and the hard cases."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.errors import MediaError
+from core.jobs import Cancelled, CancelToken
+from core.samples import Shot, encode_video, shot_frames
+from core.scenes import detect_scenes
+
+ROOT = Path(__file__).resolve().parents[2]
+SIZE, FPS = (320, 180), 30
+
+
+def kinds(report):
+    return [(t.kind, t.frame) for t in report.transitions]
+
+
+def test_generated_cut_and_fade(samples):
+    truth = samples.manifest["clips"]["city-walk.mp4"]
+    report = detect_scenes(str(samples.path("city-walk.mp4")))
+    cut, fade = report.transitions
+    at = truth["cuts"][0]
+    assert (cut.kind, cut.frame, cut.start, cut.end) == ("cut", at, at, at)
+    start, end = truth["fades"][0]
+    assert fade.kind == "fade"
+    assert abs(fade.start - start) <= 3 and abs(fade.end - end) <= 3
+    assert abs(fade.frame - (start + end + 1) // 2) <= 3
+    assert fade.time == pytest.approx(fade.frame / FPS, abs=1e-3)
+    assert report.frames == truth["frames"] and report.fps == 30
+
+
+def test_generated_dissolve(samples):
+    start, end = samples.manifest["clips"]["beach-drone.mp4"]["dissolves"][0]
+    (dissolve,) = detect_scenes(str(samples.path("beach-drone.mp4"))).transitions
+    assert dissolve.kind == "dissolve"
+    assert abs(dissolve.start - start) <= 4 and abs(dissolve.end - end) <= 4
+
+
+def test_camera_flash_is_not_a_cut(samples):
+    assert detect_scenes(str(samples.path("studio-talk.mp4"))).transitions == []
+
+
+def test_real_film_cuts_to_the_frame(shared_media):
+    report = detect_scenes(str(shared_media / "goldeneye-vfr-drop3.mp4"))
+    assert kinds(report) == [("cut", 60), ("cut", 140)]
+    assert report.transitions[1].time == pytest.approx(210 * 1001 / 24000, abs=1e-3)  # VFR: real time
+
+
+def test_real_fades(shared_media):
+    report = detect_scenes(str(shared_media / "fades.mp4"))
+    assert [t.kind for t in report.transitions] == ["fade", "fade"]
+    assert all(t.end - t.start > 20 for t in report.transitions)
+
+
+def _clip(path: Path, frames):
+    frames = list(frames)
+    encode_video(path, iter(frames), SIZE, FPS, None, len(frames))
+    return path
+
+
+def test_fast_pan_and_zoom_are_one_shot(tmp_path):
+    pan = shot_frames(Shot("city", 5, 90, pan=1.6), SIZE)
+    zoom = shot_frames(Shot("beach", 6, 90, pan=0.0, zoom_from=1.0, zoom_to=2.5), SIZE)
+    for name, frames in (("pan.mp4", pan), ("zoom.mp4", zoom)):
+        assert detect_scenes(str(_clip(tmp_path / name, frames))).transitions == [], name
+
+
+def test_title_appearing_is_not_a_cut(tmp_path):
+    import cv2
+
+    def titled():
+        for i, frame in enumerate(shot_frames(Shot("studio", 7, 90, pan=0.05), SIZE)):
+            if i >= 45:
+                frame = frame.copy()
+                cv2.rectangle(frame, (40, 120), (280, 160), (250, 250, 250), -1)
+                cv2.putText(frame, "SUBSCRIBE", (60, 150), cv2.FONT_HERSHEY_DUPLEX, 1.0, (20, 20, 20), 2)
+            yield frame
+
+    assert detect_scenes(str(_clip(tmp_path / "title.mp4", titled()))).transitions == []
+
+
+def test_something_passing_the_lens_is_not_a_cut(tmp_path):
+    def passing():
+        for i, frame in enumerate(shot_frames(Shot("beach", 8, 90, pan=0.1), SIZE)):
+            if 40 <= i < 43:  # a hand sweeps across the lens for three frames
+                frame = frame.copy()
+                frame[:, :] = (60, 40, 35)
+            yield frame
+
+    assert detect_scenes(str(_clip(tmp_path / "hand.mp4", passing()))).transitions == []
+
+
+def test_cut_between_similar_shots_is_found(tmp_path):
+    first = shot_frames(Shot("city", 9, 45), SIZE)
+    second = shot_frames(Shot("city", 10, 45, pan=-0.3, zoom_to=1.4), SIZE)
+    report = detect_scenes(str(_clip(tmp_path / "similar.mp4", [*first, *second])))
+    assert kinds(report) == [("cut", 45)]
+
+
+def test_sensitivity_orders_the_results(samples):
+    path = str(samples.path("city-walk.mp4"))
+    strict, loose = detect_scenes(path, 0.0), detect_scenes(path, 1.0)
+    assert len(strict.transitions) <= len(loose.transitions)
+
+
+def test_keyframes_are_sharp_and_inside_their_shots(samples):
+    report = detect_scenes(str(samples.path("city-walk.mp4")))
+    assert len(report.keyframes) == len(report.shots) == 3
+    for keyframe, (first, end) in zip(report.keyframes, report.shots, strict=True):
+        assert first <= keyframe < end
+
+
+def test_progress_cancel_and_bad_input(samples, bad_media):
+    seen = []
+    detect_scenes(str(samples.path("beach-drone.mp4")), progress=lambda f, m: seen.append(f))
+    assert seen[-1] == 1.0 and seen == sorted(seen)
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        detect_scenes(str(samples.path("beach-drone.mp4")), cancel=token)
+    with pytest.raises(MediaError, match="not a video"):
+        detect_scenes(str(samples.path("music-bed.wav")))
+    with pytest.raises(MediaError):
+        detect_scenes(str(bad_media["truncated"]))
+
+
+def test_scenes_cli_json(samples):
+    result = subprocess.run([sys.executable, "main.py", "scenes", str(samples.path("city-walk.mp4")), "--json"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data) == {"fps", "frames", "transitions", "keyframes"}
+    assert data["transitions"][0] == {"kind": "cut", "frame": 90, "start": 90, "end": 90, "time": 3.0}
+    assert {"kind", "frame", "start", "end", "time"} == set(data["transitions"][1])
+    bad = subprocess.run([sys.executable, "main.py", "scenes", str(samples.path("music-bed.wav"))],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_memory_stays_flat(samples):
+    """Only numbers per frame are kept: the small pictures live in a fixed-size window."""
+    from core.media import probe
+    from core.scenes import WINDOW, Thresholds, _Analysis, _small_frames
+
+    analysis = _Analysis(Thresholds.for_sensitivity(0.5))
+    for frame in _small_frames(probe(samples.path("city-walk.mp4")), None):
+        analysis.add(frame)
+    assert len(analysis.window) == WINDOW < len(analysis.change)
+    assert np.asarray(analysis.change).dtype == np.float64
