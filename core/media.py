@@ -293,10 +293,17 @@ def probe(
         raise _media_error(p, f"it contains no video or audio (only {what})")
     if streams.video and _IMAGE_FORMATS.search(streams.format_name):
         return _probe_image(p, streams)
-    _check_decodes(p, "v" if streams.video else "a")
+    if streams.video is None or streams.duration is None or streams.format_name in _RAW_STREAM_FORMATS:
+        _check_decodes(p, "v" if streams.video else "a")
     if streams.video is None:
         return _audio_info(p, streams)
     return _probe_video(p, streams, progress, cancel)
+
+
+# Demuxers that read bare codec streams: they guess from the bytes alone, so random data can
+# pass for one. Files in a real container (mp4, mkv, ...) do not need the decode check.
+_RAW_STREAM_FORMATS = {"h261", "h263", "h264", "hevc", "m4v", "mpegvideo", "cavsvideo", "vc1", "dirac",
+                       "mjpeg", "rawvideo", "tty", "data", "avs2", "avs3", "vvc"}
 
 
 def _check_decodes(p: Path, stream: str) -> None:

@@ -112,7 +112,7 @@ def _small_frames(info: MediaInfo, cancel: CancelToken | None):
 
     width = ANALYSIS_WIDTH
     height = max(2, int(round(info.height * width / info.width / 2)) * 2)
-    args = ["-threads", "2", "-skip_loop_filter", "all", "-i", info.path, "-map", "0:v:0", "-an", "-sn",
+    args = ["-threads", "2", "-skip_loop_filter", "all", "-flags2", "fast", "-i", info.path, "-map", "0:v:0", "-an", "-sn",
             "-fps_mode", "passthrough", "-vf", f"scale={width}:{height}:flags=area",
             "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
     proc = subprocess.Popen(ffmpeg_command(*args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
