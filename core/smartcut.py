@@ -1,0 +1,96 @@
+"""Dead air: stretches worth cutting, from the sound (silence) and the picture (frozen, black).
+
+Silence is judged against the clip's own loudness, not a fixed level, so a quiet recording
+and a loud one are treated alike. As in auto-editor, the keep/cut decision per 10 ms is then
+smoothed: a margin of sound is kept around speech, very short sounds inside a pause do not
+break it up, and pauses too short to be worth a cut are left alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.errors import MediaError
+from core.jobs import CancelToken, Progress, check_cancel, report
+from core.media import MediaInfo, probe, read_audio
+
+ANALYSIS_RATE = 16000
+STEP = 0.01  # seconds per loudness measurement
+
+
+@dataclass(frozen=True)
+class DeadAirSettings:
+    threshold_db: float = 26.0  # quieter than the clip's loud level by this much: silence
+    margin: float = 0.15  # seconds of sound kept either side of what is heard
+    min_clip: float = 0.2  # a sound shorter than this inside a pause does not break it
+    min_cut: float = 0.6  # a pause shorter than this is not worth a cut
+
+
+@dataclass(frozen=True)
+class DeadAir:
+    start: float  # seconds into the media
+    end: float
+    reason: str  # "silence" | "frozen" | "black"
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+def loudness_db(samples: np.ndarray, rate: int = ANALYSIS_RATE) -> np.ndarray:
+    """RMS level in dB (0 dB = full scale) of each STEP-long piece of mono ``samples``."""
+    width = int(rate * STEP)
+    usable = len(samples) // width * width
+    pieces = samples[:usable].reshape(-1, width)
+    rms = np.sqrt(np.mean(pieces.astype(np.float64) ** 2, axis=1))
+    return 20 * np.log10(np.maximum(rms, 1e-6))
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(start, end) index ranges where ``mask`` is True."""
+    padded = np.concatenate([[False], mask, [False]])
+    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
+    return list(zip(edges[::2], edges[1::2], strict=True))
+
+
+def smooth_keep(loud: np.ndarray, settings: DeadAirSettings) -> np.ndarray:
+    """auto-editor-style smoothing of a per-step 'there is sound' array into 'keep' (True)."""
+    keep = loud.copy()
+    for start, end in _runs(loud):  # a short blip inside a pause is not speech
+        if (end - start) * STEP < settings.min_clip:
+            keep[start:end] = False
+    margin = int(round(settings.margin / STEP))
+    grown = keep.copy()
+    for start, end in _runs(keep):  # keep a little air around what is heard
+        grown[max(0, start - margin) : end + margin] = True
+    for start, end in _runs(~grown):  # a pause too short to be worth cutting stays
+        if (end - start) * STEP < settings.min_cut:
+            grown[start:end] = True
+    return grown
+
+
+def find_silences(
+    source: MediaInfo | str,
+    settings: DeadAirSettings = DeadAirSettings(),
+    *,
+    progress: Progress | None = None,
+    cancel: CancelToken | None = None,
+) -> list[DeadAir]:
+    """Stretches of a clip's sound quiet enough, and long enough, to cut."""
+    info = source if isinstance(source, MediaInfo) else probe(source)
+    if not info.has_audio:
+        raise MediaError(f"'{info.name}' has no sound to look for silence in.")
+    check_cancel(cancel)
+    report(progress, 0.1, "Reading the sound")
+    samples = read_audio(info, sample_rate=ANALYSIS_RATE, channels=1)[:, 0]
+    check_cancel(cancel)
+    levels = loudness_db(samples)
+    if len(levels) == 0:
+        return []
+    reference = float(np.percentile(levels, 95))  # the clip's own loud level
+    loud = levels > reference - settings.threshold_db
+    keep = smooth_keep(loud, settings)
+    report(progress, 1.0, "Silences found")
+    return [DeadAir(round(float(start) * STEP, 3), round(float(end) * STEP, 3), "silence") for start, end in _runs(~keep)]
