@@ -94,3 +94,50 @@ def find_silences(
     keep = smooth_keep(loud, settings)
     report(progress, 1.0, "Silences found")
     return [DeadAir(round(float(start) * STEP, 3), round(float(end) * STEP, 3), "silence") for start, end in _runs(~keep)]
+
+
+def find_still_picture(
+    source: MediaInfo | str,
+    min_seconds: float = 1.0,
+    *,
+    progress: Progress | None = None,
+    cancel: CancelToken | None = None,
+) -> list[DeadAir]:
+    """Stretches where the picture is black, or frozen (nothing moves), for ``min_seconds`` or more."""
+    from core.scenes import BLACK_LEVEL, _small_frames
+
+    info = source if isinstance(source, MediaInfo) else probe(source)
+    if not info.has_video or info.kind != "video":
+        raise MediaError(f"'{info.name}' is not a video.")
+    black, frozen, anchor = [], [], None
+    for frame in _small_frames(info, cancel):
+        black.append(float(frame.luma.mean()) < BLACK_LEVEL)
+        # Compared with the first frame of the still stretch, not the previous one: a
+        # re-encoded keyframe inside a freeze differs a little from its neighbours.
+        still = anchor is not None and _largest_local_change(frame.luma, anchor) < FROZEN_CHANGE
+        frozen.append(still)
+        if not still:
+            anchor = frame.luma
+        if frame.index % 100 == 0:
+            report(progress, frame.index / max(1, info.frame_count), "Looking at the picture")
+    times = info.frame_times
+    found = []
+    for reason, mask in (("black", np.array(black)), ("frozen", np.array(frozen) & ~np.array(black))):
+        for start, end in _runs(mask):
+            begin = float(times[start])
+            finish = float(times[end]) if end < len(times) else float(info.duration)
+            if finish - begin >= min_seconds:
+                found.append(DeadAir(round(begin, 3), round(finish, 3), reason))
+    report(progress, 1.0, "Still picture found")
+    return sorted(found, key=lambda d: d.start)
+
+
+FROZEN_CHANGE = 0.02  # change (0..1) in every part of the picture under which nothing moves
+
+
+def _largest_local_change(a: np.ndarray, b: np.ndarray, grid: int = 8) -> float:
+    """The mean change of the most changed cell of a grid: a ticking clock or someone typing
+    changes one small part, which a mean over the whole picture would not notice."""
+    height, width = a.shape
+    cells = np.abs(a - b)[: height // grid * grid, : width // grid * grid]
+    return float(cells.reshape(grid, height // grid, grid, width // grid).mean(axis=(1, 3)).max())

@@ -51,3 +51,25 @@ def test_smoothing_rules():
 def test_no_sound_is_a_clear_error(shared_media):
     with pytest.raises(MediaError, match="no sound"):
         find_silences(str(shared_media / "counter.mp4"))
+
+
+def test_black_and_frozen_stretches(tmp_path):
+    from core.samples import Shot, encode_video, shot_frames
+    from core.smartcut import find_still_picture
+
+    moving = list(shot_frames(Shot("city", 3, 60, pan=0.5), (160, 90)))
+    frames = moving[:30] + [moving[30]] * 45 + [np.zeros_like(moving[0])] * 45 + moving[30:]
+    path = tmp_path / "still.mp4"
+    encode_video(path, iter(frames), (160, 90), 30, None, len(frames))
+    found = [(d.reason, d.start, d.end) for d in find_still_picture(str(path))]
+    assert [reason for reason, _, _ in found] == ["frozen", "black"]
+    (_, frozen_start, frozen_end), (_, black_start, black_end) = found
+    assert abs(frozen_start - 1.0) < 0.1 and abs(frozen_end - 2.5) < 0.1
+    assert abs(black_start - 2.5) < 0.1 and abs(black_end - 4.0) < 0.1
+
+
+def test_a_small_change_is_not_a_freeze(shared_media):
+    from core.smartcut import find_still_picture
+
+    # Each frame shows its own number: only the digits change, but they do change.
+    assert find_still_picture(str(shared_media / "counter.mp4"), min_seconds=0.5) == []
