@@ -254,12 +254,24 @@ def _dissolves(analysis: _Analysis, taken: list[Transition]) -> list[Transition]
             level = max(float(np.median(around)), 0.01)
             strength = float(np.median(inside)) / level
             if strength >= limits.plateau and inside.min() >= 1.2 * level:
-                candidates.append((strength, before + 1, after - 1))
+                candidates.append((strength, before + 1, after - 1, level))
     chosen: list[Transition] = []
-    for _strength, start, end in sorted(candidates, reverse=True):
+    for _strength, start, end, level in sorted(candidates, reverse=True):
+        start, end = _widen(change, start, end, 1.5 * level)
         if not any(start <= t.end + 2 and t.start - 2 <= end for t in [*taken, *chosen]):
             chosen.append(Transition("dissolve", (start + end + 1) // 2, start, end))
     return chosen
+
+
+def _widen(change: np.ndarray, start: int, end: int, raised: float) -> tuple[int, int]:
+    """Grow a dissolve to cover every neighbouring step that is still changing faster than
+    the shots around it: the best-scoring candidate is often its core, not all of it."""
+    limit = max(DISSOLVE_LENGTHS)
+    while start > 1 and change[start] >= raised and end - start < limit:
+        start -= 1
+    while end + 2 < len(change) and change[end + 2] >= raised and end - start < limit:
+        end += 1
+    return start, end
 
 
 def detect_scenes(
