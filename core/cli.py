@@ -173,6 +173,42 @@ def _scenes_args(p: argparse.ArgumentParser) -> None:
                    help="0 finds only obvious changes of shot, 1 finds everything (default 0.5)")
 
 
+# --- highlights -------------------------------------------------------------------------------
+
+
+def _cmd_highlights(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from core.errors import ProjectError
+    from core.export import preset
+    from core.project_io import save_project
+    from core.smartcut import build_highlights
+
+    out = Path(args.out)
+    if out.exists() and not args.overwrite:
+        raise ProjectError(f"'{out.name}' already exists; choose another name or pass --overwrite.")
+    settings = preset(args.preset, args.fps)
+    progress = TerminalProgress()
+    project = build_highlights(args.videos, args.seconds, width=settings.width, height=settings.height,
+                               fps=settings.fps, progress=progress)
+    progress.done()
+    save_project(project, out)
+    clips = project.tracks[0].clips
+    print(f"{out}: {len(clips)} clips, {project.duration_frames / project.fps:.2f} s")
+    return EXIT_OK
+
+
+def _highlights_args(p: argparse.ArgumentParser) -> None:
+    from core.export import CANVASES, FRAME_RATES
+
+    p.add_argument("videos", nargs="+", metavar="VIDEO")
+    p.add_argument("--seconds", type=float, default=30.0, help="length of the reel (default 30)")
+    p.add_argument("--out", required=True, metavar="PROJECT", help="the project file to write")
+    p.add_argument("--preset", choices=list(CANVASES), default="1080p", help="canvas (default 1080p)")
+    p.add_argument("--fps", type=int, choices=FRAME_RATES, default=30)
+    p.add_argument("--overwrite", action="store_true", help="replace PROJECT if it exists")
+
+
 # ---------------------------------------------------------------------------------------------
 
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable]] = {}
@@ -191,6 +227,7 @@ def _probe_args(p: argparse.ArgumentParser) -> None:
 _register("probe", "print what a media file contains", _probe_args, _cmd_probe)
 _register("render", "export a project or media files to MP4", _render_args, _cmd_render)
 _register("scenes", "find cuts, fades and dissolves in a video", _scenes_args, _cmd_scenes)
+_register("highlights", "build a highlight reel project from videos", _highlights_args, _cmd_highlights)
 _register("demo", "generate the demo media and project; print the project's path", lambda p: None, _cmd_demo)
 
 

@@ -52,6 +52,9 @@ class SceneReport:
     frames: int
     transitions: list[Transition] = field(default_factory=list)
     keyframes: list[int] = field(default_factory=list)
+    # Per frame, for scoring shots (not part of the JSON): colour change and sharpness.
+    change: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+    sharpness: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
 
     def to_json(self) -> dict:
         return {"fps": self.fps, "frames": self.frames,
@@ -299,7 +302,8 @@ def detect_scenes(
     times = info.frame_times
     for t in transitions:
         t.time = round(float(times[min(t.frame, len(times) - 1)]), 4)
-    result = SceneReport(info.fps, len(analysis.change), transitions)
+    result = SceneReport(info.fps, len(analysis.change), transitions,
+                         change=np.asarray(analysis.change), sharpness=np.asarray(analysis.sharpness))
     result.keyframes = _keyframes(result.shots, np.asarray(analysis.sharpness))
     report(progress, 1.0, "Shots found")
     return result

@@ -73,3 +73,55 @@ def test_a_small_change_is_not_a_freeze(shared_media):
 
     # Each frame shows its own number: only the digits change, but they do change.
     assert find_still_picture(str(shared_media / "counter.mp4"), min_seconds=0.5) == []
+
+
+def test_highlight_reel_is_the_right_length_and_in_order(samples):
+    from core import timeline as tl
+    from core.smartcut import build_highlights
+
+    videos = [str(p) for p in samples.clips]
+    project = build_highlights(videos, 8.0, width=320, height=180)
+    tl.validate_project(project)
+    clips = project.tracks[0].clips
+    assert project.duration_frames == 8 * 30
+    sources = [project.media[c.media_id].path for c in clips]
+    assert len(set(sources)) >= 2  # the best of more than one clip
+    order = [(videos.index(p), c.source_in) for p, c in zip(sources, clips, strict=True)]
+    assert order == sorted(order)  # in the order they were filmed
+    assert len(project.tracks[0].transitions) == len(clips) - 1
+
+
+def test_loud_moving_shots_rank_first(samples):
+    from core.smartcut import ScoredShot, _rank
+
+    calm = ScoredShot("a", 0, 2, 1, motion=0.01, sharpness=1.0, loudness=-60, faces=0)
+    lively = ScoredShot("a", 2, 4, 3, motion=0.2, sharpness=1.0, loudness=-12, faces=1)
+    _rank([calm, lively])
+    assert lively.score > calm.score
+
+
+def test_faces_are_counted(samples):
+    import cv2
+
+    from core.smartcut import count_faces
+
+    blank = np.full((240, 320, 3), 128, np.uint8)
+    assert count_faces(blank) == 0
+    assert cv2.data.haarcascades  # the cascade ships with the OpenCV wheel we pin
+
+
+def test_highlights_cli_writes_a_project(samples, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from core.project_io import load_project
+
+    root = Path(__file__).resolve().parents[2]
+    out = tmp_path / "reel.reelsmith"
+    args = [sys.executable, "main.py", "highlights", *map(str, samples.clips), "--seconds", "6", "--out", str(out)]
+    result = subprocess.run(args, cwd=root, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr
+    assert load_project(out).duration_frames == 6 * 30
+    again = subprocess.run(args, cwd=root, capture_output=True, text=True, timeout=60)
+    assert again.returncode == 2 and "already exists" in again.stderr
