@@ -188,7 +188,7 @@ class MainWindow(QMainWindow):
             "shuttle_back": a("Play backwards (J)", lambda: self.preview.shuttle(-1), "J"),
             "shuttle_stop": a("Pause (K)", self.preview.pause, "K"),
             "shuttle_forward": a("Play forwards (L)", lambda: self.preview.shuttle(1), "L"),
-            "smart_cut": a("Smart cut", lambda: self._coming_soon("Smart cut")),
+            "smart_cut": a("Smart cut", self.open_smart_cut, tip="Find shots and dead air; split, trim or build a highlight reel"),
             "backdrop": a("Generate backdrop", lambda: self._coming_soon("Generate backdrop")),
             "train": a("Train model", lambda: self._coming_soon("Train model")),
             "export": a("Export…", self.open_export_dialog, "Ctrl+E", "Export the timeline to an MP4"),
@@ -518,6 +518,24 @@ class MainWindow(QMainWindow):
             discard_recovery(stale)
         self.autosave()  # the recovered state is this session's to protect now
         return True
+
+    # --- assistant ---------------------------------------------------------------------------------
+
+    def open_smart_cut(self):
+        from desktop.dialogs.smart_cut_dialog import SmartCutDialog
+
+        if self.project is None:
+            return None
+        picture = {c.id for t in self.project.tracks if t.kind != tl.AUDIO_TRACK for c in t.clips
+                   if self.project.media[c.media_id].kind == "video" and not self.project.media[c.media_id].offline}
+        targets = [c for c in self.timeline.selected if c in picture] or sorted(picture)
+        if not targets:
+            self.show_error("Nothing to analyse", "Put some video clips on the timeline first.")
+            return None
+        dialog = SmartCutDialog(self, targets)
+        dialog.setAttribute(Qt.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     # --- export ----------------------------------------------------------------------------------
 

@@ -64,12 +64,14 @@ class TimelineView(QWidget):
         self.setAcceptDrops(True)
         self._drag: _Drag | None = None
         self.thumbnails: dict[str, QPixmap] = {}  # media id -> picture (a waveform for sound)
+        self.markers: list[int] = []  # frames the assistant points at (changes of shot)
 
     # --- state -----------------------------------------------------------------------------------
 
     def set_project(self, project: Project | None) -> None:
         self.project = project
         self.selected = []
+        self.markers = []
         self._zoom_to_fit = True
         self.update()
 
@@ -170,6 +172,10 @@ class TimelineView(QWidget):
             painter.drawLine(int(x), RULER_HEIGHT - 8, int(x), RULER_HEIGHT)
             painter.setPen(QColor("#aeb3bc"))
             painter.drawText(int(x) + 3, RULER_HEIGHT - 10, timecode(frame, self.project.fps)[3:8])
+        painter.setPen(QPen(QColor("#ffd166"), 2))
+        for frame in self.markers:
+            x = int(self.x_of(frame))
+            painter.drawLine(x, RULER_HEIGHT - 12, x, RULER_HEIGHT)
 
     def _paint_track(self, painter: QPainter, track: Track, row: QRectF) -> None:
         painter.fillRect(row, QColor("#1c1f24"))

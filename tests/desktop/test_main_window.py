@@ -400,3 +400,36 @@ def test_timeline_with_hundreds_of_clips_paints(qtbot, window, samples):
     image = window.timeline.grab().toImage()
     row = window.timeline._track_rows()[1][1]  # Video 1
     assert image.pixelColor(200, int(row.center().y())) != image.pixelColor(200, 5)  # clips were drawn
+
+
+def test_smart_cut_splits_at_shots_and_removes_dead_air(qtbot, window, project_file):
+    open_and_show(qtbot, window, project_file)
+    video = window.project.tracks[0]
+    city = video.clips[0]  # city-walk: a cut at 3 s, a fade later
+    window.timeline.selected = [city.id]
+    dialog = window.open_smart_cut()
+    assert dialog.clip_ids == [city.id]
+    with qtbot.waitSignal(dialog.analysed, timeout=60000):
+        dialog.analyse_button.click()
+    assert 90 in window.timeline.markers  # the cut, shown on the ruler
+    before = [(c.position, c.length) for c in video.clips]
+    dialog.split_button.click()
+    assert any(c.position == 90 for c in video.clips)
+    assert len(video.clips) >= len(before) + 1
+    window.undo_stack.undo()  # the whole split is one step
+    assert [(c.position, c.length) for c in video.clips] == before
+
+
+def test_smart_cut_removes_dead_air_as_one_step(qtbot, window, project_file):
+    open_and_show(qtbot, window, project_file)
+    video = window.project.tracks[0]
+    studio = video.clips[2]  # studio-talk: a long pause in the middle
+    window.timeline.selected = [studio.id]
+    dialog = window.open_smart_cut()
+    with qtbot.waitSignal(dialog.analysed, timeout=60000):
+        dialog.analyse_button.click()
+    length_before = window.project.tracks[0].end
+    dialog.dead_air_button.click()
+    assert window.project.tracks[0].end <= length_before - 30  # at least a second of silence gone
+    window.undo_stack.undo()
+    assert window.project.tracks[0].end == length_before

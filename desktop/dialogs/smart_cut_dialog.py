@@ -1,0 +1,151 @@
+"""Smart cut: find the shots and the dead air in the selected clips, then act on them.
+
+The analysis runs as one job; every action is one undo step (a macro of core edits).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QListWidget, QPushButton, QVBoxLayout
+
+from core import timeline as tl
+from core.media import probe
+from core.scenes import detect_scenes
+from core.smartcut import find_silences
+
+
+def analyse_media(paths: list[str], *, progress=None, cancel=None) -> dict[str, dict]:
+    """Shots and silences of each file: {path: {"cuts": [seconds], "silences": [(start, end)]}}."""
+    from core.jobs import sub_progress
+
+    found = {}
+    for i, path in enumerate(paths):
+        step = sub_progress(progress, i / len(paths), (i + 1) / len(paths))
+        info = probe(path)
+        scenes = detect_scenes(info, progress=step, cancel=cancel)
+        silences = find_silences(info, cancel=cancel) if info.has_audio else []
+        found[path] = {"cuts": [t.time for t in scenes.transitions],
+                       "kinds": [t.kind for t in scenes.transitions],
+                       "silences": [(d.start, d.end) for d in silences]}
+    return found
+
+
+def timeline_frame(clip: tl.Clip, seconds: float, fps: float) -> int:
+    """The timeline frame showing ``seconds`` of the clip's media."""
+    return clip.position + int(round((seconds - clip.source_in) * fps / clip.speed))
+
+
+class SmartCutDialog(QDialog):
+    analysed = Signal()
+    failed = Signal(str)
+
+    def __init__(self, window, clip_ids: list[str]):
+        super().__init__(window)
+        self.setWindowTitle("Smart cut")
+        self.setMinimumSize(520, 420)
+        self.window_, self.clip_ids = window, clip_ids
+        self.results: dict[str, dict] | None = None
+        self.summary = QLabel(f"{len(clip_ids)} clip(s) to analyse.")
+        self.summary.setWordWrap(True)
+        self.found = QListWidget()
+        self.analyse_button = QPushButton("Find shots and dead air")
+        self.analyse_button.clicked.connect(self.analyse)
+        self.split_button = QPushButton("Split at shots")
+        self.split_button.clicked.connect(self.split_at_shots)
+        self.dead_air_button = QPushButton("Remove dead air")
+        self.dead_air_button.clicked.connect(self.remove_dead_air)
+        for button in (self.split_button, self.dead_air_button):
+            button.setEnabled(False)
+        close = QPushButton("Close")
+        close.clicked.connect(self.accept)
+        buttons = QHBoxLayout()
+        for button in (self.analyse_button, self.split_button, self.dead_air_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.found, 1)
+        layout.addLayout(buttons)
+
+    def _clips(self) -> list[tl.Clip]:
+        project = self.window_.project
+        return [c for t in project.tracks for c in t.clips if c.id in self.clip_ids]
+
+    def analyse(self) -> None:
+        project = self.window_.project
+        paths = sorted({project.media[c.media_id].path for c in self._clips()})
+        self.analyse_button.setEnabled(False)
+        self.summary.setText("Analysing…")
+        job = self.window_.runner.submit("Smart cut", analyse_media, paths,
+                                         on_result=self._show, on_error=self._failed)
+        job.cancelled.connect(lambda: self.analyse_button.setEnabled(True))
+
+    def _failed(self, message: str) -> None:
+        self.summary.setText(message)
+        self.analyse_button.setEnabled(True)
+        self.failed.emit(message)
+
+    def _show(self, results: dict[str, dict]) -> None:
+        self.results = results
+        self.found.clear()
+        markers = []
+        for clip in self._clips():
+            path = self.window_.project.media[clip.media_id].path
+            found, name = results[path], Path(path).name
+            for seconds, kind in zip(found["cuts"], found["kinds"], strict=True):
+                frame = timeline_frame(clip, seconds, self.window_.project.fps)
+                if clip.position < frame < clip.end:
+                    markers.append(frame)
+                    self.found.addItem(f"{kind} at {seconds:.2f} s in {name}")
+            for start, end in found["silences"]:
+                self.found.addItem(f"dead air {start:.2f}–{end:.2f} s in {name}")
+        self.window_.timeline.markers = sorted(markers)
+        self.window_.timeline.update()
+        shots = sum(len(r["cuts"]) for r in results.values())
+        quiet = sum(len(r["silences"]) for r in results.values())
+        self.summary.setText(f"Found {shots} change(s) of shot and {quiet} stretch(es) of dead air.")
+        self.split_button.setEnabled(bool(markers))
+        self.dead_air_button.setEnabled(quiet > 0)
+        self.analyse_button.setEnabled(True)
+        self.analysed.emit()
+
+    def split_at_shots(self) -> None:
+        """Split every analysed clip where its shots change: one undo step."""
+        window = self.window_
+        window.undo_stack.beginMacro("Split at shots")
+        try:
+            for clip in self._clips():
+                found = self.results[window.project.media[clip.media_id].path]
+                for seconds in sorted(found["cuts"], reverse=True):  # right to left: ids stay put
+                    frame = timeline_frame(clip, seconds, window.project.fps)
+                    if clip.position < frame < clip.end:
+                        window.perform(tl.split_clip, clip.id, frame)
+        finally:
+            window.undo_stack.endMacro()
+
+    def remove_dead_air(self) -> None:
+        """Cut the silent stretches out of every analysed clip and close the gaps: one undo step."""
+        window = self.window_
+        fps = window.project.fps
+        window.undo_stack.beginMacro("Remove dead air")
+        try:
+            for clip in self._clips():
+                track, _ = window.project.find_clip(clip.id)
+                found = self.results[window.project.media[clip.media_id].path]
+                for start, end in sorted(found["silences"], reverse=True):  # later ones first
+                    _, current = window.project.find_clip(clip.id)
+                    first = max(current.position, timeline_frame(current, start, fps))
+                    last = min(current.end, timeline_frame(current, end, fps))
+                    if last - first < 1:
+                        continue
+                    if last < current.end:
+                        window.perform(tl.split_clip, clip.id, last)
+                    if first > current.position:
+                        window.perform(tl.split_clip, clip.id, first)
+                    silent = next(c for c in window.project.track(track.id).clips if c.position == first)
+                    window.perform(tl.ripple_delete, [silent.id])
+        finally:
+            window.undo_stack.endMacro()
