@@ -29,12 +29,11 @@ def runner(qtbot):
 
 
 def test_result_and_progress_arrive_on_the_gui_thread(qtbot, runner):
-    seen = []
-    job = runner.submit("Count", slow_count, 30)
+    seen, results = [], []
+    job = runner.submit("Count", slow_count, 30, on_result=results.append)
     job.progress.connect(lambda f, m: seen.append((f, threading.current_thread() is threading.main_thread())))
-    with qtbot.waitSignal(job.succeeded, timeout=10000) as blocker:
-        pass
-    assert blocker.args == [30]
+    qtbot.waitUntil(lambda: bool(results), timeout=10000)
+    assert results == [30]
     assert seen and all(on_main for _, on_main in seen)
     qtbot.waitUntil(lambda: runner.jobs == [])
 
@@ -43,20 +42,20 @@ def test_core_errors_arrive_as_their_message(qtbot, runner):
     def broken(*, progress=None, cancel=None):
         raise MediaError("'a.mp4' could not be read: it is empty.")
 
-    job = runner.submit("Read", broken)
-    with qtbot.waitSignal(job.failed, timeout=5000) as blocker:
-        pass
-    assert blocker.args == ["'a.mp4' could not be read: it is empty."]
+    messages = []
+    runner.submit("Read", broken, on_error=messages.append)  # connected before the job starts
+    qtbot.waitUntil(lambda: bool(messages), timeout=10000)
+    assert messages == ["'a.mp4' could not be read: it is empty."]
 
 
 def test_bugs_are_reported_without_a_traceback(qtbot, runner):
     def buggy(*, progress=None, cancel=None):
         return {}["missing"]
 
-    job = runner.submit("Crunch", buggy)
-    with qtbot.waitSignal(job.failed, timeout=5000) as blocker:
-        pass
-    message = blocker.args[0]
+    messages = []
+    runner.submit("Crunch", buggy, on_error=messages.append)
+    qtbot.waitUntil(lambda: bool(messages), timeout=10000)
+    message = messages[0]
     assert "Crunch failed unexpectedly" in message and "reelsmith.log" in message
     assert "Traceback" not in message
 
