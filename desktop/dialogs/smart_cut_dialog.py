@@ -8,12 +8,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QListWidget, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import (
+    QDialog,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QVBoxLayout,
+)
 
 from core import timeline as tl
 from core.media import probe
 from core.scenes import detect_scenes
-from core.smartcut import find_silences
+from core.smartcut import build_highlights, find_silences
 
 
 def analyse_media(paths: list[str], *, progress=None, cancel=None) -> dict[str, dict]:
@@ -40,6 +48,7 @@ def timeline_frame(clip: tl.Clip, seconds: float, fps: float) -> int:
 class SmartCutDialog(QDialog):
     analysed = Signal()
     failed = Signal(str)
+    reel_added = Signal()
 
     def __init__(self, window, clip_ids: list[str]):
         super().__init__(window)
@@ -58,6 +67,13 @@ class SmartCutDialog(QDialog):
         self.dead_air_button.clicked.connect(self.remove_dead_air)
         for button in (self.split_button, self.dead_air_button):
             button.setEnabled(False)
+        self.reel_seconds = QDoubleSpinBox()
+        self.reel_seconds.setRange(3, 600)
+        self.reel_seconds.setValue(30)
+        self.reel_seconds.setSuffix(" s")
+        self.reel_button = QPushButton("Build highlight reel")
+        self.reel_button.setToolTip("The best moments of these clips, appended after the end of the timeline")
+        self.reel_button.clicked.connect(self.build_reel)
         close = QPushButton("Close")
         close.clicked.connect(self.accept)
         buttons = QHBoxLayout()
@@ -65,9 +81,15 @@ class SmartCutDialog(QDialog):
             buttons.addWidget(button)
         buttons.addStretch(1)
         buttons.addWidget(close)
+        reel = QHBoxLayout()
+        reel.addWidget(QLabel("Highlight reel of"))
+        reel.addWidget(self.reel_seconds)
+        reel.addWidget(self.reel_button)
+        reel.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.found, 1)
+        layout.addLayout(reel)
         layout.addLayout(buttons)
 
     def _clips(self) -> list[tl.Clip]:
@@ -149,3 +171,44 @@ class SmartCutDialog(QDialog):
                     window.perform(tl.ripple_delete, [silent.id])
         finally:
             window.undo_stack.endMacro()
+
+    def build_reel(self) -> None:
+        project = self.window_.project
+        paths = sorted({project.media[c.media_id].path for c in self._clips()})
+        self.reel_button.setEnabled(False)
+        self.summary.setText("Building the highlight reel…")
+        self.window_.runner.submit(
+            "Highlight reel", build_highlights, paths, self.reel_seconds.value(),
+            width=project.width, height=project.height, fps=project.fps,
+            on_result=self._append_reel, on_error=self._reel_failed)
+
+    def _reel_failed(self, message: str) -> None:
+        self.reel_button.setEnabled(True)
+        self._failed(message)
+
+    def _append_reel(self, reel: tl.Project) -> None:
+        """Put the reel's clips after the end of the timeline's first video track: one undo step."""
+        window, project = self.window_, self.window_.project
+        track = project.tracks_of_kind(tl.VIDEO_TRACK)[0]
+        by_path = {m.path: m.id for m in project.media.values()}
+        offset = track.end
+        window.undo_stack.beginMacro("Add highlight reel")
+        try:
+            placed = {}
+            for clip in reel.tracks[0].clips:
+                path = reel.media[clip.media_id].path
+                if path not in by_path:
+                    media = tl.MediaRef(**{**vars(reel.media[clip.media_id]), "id": tl.new_id()})
+                    window.perform(tl.add_media, media)
+                    by_path[path] = media.id
+                piece = tl.Clip(tl.new_id(), by_path[path], offset + clip.position, clip.length, clip.source_in, clip.speed)
+                if window.perform(tl.add_clip, track.id, piece):
+                    placed[clip.id] = piece.id
+            for tr in reel.tracks[0].transitions:
+                if tr.from_clip in placed and tr.to_clip in placed:
+                    window.perform(tl.add_transition, placed[tr.from_clip], placed[tr.to_clip], tr.kind, tr.length)
+        finally:
+            window.undo_stack.endMacro()
+        self.reel_button.setEnabled(True)
+        self.summary.setText(f"Added a {reel.duration_frames / reel.fps:.1f} s highlight reel after the end of the timeline.")
+        self.reel_added.emit()

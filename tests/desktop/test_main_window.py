@@ -433,3 +433,17 @@ def test_smart_cut_removes_dead_air_as_one_step(qtbot, window, project_file):
     assert window.project.tracks[0].end <= length_before - 30  # at least a second of silence gone
     window.undo_stack.undo()
     assert window.project.tracks[0].end == length_before
+
+
+def test_smart_cut_appends_a_highlight_reel_as_one_step(qtbot, window, project_file):
+    open_and_show(qtbot, window, project_file)
+    video = window.project.tracks[0]
+    end, count = video.end, len(video.clips)
+    dialog = window.open_smart_cut()
+    dialog.reel_seconds.setValue(6)
+    with qtbot.waitSignal(dialog.reel_added, timeout=60000):
+        dialog.reel_button.click()
+    assert video.end == end + 6 * 30
+    assert len(video.clips) > count and len(window.project.media) == 5  # same files, no duplicates
+    window.undo_stack.undo()
+    assert (video.end, len(video.clips)) == (end, count)
