@@ -60,6 +60,17 @@ def placement(clip: Clip, source: tuple[int, int], canvas: tuple[int, int]) -> P
     return Placement(decode, box, centre)
 
 
+def reframed_centre_x(clip: Clip, source_time: float, shown_width: float, canvas_width: int) -> float:
+    """Where the picture's centre goes so the reframe point at ``source_time`` sits mid-canvas,
+    kept where the picture still covers the canvas."""
+    times = [t for t, _ in clip.reframe]
+    x = float(np.interp(source_time, times, [x for _, x in clip.reframe]))
+    centre = canvas_width / 2 + (0.5 - x) * shown_width
+    if shown_width >= canvas_width:
+        centre = min(max(centre, canvas_width - shown_width / 2), shown_width / 2)
+    return centre
+
+
 def paste(canvas: np.ndarray, picture: np.ndarray, centre: tuple[float, float], opacity: float = 1.0) -> None:
     """Draw ``picture`` centred at ``centre`` (cropping what overhangs), blended by ``opacity``."""
     import cv2
@@ -193,7 +204,11 @@ class Compositor:
         x0, y0, x1, y1 = where.crop_box
         if (x0, y0, x1, y1) != (0, 0, picture.shape[1], picture.shape[0]):
             picture = picture[y0:y1, x0:x1]
-        return picture, where.centre
+        centre = where.centre
+        if clip.reframe:
+            source_time = clip.source_time(frame, self.project.fps)
+            centre = (reframed_centre_x(clip, source_time, picture.shape[1], self.project.width), centre[1])
+        return picture, centre
 
     def _info(self, media: MediaRef) -> MediaInfo | None:
         if media.id not in self._infos:

@@ -113,6 +113,7 @@ def _track_to_dict(track: Track, fps: float) -> dict:
                 "scale": c.scale,
                 "pan": [c.pan_x, c.pan_y],
                 "crop": list(c.crop),
+                "reframe": [[t, x] for t, x in c.reframe],
                 "audio_fade_in": c.audio_fade_in,
                 "audio_fade_out": c.audio_fade_out,
                 "effects": c.effects,
@@ -297,6 +298,7 @@ def _clip_from_dict(entry: Any, where: str, project: Project) -> Clip:
         pan_x=pan[0],
         pan_y=pan[1],
         crop=crop,
+        reframe=_reframe(entry, where),
         audio_fade_in=_get(entry, "audio_fade_in", where, float, default=0.0, check=_not_negative),
         audio_fade_out=_get(entry, "audio_fade_out", where, float, default=0.0, check=_not_negative),
         effects=effects,
@@ -308,6 +310,14 @@ def _numbers(entry: dict, key: str, where: str, count: int, default: tuple) -> t
     _expect(len(values) == count and all(_is_kind(v, float) for v in values),
             f"{where}.{key}", f"must be a list of {count} numbers")
     return tuple(float(v) for v in values)
+
+
+def _reframe(entry: dict, where: str) -> list[tuple[float, float]]:
+    keys = _get(entry, "reframe", where, list, default=[])
+    for i, key in enumerate(keys):
+        _expect(isinstance(key, list) and len(key) == 2 and all(_is_kind(v, float) for v in key),
+                f"{where}.reframe[{i}]", "must be [seconds, x]")
+    return sorted((float(t), float(x)) for t, x in keys)
 
 
 def _transition_from_dict(entry: Any, where: str) -> Transition:

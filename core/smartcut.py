@@ -276,3 +276,80 @@ def build_highlights(
         previous = clip
     report(progress, 1.0, "Highlight reel ready")
     return project
+
+
+# ---------------------------------------------------------------------------------------------
+# Auto-reframe
+
+
+REFRAME_STEP = 0.2  # seconds between looks at the picture
+REFRAME_MAX_SPEED = 0.35  # how far (in picture widths per second) the framing may travel
+
+
+def _subject_x(picture: np.ndarray, previous: np.ndarray | None) -> float | None:
+    """Where the subject is across the picture (0..1): the largest face, else what moves."""
+    import cv2
+
+    grey = cv2.cvtColor(picture, cv2.COLOR_RGB2GRAY)
+    faces = _face_detector().detectMultiScale(cv2.equalizeHist(grey), 1.15, 5, minSize=(20, 20))
+    if len(faces):
+        x, _y, w, _h = max(faces, key=lambda f: f[2] * f[3])
+        return (x + w / 2) / grey.shape[1]
+    if previous is None:
+        return None
+    motion = np.abs(grey.astype(np.float32) - previous.astype(np.float32)).sum(axis=0)
+    if motion.sum() < 2.0 * grey.size:  # too little movement to follow
+        return None
+    if motion.sum() > 40.0 * grey.size:  # a flash or a cut: everything changed, nothing to follow
+        return None
+    return float((motion * np.arange(len(motion))).sum() / motion.sum() / len(motion))
+
+
+def smooth_path(xs: list[float], step: float) -> list[float]:
+    """Steady the framing: median against glitches, a moving average against jitter, and a
+    speed limit so the crop glides instead of jumping."""
+    values = np.asarray(xs, dtype=float)
+    if len(values) >= 5:
+        padded = np.pad(values, 2, mode="edge")
+        values = np.median(np.lib.stride_tricks.sliding_window_view(padded, 5), axis=1)
+    if len(values) >= 7:
+        values = np.convolve(np.pad(values, 3, mode="edge"), np.ones(7) / 7, mode="valid")
+    limit = REFRAME_MAX_SPEED * step
+    steady = [float(values[0])]
+    for x in values[1:]:
+        steady.append(steady[-1] + float(np.clip(x - steady[-1], -limit, limit)))
+    return steady
+
+
+def auto_reframe(
+    source: MediaInfo | str,
+    start: float = 0.0,
+    end: float | None = None,
+    *,
+    progress: Progress | None = None,
+    cancel: CancelToken | None = None,
+) -> list[tuple[float, float]]:
+    """Reframe keys (source seconds, x) that follow the faces or the moving subject."""
+    import cv2
+
+    from core.media import VideoReader, fit_size
+
+    info = source if isinstance(source, MediaInfo) else probe(source)
+    if info.kind != "video":
+        raise MediaError(f"'{info.name}' is not a video, so there is nothing to reframe.")
+    end = min(end if end is not None else info.duration, info.duration)
+    times = list(np.arange(start, end, REFRAME_STEP)) or [start]
+    found, previous = [], None
+    with VideoReader(info, fit_size(info.width, info.height, 320)) as reader:
+        for i, t in enumerate(times):
+            check_cancel(cancel)
+            picture = reader.frame_at(float(t))
+            found.append(_subject_x(picture, previous))
+            previous = cv2.cvtColor(picture, cv2.COLOR_RGB2GRAY)
+            report(progress, (i + 1) / len(times), "Following the subject")
+    known = [x for x in found if x is not None]
+    filled, last = [], known[0] if known else 0.5
+    for x in found:  # hold the last known place where nothing can be seen
+        last = x if x is not None else last
+        filled.append(last)
+    return [(round(float(t), 3), round(x, 4)) for t, x in zip(times, smooth_path(filled, REFRAME_STEP), strict=True)]

@@ -91,6 +91,9 @@ class Clip:
     pan_x: float = 0.0
     pan_y: float = 0.0
     crop: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+    # Auto-reframe: (source seconds, x) keys; x (0..1) is the point of the source picture kept
+    # in the middle of the canvas, between keys linearly. Empty: the static framing above.
+    reframe: list[tuple[float, float]] = field(default_factory=list)
     audio_fade_in: float = 0.0  # seconds
     audio_fade_out: float = 0.0
     effects: list[dict] = field(default_factory=list)
@@ -232,6 +235,8 @@ def _validate_clip(project: Project, track: Track, clip: Clip) -> None:
     left, top, right, bottom = clip.crop
     if min(clip.crop) < 0 or left + right > 0.95 or top + bottom > 0.95:
         raise EditError("The crop must leave at least 5% of the picture in each direction.")
+    if any(not (0 <= x <= 1) or t < 0 for t, x in clip.reframe):
+        raise EditError("Reframe keys must be at or after the start of the media, within the picture.")
     seconds = clip.length / project.fps
     if not (0 <= clip.audio_fade_in <= seconds and 0 <= clip.audio_fade_out <= seconds):
         raise EditError("Audio fades must fit inside the clip.")
@@ -537,7 +542,7 @@ def ripple_delete(project: Project, clip_ids: Iterable[str]) -> Edit:
 
 _CLIP_PROPERTIES = {
     "speed", "volume", "opacity", "fit", "effects", "source_in", "length",
-    "scale", "pan_x", "pan_y", "crop", "audio_fade_in", "audio_fade_out",
+    "scale", "pan_x", "pan_y", "crop", "audio_fade_in", "audio_fade_out", "reframe",
 }
 
 
@@ -554,6 +559,8 @@ def set_clip_properties(project: Project, clip_id: str, **changes) -> Edit:
             span = clip.length * clip.speed
             clip.length = max(1, int(math.floor(span / changes["speed"] + 1e-6)))
         for name, value in changes.items():
+            if name == "reframe":
+                value = sorted((float(t), float(x)) for t, x in value)
             setattr(clip, name, tuple(value) if name == "crop" else copy.deepcopy(value))
 
     return _apply(project, "Change clip", [track.id], change)

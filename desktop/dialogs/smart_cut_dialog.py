@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from core import timeline as tl
 from core.media import probe
 from core.scenes import detect_scenes
-from core.smartcut import build_highlights, find_silences
+from core.smartcut import auto_reframe, build_highlights, find_silences
 
 
 def analyse_media(paths: list[str], *, progress=None, cancel=None) -> dict[str, dict]:
@@ -49,6 +49,7 @@ class SmartCutDialog(QDialog):
     analysed = Signal()
     failed = Signal(str)
     reel_added = Signal()
+    reframed = Signal()
 
     def __init__(self, window, clip_ids: list[str]):
         super().__init__(window)
@@ -81,11 +82,15 @@ class SmartCutDialog(QDialog):
             buttons.addWidget(button)
         buttons.addStretch(1)
         buttons.addWidget(close)
+        self.reframe_button = QPushButton("Reframe for this canvas")
+        self.reframe_button.setToolTip("Fill the canvas and follow faces or the moving subject")
+        self.reframe_button.clicked.connect(self.reframe)
         reel = QHBoxLayout()
         reel.addWidget(QLabel("Highlight reel of"))
         reel.addWidget(self.reel_seconds)
         reel.addWidget(self.reel_button)
         reel.addStretch(1)
+        reel.addWidget(self.reframe_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.found, 1)
@@ -212,3 +217,36 @@ class SmartCutDialog(QDialog):
         self.reel_button.setEnabled(True)
         self.summary.setText(f"Added a {reel.duration_frames / reel.fps:.1f} s highlight reel after the end of the timeline.")
         self.reel_added.emit()
+
+    def reframe(self) -> None:
+        clips = [(c.id, self.window_.project.media[c.media_id].path, c.source_in,
+                  c.source_out(self.window_.project.fps)) for c in self._clips()]
+        self.reframe_button.setEnabled(False)
+        self.summary.setText("Following the subjects…")
+        self.window_.runner.submit("Reframe", _reframe_all, clips, on_result=self._apply_reframe,
+                                   on_error=self._reframe_failed)
+
+    def _reframe_failed(self, message: str) -> None:
+        self.reframe_button.setEnabled(True)
+        self._failed(message)
+
+    def _apply_reframe(self, keys_by_clip: dict[str, list]) -> None:
+        """Fill the canvas and follow the subject, for every clip: one undo step."""
+        window = self.window_
+        window.undo_stack.beginMacro("Auto-reframe")
+        try:
+            for clip_id, keys in keys_by_clip.items():
+                window.perform(tl.set_clip_properties, clip_id, fit="fill", pan_x=0.0, reframe=keys)
+        finally:
+            window.undo_stack.endMacro()
+        self.reframe_button.setEnabled(True)
+        self.summary.setText(f"Reframed {len(keys_by_clip)} clip(s) to follow their subjects.")
+        self.reframed.emit()
+
+
+def _reframe_all(clips: list[tuple[str, str, float, float]], *, progress=None, cancel=None) -> dict[str, list]:
+    from core.jobs import sub_progress
+
+    return {clip_id: auto_reframe(path, start, end, cancel=cancel,
+                                  progress=sub_progress(progress, i / len(clips), (i + 1) / len(clips)))
+            for i, (clip_id, path, start, end) in enumerate(clips)}

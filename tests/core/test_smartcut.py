@@ -125,3 +125,36 @@ def test_highlights_cli_writes_a_project(samples, tmp_path):
     assert load_project(out).duration_frames == 6 * 30
     again = subprocess.run(args, cwd=root, capture_output=True, text=True, timeout=60)
     assert again.returncode == 2 and "already exists" in again.stderr
+
+
+def test_auto_reframe_follows_the_presenter_smoothly(samples):
+    from core.smartcut import REFRAME_MAX_SPEED, REFRAME_STEP, auto_reframe
+
+    keys = auto_reframe(str(samples.path("studio-talk.mp4")))  # the presenter walks to the right
+    xs = [x for _, x in keys]
+    assert len(keys) == 30 and keys[0][0] == 0.0
+    assert np.mean(xs[-8:]) - np.mean(xs[:8]) > 0.12
+    steps_taken = np.abs(np.diff(xs))
+    assert steps_taken.max() <= REFRAME_MAX_SPEED * REFRAME_STEP + 1e-6  # glides, never jumps
+
+
+def test_reframe_keys_move_the_picture(samples):
+    import cv2
+
+    from core import timeline as tl
+    from core.compositor import frame_at
+    from core.media import probe, read_image
+
+    project = tl.Project.new("vertical_1080x1920", fps=30)
+    project.width, project.height = 90, 160
+    ref = tl.MediaRef.from_info(probe(samples.path("title-card.png")))
+    tl.add_media(project, ref)
+    clip = tl.make_clip(project, ref.id, 0, 0, 1)
+    tl.add_clip(project, project.tracks[0].id, clip)
+    tl.set_clip_properties(project, clip.id, fit="fill", reframe=[(0.0, 0.0)])
+    left = frame_at(project, 0).astype(float)
+    full = cv2.resize(read_image(samples.path("title-card.png")), (284, 160), interpolation=cv2.INTER_AREA)
+    assert np.abs(left - full[:, :90]).mean() < 3  # the source's left edge, held at the canvas edge
+    tl.set_clip_properties(project, clip.id, reframe=[(0.0, 1.0)])
+    right = frame_at(project, 0).astype(float)
+    assert np.abs(right - full[:, -90:]).mean() < 3

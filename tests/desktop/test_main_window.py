@@ -447,3 +447,20 @@ def test_smart_cut_appends_a_highlight_reel_as_one_step(qtbot, window, project_f
     assert len(video.clips) > count and len(window.project.media) == 5  # same files, no duplicates
     window.undo_stack.undo()
     assert (video.end, len(video.clips)) == (end, count)
+
+
+def test_smart_cut_reframes_for_a_vertical_canvas(qtbot, window, samples, tmp_path):
+    from core.media import probe
+
+    project = tl.Project.new("vertical_1080x1920", fps=30)
+    ref = tl.MediaRef.from_info(probe(samples.path("studio-talk.mp4")))
+    tl.add_media(project, ref)
+    tl.add_clip(project, project.tracks[0].id, tl.make_clip(project, ref.id, 0))
+    window.set_project(project, None)
+    dialog = window.open_smart_cut()
+    with qtbot.waitSignal(dialog.reframed, timeout=60000):
+        dialog.reframe_button.click()
+    clip = window.project.tracks[0].clips[0]
+    assert clip.fit == "fill" and len(clip.reframe) == 30
+    window.undo_stack.undo()
+    assert window.project.tracks[0].clips[0].reframe == []
