@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.errors import MediaError
-from core.media import IMAGE, AudioReader, MediaInfo, VideoReader, probe, read_image
+from core.media import IMAGE, AudioReader, MediaInfo, VideoReader, probe_cached, read_image
 from core.timeline import AUDIO_TRACK, Clip, MediaRef, Project, Track, Transition
 
 log = logging.getLogger(__name__)
@@ -213,7 +213,7 @@ class Compositor:
     def _info(self, media: MediaRef) -> MediaInfo | None:
         if media.id not in self._infos:
             try:
-                self._infos[media.id] = None if media.offline else probe(media.path)
+                self._infos[media.id] = None if media.offline else probe_cached(media.path)
             except MediaError as exc:
                 log.warning("media %s unavailable: %s", media.path, exc)
                 self._infos[media.id] = None

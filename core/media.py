@@ -9,6 +9,7 @@ rate footage too, where frames are not evenly spaced.
 from __future__ import annotations
 
 import collections
+import functools
 import logging
 import os
 import queue
@@ -95,6 +96,22 @@ class MediaInfo:
 
 # ---------------------------------------------------------------------------------------------
 # Probing
+
+
+def probe_cached(path: str | os.PathLike) -> MediaInfo:
+    """``probe``, remembered while the file keeps its size and modification time.
+
+    Every Compositor (one per preview edit, per playback, per export) needs every file's
+    frame index; reading it again each time would repeat the packet scan for nothing.
+    """
+    p = _check_path(path)
+    stat = p.stat()
+    return _probe_unchanged(str(p), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=256)
+def _probe_unchanged(path: str, size: int, mtime_ns: int) -> MediaInfo:
+    return probe(path)
 
 
 def _check_path(path: str | os.PathLike) -> Path:

@@ -34,12 +34,6 @@ CANVAS_PRESETS: dict[str, tuple[int, int]] = {
     "square_1080": (1080, 1080),
     "landscape_720p": (1280, 720),
 }
-CANVAS_LABELS = {
-    "landscape_1080p": "1920x1080 16:9 (YouTube)",
-    "vertical_1080x1920": "1080x1920 9:16 (TikTok, Reels, Shorts)",
-    "square_1080": "1080x1080 1:1",
-    "landscape_720p": "1280x720 16:9",
-}
 
 # Half a frame of slack when checking a clip's source range against its media's length.
 _SLACK_FRAMES = 0.5
@@ -369,10 +363,6 @@ def _drop_broken_transitions(track: Track) -> None:
         tr.length = min(tr.length, a.length, b.length)
 
 
-def _find(project: Project, clip_id: str) -> tuple[Track, Clip]:
-    return project.find_clip(clip_id)
-
-
 # --- media ------------------------------------------------------------------------------------
 
 
@@ -452,13 +442,13 @@ def move_clips(project: Project, moves: dict[str, tuple[int, str | None]]) -> Ed
     """Move several clips at once (one undo step): clip id -> (new position, new track or None)."""
     touched = []
     for clip_id, (_, track_id) in moves.items():
-        source, _ = _find(project, clip_id)
+        source, _ = project.find_clip(clip_id)
         touched += [source.id, track_id or source.id]
         project.track(track_id or source.id)
 
     def change(p: Project) -> None:
         for clip_id, (position, track_id) in moves.items():
-            from_track, clip = _find(p, clip_id)
+            from_track, clip = p.find_clip(clip_id)
             from_track.clips.remove(clip)
             clip.position = position
             p.track(track_id or from_track.id).clips.append(clip)
@@ -468,10 +458,10 @@ def move_clips(project: Project, moves: dict[str, tuple[int, str | None]]) -> Ed
 
 def trim_start(project: Project, clip_id: str, new_position: int) -> Edit:
     """Move the clip's left edge to ``new_position``, keeping its right edge in place."""
-    track, _ = _find(project, clip_id)
+    track, _ = project.find_clip(clip_id)
 
     def change(p: Project) -> None:
-        _, clip = _find(p, clip_id)
+        _, clip = p.find_clip(clip_id)
         delta = new_position - clip.position
         if delta >= clip.length:
             raise EditError("Trimming would leave nothing of the clip.")
@@ -483,10 +473,10 @@ def trim_start(project: Project, clip_id: str, new_position: int) -> Edit:
 
 def trim_end(project: Project, clip_id: str, new_end: int) -> Edit:
     """Move the clip's right edge to ``new_end`` (one past its last frame)."""
-    track, _ = _find(project, clip_id)
+    track, _ = project.find_clip(clip_id)
 
     def change(p: Project) -> None:
-        _, clip = _find(p, clip_id)
+        _, clip = p.find_clip(clip_id)
         if new_end <= clip.position:
             raise EditError("Trimming would leave nothing of the clip.")
         clip.length = new_end - clip.position
@@ -496,13 +486,13 @@ def trim_end(project: Project, clip_id: str, new_end: int) -> Edit:
 
 def split_clip(project: Project, clip_id: str, frame: int) -> Edit:
     """Cut a clip in two at timeline ``frame``; the right part gets a new id."""
-    track, clip = _find(project, clip_id)
+    track, clip = project.find_clip(clip_id)
     if not clip.position < frame < clip.end:
         raise EditError("Put the playhead inside the clip to split it.")
     right_id = new_id()
 
     def change(p: Project) -> None:
-        t, left = _find(p, clip_id)
+        t, left = p.find_clip(clip_id)
         right = copy.deepcopy(left)
         right.id = right_id
         right.source_in = left.source_time(frame, p.fps)
@@ -519,7 +509,7 @@ def split_clip(project: Project, clip_id: str, frame: int) -> Edit:
 def delete_clips(project: Project, clip_ids: Iterable[str], ripple: bool = False) -> Edit:
     """Remove clips; with ``ripple`` the later clips on each track close the gaps."""
     clip_ids = set(clip_ids)
-    track_ids = [_find(project, cid)[0].id for cid in clip_ids]
+    track_ids = [project.find_clip(cid)[0].id for cid in clip_ids]
 
     def change(p: Project) -> None:
         for track in (p.track(tid) for tid in set(track_ids)):
@@ -551,10 +541,10 @@ def set_clip_properties(project: Project, clip_id: str, **changes) -> Edit:
     unknown = set(changes) - _CLIP_PROPERTIES
     if unknown:
         raise EditError(f"Clips have no property {', '.join(sorted(unknown))}.")
-    track, _ = _find(project, clip_id)
+    track, _ = project.find_clip(clip_id)
 
     def change(p: Project) -> None:
-        _, clip = _find(p, clip_id)
+        _, clip = p.find_clip(clip_id)
         if "speed" in changes and "length" not in changes:
             span = clip.length * clip.speed
             clip.length = max(1, int(math.floor(span / changes["speed"] + 1e-6)))
@@ -572,7 +562,7 @@ def set_clip_properties(project: Project, clip_id: str, **changes) -> Edit:
 def add_transition(
     project: Project, from_clip: str, to_clip: str, kind: str = "crossfade", length: int = 12
 ) -> Edit:
-    track, _ = _find(project, from_clip)
+    track, _ = project.find_clip(from_clip)
     transition = Transition(new_id(), from_clip, to_clip, kind, length)
 
     def change(p: Project) -> None:

@@ -228,3 +228,20 @@ def test_other_containers_probe_and_seek_exactly(samples, tmp_path, container):
     with VideoReader(info, size) as reader:
         for index in (45, 7, 30, 59, 1):
             assert np.array_equal(reader.frame_at(info.frame_times[index] + 0.01), sequential[index]), index
+
+
+def test_probe_cache_follows_the_file(samples, tmp_path):
+    import os
+
+    from core.media import probe_cached
+
+    target = tmp_path / "clip.mp4"
+    shutil.copy(samples.path("beach-drone.mp4"), target)
+    first = probe_cached(target)
+    assert probe_cached(target) is first  # no second packet scan
+    shutil.copy(samples.path("studio-talk.mp4"), target)
+    os.utime(target, ns=(1, first.frame_count * 10**9 + 12345))
+    assert probe_cached(target).frame_count == 180 != first.frame_count
+    target.unlink()
+    with pytest.raises(MediaError, match="could not be found"):
+        probe_cached(target)
