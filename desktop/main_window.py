@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from core import timeline as tl
 from core.errors import ReelsmithError
-from core.media import probe, thumbnail
+from core.media import probe, probe_cached, thumbnail
 from core.paths import data_dir
 from core.project_io import (
     EXTENSION,
@@ -595,4 +595,4 @@ class MainWindow(QMainWindow):
 
 
 def _thumbnail_job(path: str, *, progress=None, cancel=None):
-    return thumbnail(path, width=144)
+    return thumbnail(probe_cached(path), width=144)

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from core import timeline as tl
-from core.media import probe
+from core.media import probe_cached
 from core.scenes import detect_scenes
 from core.smartcut import auto_reframe, build_highlights, find_silences
 
@@ -31,7 +31,7 @@ def analyse_media(paths: list[str], *, progress=None, cancel=None) -> dict[str, 
     found = {}
     for i, path in enumerate(paths):
         step = sub_progress(progress, i / len(paths), (i + 1) / len(paths))
-        info = probe(path)
+        info = probe_cached(path)
         scenes = detect_scenes(info, progress=step, cancel=cancel)
         silences = find_silences(info, cancel=cancel) if info.has_audio else []
         found[path] = {"cuts": [t.time for t in scenes.transitions],
