@@ -7,36 +7,50 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
     QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
+    QListView,
     QListWidget,
+    QListWidgetItem,
     QPushButton,
     QVBoxLayout,
 )
 
 from core import timeline as tl
-from core.media import probe_cached
+from core.media import probe_cached, thumbnail
 from core.scenes import detect_scenes
-from core.smartcut import auto_reframe, build_highlights, find_silences
+from core.smartcut import auto_reframe, build_highlights, find_silences, find_still_picture
+from desktop.panels.preview import to_qimage
+
+STORYBOARD_WIDTH = 160
 
 
 def analyse_media(paths: list[str], *, progress=None, cancel=None) -> dict[str, dict]:
-    """Shots and silences of each file: {path: {"cuts": [seconds], "silences": [(start, end)]}}."""
+    """What smart cut proposes for each file: its changes of shot, a keyframe thumbnail per shot
+    for the storyboard, and its dead air (silence, black or frozen picture), as
+    {path: {"cuts": [seconds], "kinds": [kind], "keyframes": [(seconds, picture)],
+    "dead_air": [(start, end, reason)]}}."""
     from core.jobs import sub_progress
 
     found = {}
     for i, path in enumerate(paths):
-        step = sub_progress(progress, i / len(paths), (i + 1) / len(paths))
+        share = sub_progress(progress, i / len(paths), (i + 1) / len(paths))
         info = probe_cached(path)
-        scenes = detect_scenes(info, progress=step, cancel=cancel)
-        silences = find_silences(info, cancel=cancel) if info.has_audio else []
+        scenes = detect_scenes(info, progress=sub_progress(share, 0.0, 0.45), cancel=cancel)
+        keyframes = [(float(info.frame_times[k]), thumbnail(info, width=STORYBOARD_WIDTH, t=float(info.frame_times[k])))
+                     for k in scenes.keyframes]
+        dead_air = find_still_picture(info, progress=sub_progress(share, 0.5, 0.95), cancel=cancel)
+        if info.has_audio:
+            dead_air += find_silences(info, cancel=cancel)
         found[path] = {"cuts": [t.time for t in scenes.transitions],
                        "kinds": [t.kind for t in scenes.transitions],
-                       "silences": [(d.start, d.end) for d in silences]}
+                       "keyframes": keyframes,
+                       "dead_air": [(d.start, d.end, d.reason) for d in sorted(dead_air, key=lambda d: d.start)]}
     return found
 
 
@@ -54,12 +68,22 @@ class SmartCutDialog(QDialog):
     def __init__(self, window, clip_ids: list[str]):
         super().__init__(window)
         self.setWindowTitle("Smart cut")
-        self.setMinimumSize(520, 420)
+        self.setMinimumSize(720, 520)
         self.window_, self.clip_ids = window, clip_ids
         self.results: dict[str, dict] | None = None
         self.summary = QLabel(f"{len(clip_ids)} clip(s) to analyse.")
         self.summary.setWordWrap(True)
+        self.storyboard = QListWidget()
+        self.storyboard.setViewMode(QListView.IconMode)
+        self.storyboard.setFlow(QListView.LeftToRight)
+        self.storyboard.setWrapping(False)
+        self.storyboard.setIconSize(QSize(STORYBOARD_WIDTH, STORYBOARD_WIDTH * 9 // 16))
+        self.storyboard.setFixedHeight(STORYBOARD_WIDTH * 9 // 16 + 56)
+        self.storyboard.setMovement(QListView.Static)
+        self.storyboard.setToolTip("One picture per shot: click one to move the playhead there")
+        self.storyboard.itemClicked.connect(self._go_to_shot)
         self.found = QListWidget()
+        self.found.setToolTip("Proposed cuts: untick any stretch you want to keep")
         self.analyse_button = QPushButton("Find shots and dead air")
         self.analyse_button.clicked.connect(self.analyse)
         self.split_button = QPushButton("Split at shots")
@@ -93,6 +117,9 @@ class SmartCutDialog(QDialog):
         reel.addWidget(self.reframe_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
+        layout.addWidget(QLabel("Storyboard"))
+        layout.addWidget(self.storyboard)
+        layout.addWidget(QLabel("Dead air to remove (untick what you want to keep)"))
         layout.addWidget(self.found, 1)
         layout.addLayout(reel)
         layout.addLayout(buttons)
@@ -117,27 +144,51 @@ class SmartCutDialog(QDialog):
 
     def _show(self, results: dict[str, dict]) -> None:
         self.results = results
+        self.storyboard.clear()
         self.found.clear()
-        markers = []
-        for clip in self._clips():
+        fps = self.window_.project.fps
+        markers, proposals = [], set()
+        for clip in sorted(self._clips(), key=lambda c: c.position):
             path = self.window_.project.media[clip.media_id].path
             found, name = results[path], Path(path).name
-            for seconds, kind in zip(found["cuts"], found["kinds"], strict=True):
-                frame = timeline_frame(clip, seconds, self.window_.project.fps)
+            for seconds in found["cuts"]:
+                frame = timeline_frame(clip, seconds, fps)
                 if clip.position < frame < clip.end:
                     markers.append(frame)
-                    self.found.addItem(f"{kind} at {seconds:.2f} s in {name}")
-            for start, end in found["silences"]:
-                self.found.addItem(f"dead air {start:.2f}–{end:.2f} s in {name}")
+            for seconds, picture in found["keyframes"]:
+                frame = timeline_frame(clip, seconds, fps)
+                if clip.position <= frame < clip.end:
+                    item = QListWidgetItem(QIcon(QPixmap.fromImage(to_qimage(picture))), f"{name}\n{seconds:.1f} s")
+                    item.setData(Qt.UserRole, frame)
+                    self.storyboard.addItem(item)
+            proposals.update((path, *stretch) for stretch in found["dead_air"])
+        for path, start, end, reason in sorted(proposals):
+            item = QListWidgetItem(f"{reason}: {start:.2f}–{end:.2f} s ({end - start:.1f} s) in {Path(path).name}")
+            item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
+            item.setCheckState(Qt.Checked)
+            item.setData(Qt.UserRole, (path, start, end))
+            self.found.addItem(item)
         self.window_.timeline.markers = sorted(markers)
         self.window_.timeline.update()
-        shots = sum(len(r["cuts"]) for r in results.values())
-        quiet = sum(len(r["silences"]) for r in results.values())
-        self.summary.setText(f"Found {shots} change(s) of shot and {quiet} stretch(es) of dead air.")
+        self.summary.setText(f"Found {self.storyboard.count()} shot(s), {len(markers)} change(s) of shot "
+                             f"and {len(proposals)} stretch(es) of dead air.")
         self.split_button.setEnabled(bool(markers))
-        self.dead_air_button.setEnabled(quiet > 0)
+        self.dead_air_button.setEnabled(bool(proposals))
         self.analyse_button.setEnabled(True)
         self.analysed.emit()
+
+    def _go_to_shot(self, item: QListWidgetItem) -> None:
+        self.window_.preview.seek(item.data(Qt.UserRole))
+
+    def accepted_dead_air(self) -> dict[str, list[tuple[float, float]]]:
+        """The proposed stretches still ticked, by file."""
+        chosen: dict[str, list[tuple[float, float]]] = {}
+        for row in range(self.found.count()):
+            item = self.found.item(row)
+            if item.checkState() == Qt.Checked:
+                path, start, end = item.data(Qt.UserRole)
+                chosen.setdefault(path, []).append((start, end))
+        return chosen
 
     def split_at_shots(self) -> None:
         """Split every analysed clip where its shots change: one undo step."""
@@ -154,15 +205,18 @@ class SmartCutDialog(QDialog):
             window.undo_stack.endMacro()
 
     def remove_dead_air(self) -> None:
-        """Cut the silent stretches out of every analysed clip and close the gaps: one undo step."""
+        """Cut the ticked stretches of dead air out of the analysed clips and close the gaps:
+        one undo step. Overlapping stretches (a silence over a black picture) merge naturally:
+        the later one is gone before the earlier one is cut."""
         window = self.window_
         fps = window.project.fps
+        chosen = self.accepted_dead_air()
         window.undo_stack.beginMacro("Remove dead air")
         try:
             for clip in self._clips():
                 track, _ = window.project.find_clip(clip.id)
-                found = self.results[window.project.media[clip.media_id].path]
-                for start, end in sorted(found["silences"], reverse=True):  # later ones first
+                stretches = chosen.get(window.project.media[clip.media_id].path, [])
+                for start, end in sorted(stretches, reverse=True):  # later ones first
                     _, current = window.project.find_clip(clip.id)
                     first = max(current.position, timeline_frame(current, start, fps))
                     last = min(current.end, timeline_frame(current, end, fps))

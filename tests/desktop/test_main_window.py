@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QImage
@@ -412,6 +413,15 @@ def test_smart_cut_splits_at_shots_and_removes_dead_air(qtbot, window, project_f
     with qtbot.waitSignal(dialog.analysed, timeout=60000):
         dialog.analyse_button.click()
     assert 90 in window.timeline.markers  # the cut, shown on the ruler
+    # A storyboard picture per shot (before the cut, between cut and fade, after the fade),
+    # each a different picture; clicking one moves the playhead into its shot.
+    shots = [dialog.storyboard.item(i) for i in range(dialog.storyboard.count())]
+    assert len(shots) == 3
+    assert len({item.icon().pixmap(160, 90).toImage().pixelColor(80, 45).name() for item in shots}) == 3
+    frames = [item.data(Qt.UserRole) for item in shots]
+    assert frames[0] < 90 <= frames[1] < 150 <= 210 <= frames[2] < city.end
+    dialog.storyboard.itemClicked.emit(shots[1])
+    assert window.preview.playhead == frames[1] and window.timeline.playhead == frames[1]
     before = [(c.position, c.length) for c in video.clips]
     dialog.split_button.click()
     assert any(c.position == 90 for c in video.clips)
@@ -433,6 +443,30 @@ def test_smart_cut_removes_dead_air_as_one_step(qtbot, window, project_file):
     assert window.project.tracks[0].end <= length_before - 30  # at least a second of silence gone
     window.undo_stack.undo()
     assert window.project.tracks[0].end == length_before
+
+
+def test_smart_cut_proposes_frozen_and_black_stretches_and_keeps_unticked_ones(qtbot, window, tmp_path):
+    from core.media import probe
+    from core.samples import Shot, encode_video, shot_frames
+
+    moving = list(shot_frames(Shot("city", 3, 60, pan=0.5), (160, 90)))
+    frames = moving[:30] + [moving[30]] * 45 + [np.zeros_like(moving[0])] * 45 + moving[30:]
+    path = tmp_path / "still.mp4"
+    encode_video(path, iter(frames), (160, 90), 30, None, len(frames))
+    project = tl.Project.new("landscape_720p", fps=30)
+    ref = tl.MediaRef.from_info(probe(path))
+    tl.add_media(project, ref)
+    tl.add_clip(project, project.tracks[0].id, tl.make_clip(project, ref.id, 0))
+    window.set_project(project, None)
+    dialog = window.open_smart_cut()
+    with qtbot.waitSignal(dialog.analysed, timeout=60000):
+        dialog.analyse_button.click()
+    proposals = [dialog.found.item(i) for i in range(dialog.found.count())]
+    assert [item.text().split(":")[0] for item in proposals] == ["frozen", "black"]
+    proposals[0].setCheckState(Qt.Unchecked)  # keep the frozen picture, cut only the black
+    dialog.dead_air_button.click()
+    assert window.project.tracks[0].end == len(frames) - 45
+    assert [c.length for c in window.project.tracks[0].clips] == [75, 30]
 
 
 def test_smart_cut_appends_a_highlight_reel_as_one_step(qtbot, window, project_file):
