@@ -7,7 +7,7 @@ frame only a few numbers are kept, and the small pictures live in a rolling wind
 - A cut is a frame whose colour histogram jumps far above the local level, over most of the
   picture, and does not come back within a few frames: a camera flash, or something passing
   the lens, comes back; a title appearing changes only part of the picture.
-- A fade is a run of near-black frames, stretched to where the brightness started falling
+- A fade is a run of black frames, stretched to where the brightness started falling
   and stopped rising.
 - A dissolve is a stretch where the colours keep changing faster than in the shots around
   it, step after step, and whose two ends look like different shots (the twin-comparison
@@ -29,7 +29,8 @@ from core.media import VIDEO, MediaInfo, probe
 
 ANALYSIS_WIDTH = 96
 HIST_BINS = [16, 4, 4]  # hue, saturation, value
-BLACK_LEVEL = 0.07  # mean brightness (0..1) under which a frame counts as black
+BLACK_LEVEL = 0.1  # a frame is black when even its brighter parts stay under this (0..1)
+CONTENT_LEVEL = 0.05  # darker pixels are left out of colour comparisons: letterbox bars, black
 DISSOLVE_LENGTHS = (6, 10, 14, 20, 28, 40)  # frames
 BACK, AHEAD = 6, 5  # frames compared before and after a candidate cut (a hand over the lens: a few frames)
 WINDOW = max(DISSOLVE_LENGTHS) + BACK + AHEAD + 4  # small pictures kept at a time
@@ -92,10 +93,26 @@ class Thresholds:
 
 
 def _histogram(hsv: np.ndarray) -> np.ndarray:
+    """Colour histogram of the picture's content. Near-black pixels are left out, so the bars
+    around letterboxed or pillarboxed footage do not dilute every change; a frame with
+    almost no content (black) has an empty histogram."""
     import cv2
 
-    hist = cv2.calcHist([hsv], [0, 1, 2], None, HIST_BINS, [0, 180, 0, 256, 0, 256]).ravel()
-    return hist / max(1.0, float(hist.sum()))
+    content = (hsv[..., 2] >= int(CONTENT_LEVEL * 255)).astype(np.uint8)
+    hist = cv2.calcHist([hsv], [0, 1, 2], content, HIST_BINS, [0, 180, 0, 256, 0, 256]).ravel()
+    return hist / max(float(hist.sum()), 0.02 * content.size)
+
+
+def is_black(luma: np.ndarray) -> bool:
+    """Black means even the brighter parts are dark: a night shot or letterboxed footage has
+    a low mean brightness but bright highlights."""
+    return float(np.percentile(luma, 98)) < BLACK_LEVEL
+
+
+def _changed_share(a: np.ndarray, b: np.ndarray) -> float:
+    """Share of the picture's content (not its black bars) that changed between two frames."""
+    content = (a >= CONTENT_LEVEL) | (b >= CONTENT_LEVEL)
+    return float((np.abs(a - b) > 0.08)[content].sum() / max(1, int(content.sum())))
 
 
 def _distance(a: np.ndarray, b: np.ndarray) -> float:
@@ -147,6 +164,7 @@ class _Analysis:
         self.area: list[float] = []  # share of the picture that changed since the previous frame
         self.comes_back: list[float] = []  # smallest distance across a candidate cut, see _cut_gap
         self.brightness: list[float] = []
+        self.black: list[bool] = []
         self.sharpness: list[float] = []
         # length -> {index of the frame before a candidate dissolve: distance between its ends}
         self.ends_apart: dict[int, dict[int, float]] = {n: {} for n in DISSOLVE_LENGTHS}
@@ -156,8 +174,9 @@ class _Analysis:
 
         self.change.append(_distance(frame.hist, self.window[-1].hist) if self.window else 0.0)
         self.structure.append(_structure_change(frame.luma, self.window[-1].luma) if self.window else 0.0)
-        self.area.append(float((np.abs(frame.luma - self.window[-1].luma) > 0.08).mean()) if self.window else 0.0)
+        self.area.append(_changed_share(frame.luma, self.window[-1].luma) if self.window else 0.0)
         self.brightness.append(float(frame.luma.mean()))
+        self.black.append(is_black(frame.luma))
         self.sharpness.append(float(cv2.Laplacian(frame.luma, cv2.CV_32F).var()))
         self.window.append(frame)
         self.comes_back.append(np.inf)
@@ -186,7 +205,7 @@ class _Analysis:
             if first < 0:
                 return
             begins = self.window[first]
-            if min(self.brightness[begins.index], self.brightness[ends.index]) >= BLACK_LEVEL:
+            if not (self.black[begins.index] or self.black[ends.index]):
                 self.ends_apart[length][begins.index] = _distance(begins.hist, ends.hist)
 
 
@@ -217,9 +236,10 @@ def _cuts(analysis: _Analysis) -> list[Transition]:
     return [Transition("cut", int(k), int(k), int(k)) for k in found if k > 0]
 
 
-def _fades(brightness: np.ndarray) -> list[Transition]:
-    """Runs of black frames between two shots, widened to the whole fade out and in."""
-    dark = brightness < BLACK_LEVEL
+def _fades(brightness: np.ndarray, dark: np.ndarray, fps: float) -> list[Transition]:
+    """Runs of black frames between two shots, widened to the whole fade out and in (at most
+    two seconds each way: dark footage drifts in brightness too)."""
+    longest = int(round(2 * fps))
     fades, k, n = [], 0, len(brightness)
     while k < n:
         if not dark[k]:
@@ -232,9 +252,9 @@ def _fades(brightness: np.ndarray) -> list[Transition]:
         if run_start == 0 or run_end == n - 1:
             continue  # the video starts or ends in black: not between two shots
         start, end = run_start, run_end
-        while start > 0 and brightness[start - 1] > brightness[start] + 0.002:
+        while start > 0 and brightness[start - 1] > brightness[start] + 0.002 and run_start - start < longest:
             start -= 1  # the light was still falling
-        while end < n - 1 and brightness[end + 1] > brightness[end] + 0.002:
+        while end < n - 1 and brightness[end + 1] > brightness[end] + 0.002 and end - run_end < longest:
             end += 1  # the light was still rising
         fades.append(Transition("fade", (run_start + run_end + 1) // 2, start, end))
     return fades
@@ -296,7 +316,7 @@ def detect_scenes(
     if not analysis.change:
         raise MediaError(f"'{info.name}' could not be decoded: no frames.")
     analysis.finish()
-    fades = _fades(np.asarray(analysis.brightness))
+    fades = _fades(np.asarray(analysis.brightness), np.asarray(analysis.black), info.fps)
     cuts = [c for c in _cuts(analysis) if not any(f.start - 1 <= c.frame <= f.end + 1 for f in fades)]
     transitions = sorted([*cuts, *fades, *_dissolves(analysis, [*cuts, *fades])], key=lambda t: t.start)
     times = info.frame_times

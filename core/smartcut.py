@@ -105,14 +105,14 @@ def find_still_picture(
     cancel: CancelToken | None = None,
 ) -> list[DeadAir]:
     """Stretches where the picture is black, or frozen (nothing moves), for ``min_seconds`` or more."""
-    from core.scenes import BLACK_LEVEL, _small_frames
+    from core.scenes import _small_frames, is_black
 
     info = source if isinstance(source, MediaInfo) else probe(source)
     if not info.has_video or info.kind != "video":
         raise MediaError(f"'{info.name}' is not a video.")
     black, frozen, anchor = [], [], None
     for frame in _small_frames(info, cancel):
-        black.append(float(frame.luma.mean()) < BLACK_LEVEL)
+        black.append(is_black(frame.luma))
         # Compared with the first frame of the still stretch, not the previous one: a
         # re-encoded keyframe inside a freeze differs a little from its neighbours.
         still = anchor is not None and _largest_local_change(frame.luma, anchor) < FROZEN_CHANGE

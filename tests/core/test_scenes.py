@@ -105,6 +105,32 @@ def test_cut_between_similar_shots_is_found(tmp_path):
     assert kinds(report) == [("cut", 45)]
 
 
+def test_dark_pillarboxed_footage_cuts_and_is_not_black(tmp_path):
+    # Night-time portrait footage in a landscape frame: the black bars cover two thirds of the
+    # picture and the mean brightness is very low, yet it is neither black (a fade) nor are
+    # its cuts diluted by the bars.
+    def dark_portrait(shot):
+        for frame in shot_frames(shot, (60, 180)):
+            canvas = np.zeros((180, 320, 3), np.uint8)
+            canvas[:, 130:190] = (frame * 0.45).astype(np.uint8)
+            yield canvas
+
+    frames = [*dark_portrait(Shot("city", 21, 50)), *dark_portrait(Shot("studio", 22, 50))]
+    assert np.mean(frames[0]) / 255 < 0.07
+    path = tmp_path / "night.mp4"
+    encode_video(path, iter(frames), SIZE, FPS, None, len(frames))
+    assert kinds(detect_scenes(str(path))) == [("cut", 50)]
+
+
+def test_black_frames_are_told_from_dark_ones():
+    from core.scenes import is_black
+
+    dark = np.full((54, 96), 0.03, np.float32)
+    assert is_black(dark)
+    dark[10:20, 10:30] = 0.5  # a street lamp at night
+    assert not is_black(dark)
+
+
 def test_sensitivity_orders_the_results(samples):
     path = str(samples.path("city-walk.mp4"))
     strict, loose = detect_scenes(path, 0.0), detect_scenes(path, 1.0)
