@@ -209,6 +209,113 @@ def _highlights_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace PROJECT if it exists")
 
 
+# --- backdrop ---------------------------------------------------------------------------------
+
+
+def _cmd_backdrop(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from core.errors import ModelError
+    from core.gan.backdrop import BackdropSettings, render_backdrop
+
+    out = Path(args.out)
+    if out.exists() and not args.overwrite:
+        raise ModelError(f"'{out.name}' already exists; choose another name or pass --overwrite.")
+    width, height = _size(args.size)
+    settings = BackdropSettings(seconds=args.seconds, width=width, height=height, fps=args.fps, seed=args.seed,
+                                style=args.style, speed=args.speed, grain=args.grain, match=args.match,
+                                model=args.model, device=args.device)
+    progress = TerminalProgress()
+    render_backdrop(settings, out, progress=progress)
+    progress.done()
+    print(f"{out}: {width}x{height}, {settings.frame_count} frames at {args.fps:g} fps")
+    return EXIT_OK
+
+
+def _size(text: str) -> tuple[int, int]:
+    from core.errors import ModelError
+
+    try:
+        width, height = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise ModelError(f"'{text}' is not a size; write it as WIDTHxHEIGHT, for example 1920x1080.") from None
+    return width, height
+
+
+def _backdrop_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--seconds", type=float, default=10.0)
+    p.add_argument("--size", default="1920x1080", metavar="WxH")
+    p.add_argument("--fps", type=float, default=30.0)
+    p.add_argument("--out", required=True, metavar="OUT.mp4")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--style", metavar="NAME", help="one of the model's styles (default: its first)")
+    p.add_argument("--speed", type=float, default=1.0, help="how fast it drifts (default 1)")
+    p.add_argument("--grain", type=float, default=0.0, metavar="0..1", help="film grain strength")
+    p.add_argument("--model", metavar="PATH", help="a trained model (default: the shipped one)")
+    p.add_argument("--match", metavar="CLIP", help="take on the colours of this clip or picture")
+    p.add_argument("--device", choices=["cpu", "cuda"], help="default: CUDA when available")
+    p.add_argument("--overwrite", action="store_true", help="replace OUT.mp4 if it exists")
+
+
+# --- train ------------------------------------------------------------------------------------
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from core.errors import ModelError
+    from core.gan import shipped_model
+    from core.gan.data import STYLES, procedural_dataset, user_dataset
+    from core.gan.train import TrainSettings, checkpoint_path, train
+    from core.media import write_image
+
+    out = Path(args.out)
+    if out.exists() and not (args.resume or args.overwrite):
+        raise ModelError(f"'{out.name}' already exists; pass --resume to carry on training it, "
+                         "--overwrite to replace it, or choose another name.")
+    if args.overwrite and not args.resume:
+        checkpoint_path(out).unlink(missing_ok=True)
+    progress = TerminalProgress()
+    labels = styles = None
+    if args.procedural:
+        pictures, labels = procedural_dataset(args.procedural, seed=args.seed)
+        styles = list(STYLES)
+    elif args.data:
+        pictures = user_dataset(args.data, progress=progress)
+    else:
+        raise ModelError("Say what to learn from: --data FOLDER_OR_VIDEOS (or --procedural COUNT).")
+    base = None if (args.from_scratch or args.procedural) else shipped_model()
+    settings = TrainSettings(steps=args.steps, batch=args.batch, checkpoint_every=args.checkpoint_every,
+                             seed=args.seed, device=args.device)
+    samples = Path(f"{out}.samples.png")
+
+    def show(update) -> None:
+        write_image(samples, update.grid)
+        print(f"step {update.step}/{update.steps}: D {update.d_loss:.3f} G {update.g_loss:.3f} "
+              f"({update.seconds:.0f} s)", flush=True)
+
+    result = train(pictures, out, settings, labels=labels, styles=styles, base_model=base, resume=args.resume,
+                   description=args.description, on_update=show, progress=progress)
+    progress.done()
+    print(f"{out}: {result.steps} steps in {result.seconds:.0f} s; samples in {samples}")
+    return EXIT_OK
+
+
+def _train_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", nargs="+", metavar="DIR_OR_VIDEOS", help="folders of images, images or videos")
+    p.add_argument("--procedural", type=int, metavar="COUNT", help="learn from COUNT generated backdrops")
+    p.add_argument("--steps", type=int, default=2000)
+    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--out", required=True, metavar="MODEL.pt")
+    p.add_argument("--resume", action="store_true", help="carry on from MODEL.pt's checkpoint")
+    p.add_argument("--from-scratch", action="store_true", help="do not start from the shipped model")
+    p.add_argument("--overwrite", action="store_true", help="replace MODEL.pt if it exists")
+    p.add_argument("--checkpoint-every", type=int, default=200, metavar="STEPS")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", choices=["cpu", "cuda"], help="default: CUDA when available")
+    p.add_argument("--description", default="", help="a note stored in the model file")
+
+
 # ---------------------------------------------------------------------------------------------
 
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable]] = {}
@@ -228,6 +335,8 @@ _register("probe", "print what a media file contains", _probe_args, _cmd_probe)
 _register("render", "export a project or media files to MP4", _render_args, _cmd_render)
 _register("scenes", "find cuts, fades and dissolves in a video", _scenes_args, _cmd_scenes)
 _register("highlights", "build a highlight reel project from videos", _highlights_args, _cmd_highlights)
+_register("backdrop", "render an animated backdrop with the GAN", _backdrop_args, _cmd_backdrop)
+_register("train", "train or fine-tune the backdrop GAN", _train_args, _cmd_train)
 _register("demo", "generate the demo media and project; print the project's path", lambda p: None, _cmd_demo)
 
 

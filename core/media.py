@@ -441,6 +441,19 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
     return cv2.cvtColor(picture, cv2.COLOR_BGR2RGB)
 
 
+def write_image(path: str | os.PathLike, picture: np.ndarray) -> None:
+    """Save RGB uint8 as an image (format from the suffix), atomically."""
+    import cv2
+
+    from core.fileio import atomic_write_bytes
+
+    p = Path(path)
+    ok, data = cv2.imencode(p.suffix or ".png", cv2.cvtColor(picture, cv2.COLOR_RGB2BGR))
+    if not ok:
+        raise MediaError(f"'{p.name}': cannot write pictures of this type.")
+    atomic_write_bytes(p, data.tobytes())
+
+
 def _even(value: float) -> int:
     return max(2, int(round(value / 2)) * 2)
 

@@ -33,3 +33,11 @@ def data_subdir(name: str) -> Path:
 
 def log_file() -> Path:
     return data_subdir("logs") / "reelsmith.log"
+
+
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+
+
+def resource(*parts: str) -> Path:
+    """A file shipped with the app (models, fonts, icons)."""
+    return RESOURCES.joinpath(*parts)

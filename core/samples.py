@@ -22,6 +22,7 @@ from core.errors import MediaError
 from core.ffmpeg import ffmpeg_command
 from core.fileio import atomic_path, atomic_write_bytes
 from core.jobs import CancelToken, Progress, check_cancel, report, sub_progress
+from core.media import write_image
 from core.paths import data_subdir
 
 SAMPLES_VERSION = 1
@@ -423,7 +424,4 @@ def write_title_card(path: Path, size: tuple[int, int]) -> None:
     scale = width / 640
     cv2.putText(picture, "Reelsmith", (int(width * 0.27), int(height * 0.55)), cv2.FONT_HERSHEY_DUPLEX,
                 2.2 * scale, (255, 255, 255), max(2, int(3 * scale)), cv2.LINE_AA)
-    ok, encoded = cv2.imencode(".png", cv2.cvtColor(picture, cv2.COLOR_RGB2BGR))
-    if not ok:
-        raise MediaError("Could not write the demo title card.")
-    atomic_write_bytes(path, encoded.tobytes())
+    write_image(path, picture)

@@ -1,0 +1,217 @@
+"""Animated backdrops: a looping walk through the GAN's latent space, rendered at any size.
+
+The walk is a sum of circles, z(t) = sum_j w_j (a_j cos(2 pi k_j t / T) + b_j sin(2 pi k_j t / T)),
+with a_j and b_j drawn from N(0, I), whole numbers of turns k_j and weights whose squares add up
+to one. Every z(t) is then itself N(0, I), the distribution the generator was trained on (a
+straight line between two samples is not: its middle is too short), and z(T) = z(0), so the clip
+loops without a seam. The generator has no noise inputs and its BatchNorm is frozen, so frames
+that are close in time are close in picture: nothing shimmers.
+
+The 128-pixel picture is cropped to the canvas's shape and upscaled with bicubic filtering,
+which stays smooth; film grain, when asked for, is added at full size from a few pre-drawn
+tiles, so it costs an addition per frame.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from core.errors import MediaError, ModelError
+from core.jobs import CancelToken, Progress, check_cancel, report
+
+LOOP_SECONDS_AT_SPEED_1 = 8.0  # how long one turn of the main circle takes at speed 1
+BATCH = 8  # frames generated at a time
+
+
+@dataclass
+class BackdropSettings:
+    seconds: float = 10.0
+    width: int = 1920
+    height: int = 1080
+    fps: float = 30.0
+    seed: int = 0
+    style: str | None = None  # None: the model's own ("custom") or its first style
+    speed: float = 1.0  # how fast the picture drifts; the clip loops whatever the speed
+    grain: float = 0.0  # film grain strength, 0..1
+    match: str | None = None  # a clip or picture whose colours the backdrop takes on
+    model: str | None = None  # a model file; None: the shipped one
+    device: str | None = None  # None: CUDA when available
+
+    def validate(self) -> None:
+        if not 0.2 <= self.seconds <= 600:
+            raise ModelError("A backdrop lasts from 0.2 seconds to 10 minutes.")
+        if not (16 <= self.width <= 7680 and 16 <= self.height <= 4320):
+            raise ModelError(f"{self.width}x{self.height} is not a size a backdrop can have (16x16 to 7680x4320).")
+        if self.width % 2 or self.height % 2:
+            raise ModelError("A video's width and height must be even numbers.")
+        if not 1 <= self.fps <= 120:
+            raise ModelError("The frame rate must be between 1 and 120.")
+        if not 0 < self.speed <= 10:
+            raise ModelError("The speed must be above 0 and at most 10.")
+        if not 0 <= self.grain <= 1:
+            raise ModelError("The grain strength runs from 0 to 1.")
+
+    @property
+    def frame_count(self) -> int:
+        return max(1, int(round(self.seconds * self.fps)))
+
+
+class BackdropRenderer:
+    """Renders the frames of one backdrop; cheap to ask for any frame, in any order."""
+
+    def __init__(self, settings: BackdropSettings):
+        import torch
+
+        from core.gan import shipped_model
+        from core.gan.model import pick_device
+        from core.gan.train import build_generator, load_model_file
+
+        settings.validate()
+        self.settings = settings
+        data = load_model_file(settings.model or shipped_model())
+        self.styles: list[str] = list(data["styles"])
+        style = settings.style or ("custom" if "custom" in self.styles else self.styles[0])
+        if style not in self.styles:
+            raise ModelError(f"This model has no style '{style}'. Its styles: {', '.join(self.styles)}.")
+        self.style_index = self.styles.index(style)
+        self.device = pick_device(settings.device)
+        self.generator = build_generator(data).to(self.device)
+        self.z_dim = data["z_dim"]
+        rng = torch.Generator().manual_seed(settings.seed)
+        turns = max(1, round(settings.seconds * settings.speed / LOOP_SECONDS_AT_SPEED_1))
+        self.turns = torch.tensor([turns, 2 * turns, 3 * turns], dtype=torch.float64)
+        self.weights = torch.tensor([0.85, 0.45, 0.28], dtype=torch.float64)
+        self.weights /= self.weights.norm()  # squares add up to one: z stays N(0, I)
+        self.circles = torch.randn(2, 3, self.z_dim, generator=rng, dtype=torch.float64)
+        self.colour_lut: np.ndarray | None = None
+        self._grain: list[np.ndarray] = []
+        if settings.grain > 0:
+            self._grain = _grain_tiles(settings.width, settings.height, settings.grain, settings.seed)
+
+    def latent(self, frames: np.ndarray):
+        """z for frame indices (any integers: the walk wraps around at the clip's length)."""
+        import torch
+
+        phase = 2 * np.pi * torch.as_tensor(frames, dtype=torch.float64) / self.settings.frame_count
+        angle = phase[:, None] * self.turns[None, :]  # (frames, circles)
+        a, b = self.circles
+        z = (self.weights * torch.cos(angle))[..., None] * a + (self.weights * torch.sin(angle))[..., None] * b
+        return z.sum(dim=1).float()
+
+    def small_frames(self, frames: np.ndarray) -> np.ndarray:
+        """The generator's own pictures (N, 128, 128, 3) uint8 for frame indices, colour-matched."""
+        import torch
+
+        with torch.no_grad():
+            z = self.latent(frames).to(self.device)
+            style = torch.full((len(frames),), self.style_index, dtype=torch.long, device=self.device)
+            pictures = self.generator(z, style)
+        pictures = ((pictures.clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).cpu().numpy()
+        if self.colour_lut is not None:
+            import cv2
+
+            pictures = np.stack([cv2.LUT(p, self.colour_lut) for p in pictures])
+        return pictures
+
+    def finish(self, small: np.ndarray, index: int, width: int | None = None, height: int | None = None) -> np.ndarray:
+        """One small picture cropped to the canvas's shape, upscaled smoothly, grain added."""
+        import cv2
+
+        width, height = width or self.settings.width, height or self.settings.height
+        side = small.shape[0]
+        if width >= height:
+            rows = max(2, int(round(side * height / width)))
+            top = (side - rows) // 2
+            crop = small[top : top + rows]
+        else:
+            columns = max(2, int(round(side * width / height)))
+            left = (side - columns) // 2
+            crop = small[:, left : left + columns]
+        frame = cv2.resize(crop, (width, height), interpolation=cv2.INTER_CUBIC)
+        if self._grain and (width, height) == (self.settings.width, self.settings.height):
+            tile = self._grain[index % len(self._grain)]
+            frame = cv2.subtract(cv2.add(frame, tile[0]), tile[1])
+        return frame
+
+    def frames(self, cancel: CancelToken | None = None, progress: Progress | None = None) -> Iterator[np.ndarray]:
+        total = self.settings.frame_count
+        for start in range(0, total, BATCH):
+            check_cancel(cancel)
+            indices = np.arange(start, min(total, start + BATCH))
+            for index, small in zip(indices, self.small_frames(indices), strict=True):
+                yield self.finish(small, int(index))
+            report(progress, min(total, start + BATCH) / total, "Generating the backdrop")
+
+    def match_colours(self, reference: str | os.PathLike) -> None:
+        """Take on the colours of a clip or picture: histogram matching (scikit-image) of the
+        whole loop against a few reference frames, turned into one lookup table, so every frame
+        is mapped the same way and the colours do not flicker."""
+        from skimage.exposure import match_histograms
+
+        frames = np.linspace(0, self.settings.frame_count, 8, endpoint=False).astype(int)
+        sample = np.concatenate(self.small_frames(frames), axis=0)  # one tall picture
+        target = _reference_pictures(reference)
+        matched = match_histograms(sample, target, channel_axis=-1)
+        lut = np.zeros((256, 1, 3), np.uint8)
+        for c in range(3):
+            values, inverse = np.unique(sample[..., c].ravel(), return_inverse=True)
+            means = np.bincount(inverse, weights=matched[..., c].ravel()) / np.bincount(inverse)
+            lut[:, 0, c] = np.clip(np.round(np.interp(np.arange(256), values, means)), 0, 255)
+        self.colour_lut = lut
+
+
+def _reference_pictures(path: str | os.PathLike) -> np.ndarray:
+    """A few frames of a clip (or the picture itself), small, stacked into one picture."""
+    import cv2
+
+    from core.media import frame_at, probe_cached
+
+    info = probe_cached(str(path))
+    if not info.has_video:
+        raise MediaError(f"'{info.name}' has no picture to take colours from.")
+    times = [0.0] if info.kind != "video" else list(np.linspace(0, info.duration, 6)[1:-1])
+    frames = [cv2.resize(frame_at(info, t), (160, 90), interpolation=cv2.INTER_AREA) for t in times]
+    return np.concatenate(frames, axis=0)
+
+
+def _grain_tiles(width: int, height: int, strength: float, seed: int, count: int = 4) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Film grain, drawn once: per tile the brightening and the darkening part (uint8), so each
+    frame needs only two saturating additions."""
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    tiles = []
+    for _ in range(count):
+        noise = rng.normal(0, 1, (height // 2 + 1, width // 2 + 1)).astype(np.float32)
+        noise = cv2.resize(noise, (width, height), interpolation=cv2.INTER_LINEAR)  # grain a little bigger than a pixel
+        noise = noise * 14 * strength
+        grey = np.repeat(noise[..., None], 3, axis=2)
+        tiles.append((np.clip(grey, 0, 255).astype(np.uint8), np.clip(-grey, 0, 255).astype(np.uint8)))
+    return tiles
+
+
+def render_backdrop(
+    settings: BackdropSettings,
+    out: str | os.PathLike,
+    *,
+    progress: Progress | None = None,
+    cancel: CancelToken | None = None,
+) -> Path:
+    """Render a backdrop to an MP4 (H.264, no sound) at ``out``, atomically; returns the path."""
+    from core.jobs import sub_progress
+    from core.samples import encode_video
+
+    out = Path(out)
+    renderer = BackdropRenderer(settings)
+    if settings.match:
+        renderer.match_colours(settings.match)
+    report(progress, 0.0, "Generating the backdrop")
+    encode_video(out, renderer.frames(cancel, sub_progress(progress, 0.0, 1.0)), (settings.width, settings.height),
+                 settings.fps, cancel=cancel)
+    report(progress, 1.0, "Backdrop ready")
+    return out

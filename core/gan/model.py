@@ -1,0 +1,173 @@
+"""The backdrop GAN, and the textbook DCGAN it is measured against.
+
+The textbook DCGAN (Radford et al., as in the PyTorch example) makes 64x64 pictures with
+transposed convolutions, BatchNorm and a sigmoid discriminator trained with BCE. Backdrops need
+more, and a creator's dataset is small:
+
+- 128x128 output, upsampled by interpolation and a 3x3 convolution rather than a transposed
+  convolution, whose uneven overlap prints a checkerboard that upscaling to 1080p would magnify;
+- a hinge loss on the discriminator's logits, and spectral norm in the discriminator, which
+  keep training stable without tuning;
+- DiffAugment (colour, translation, cutout applied to real and fake alike), so a hundred
+  pictures are not simply memorised by the discriminator;
+- an exponential moving average of the generator's weights for sampling, which is smoother
+  from step to step and gives better pictures than the live weights;
+- a style label (the procedural family, or "custom" for a creator's own pictures), embedded
+  next to the latent vector and projected in the discriminator;
+- no random noise inside the generator, and BatchNorm frozen at sampling time, so the same
+  latent vector always gives the same picture: frames of a latent walk do not shimmer.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.nn.utils import spectral_norm
+
+Z_DIM = 128
+G_CHANNELS = (256, 192, 128, 64, 32, 16)  # at 4, 8, 16, 32, 64 and 128 pixels
+D_CHANNELS = (16, 32, 64, 128, 256)  # at 64, 32, 16, 8 and 4 pixels
+
+
+def pick_device(prefer: str | None = None) -> torch.device:
+    """CUDA when there is one (or when asked for), the CPU otherwise."""
+    if prefer:
+        return torch.device(prefer)
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+class Generator(nn.Module):
+    def __init__(self, styles: int = 1, z_dim: int = Z_DIM, channels: tuple[int, ...] = G_CHANNELS):
+        super().__init__()
+        self.z_dim, self.styles, self.channels = z_dim, styles, tuple(channels)
+        self.style = nn.Embedding(styles, 32)
+        self.start = nn.Sequential(nn.Linear(z_dim + 32, channels[0] * 16), nn.BatchNorm1d(channels[0] * 16), nn.ReLU(True))
+        blocks = []
+        for cin, cout in zip(channels[:-1], channels[1:], strict=True):
+            blocks += [nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False),
+                       nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(True)]
+        self.blocks = nn.Sequential(*blocks)
+        self.to_rgb = nn.Conv2d(channels[-1], 3, 3, padding=1)
+
+    @property
+    def size(self) -> int:
+        return 4 * 2 ** (len(self.channels) - 1)
+
+    def forward(self, z: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
+        """Pictures in -1..1, (N, 3, size, size)."""
+        x = self.start(torch.cat([z, self.style(style)], dim=1)).view(-1, self.channels[0], 4, 4)
+        return torch.tanh(self.to_rgb(self.blocks(x)))
+
+
+class Discriminator(nn.Module):
+    def __init__(self, styles: int = 1, channels: tuple[int, ...] = D_CHANNELS):
+        super().__init__()
+        layers, cin = [], 3
+        for cout in channels:
+            layers += [spectral_norm(nn.Conv2d(cin, cout, 4, 2, 1)), nn.LeakyReLU(0.2, True)]
+            cin = cout
+        self.features = nn.Sequential(*layers)
+        self.out = spectral_norm(nn.Linear(cin, 1))
+        self.project = spectral_norm(nn.Embedding(styles, cin))
+
+    def forward(self, picture: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
+        """One logit per picture: higher means real."""
+        h = self.features(picture).sum(dim=(2, 3))
+        return self.out(h).squeeze(1) + (self.project(style) * h).sum(dim=1)
+
+
+def hinge_d_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    return F.relu(1 - real_logits).mean() + F.relu(1 + fake_logits).mean()
+
+
+def hinge_g_loss(fake_logits: torch.Tensor) -> torch.Tensor:
+    return -fake_logits.mean()
+
+
+def diff_augment(x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    """DiffAugment (Zhao et al. 2020): colour, translation and cutout, differentiable, the
+    same kind of change for real and fake pictures so the discriminator cannot tell them by it."""
+    n, _, h, w = x.shape
+    dev = x.device
+
+    def rand(*shape):
+        return torch.rand(*shape, device="cpu", generator=generator).to(dev)
+
+    x = x + (rand(n, 1, 1, 1) - 0.5)  # brightness
+    mean = x.mean(dim=1, keepdim=True)
+    x = (x - mean) * (rand(n, 1, 1, 1) * 2) + mean  # saturation
+    mean = x.mean(dim=(1, 2, 3), keepdim=True)
+    x = (x - mean) * (rand(n, 1, 1, 1) + 0.5) + mean  # contrast
+    shift = (torch.rand(2, n, generator=generator) * 0.25 - 0.125)  # translation, up to 1/8
+    theta = torch.zeros(n, 2, 3)
+    theta[:, 0, 0] = theta[:, 1, 1] = 1
+    theta[:, 0, 2], theta[:, 1, 2] = shift[0] * 2, shift[1] * 2
+    grid = F.affine_grid(theta.to(dev), list(x.shape), align_corners=False)
+    x = F.grid_sample(x, grid, padding_mode="zeros", align_corners=False)
+    cy, cx = (torch.rand(2, n, 1, 1, generator=generator) * torch.tensor([h, w]).view(2, 1, 1, 1)).to(dev)
+    ys = torch.arange(h, device=dev).view(1, h, 1)
+    xs = torch.arange(w, device=dev).view(1, 1, w)
+    keep = ((ys - cy).abs() >= h // 4) | ((xs - cx).abs() >= w // 4)  # cutout, half the side
+    return x * keep.unsqueeze(1).to(x.dtype)
+
+
+class Ema:
+    """An exponential moving average of a generator's weights (and its BatchNorm statistics)."""
+
+    def __init__(self, model: nn.Module, decay: float = 0.999):
+        self.model = copy.deepcopy(model).eval()
+        self.decay = decay
+        for p in self.model.parameters():
+            p.requires_grad_(False)
+
+    @torch.no_grad()
+    def update(self, model: nn.Module) -> None:
+        for mine, theirs in zip(self.model.parameters(), model.parameters(), strict=True):
+            mine.lerp_(theirs.detach(), 1 - self.decay)
+        for mine, theirs in zip(self.model.buffers(), model.buffers(), strict=True):
+            mine.copy_(theirs)
+
+
+# ---------------------------------------------------------------------------------------------
+# The textbook DCGAN, as the PyTorch example builds it: the anchor for the benchmark only.
+
+
+class TextbookGenerator(nn.Module):
+    def __init__(self, z_dim: int = 100, ngf: int = 64):
+        super().__init__()
+        self.z_dim = z_dim
+        self.net = nn.Sequential(
+            nn.ConvTranspose2d(z_dim, ngf * 8, 4, 1, 0, bias=False), nn.BatchNorm2d(ngf * 8), nn.ReLU(True),
+            nn.ConvTranspose2d(ngf * 8, ngf * 4, 4, 2, 1, bias=False), nn.BatchNorm2d(ngf * 4), nn.ReLU(True),
+            nn.ConvTranspose2d(ngf * 4, ngf * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ngf * 2), nn.ReLU(True),
+            nn.ConvTranspose2d(ngf * 2, ngf, 4, 2, 1, bias=False), nn.BatchNorm2d(ngf), nn.ReLU(True),
+            nn.ConvTranspose2d(ngf, 3, 4, 2, 1, bias=False), nn.Tanh())
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z.view(-1, self.z_dim, 1, 1))
+
+
+class TextbookDiscriminator(nn.Module):
+    def __init__(self, ndf: int = 64):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Conv2d(3, ndf, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True),
+            nn.Conv2d(ndf, ndf * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ndf * 2), nn.LeakyReLU(0.2, True),
+            nn.Conv2d(ndf * 2, ndf * 4, 4, 2, 1, bias=False), nn.BatchNorm2d(ndf * 4), nn.LeakyReLU(0.2, True),
+            nn.Conv2d(ndf * 4, ndf * 8, 4, 2, 1, bias=False), nn.BatchNorm2d(ndf * 8), nn.LeakyReLU(0.2, True),
+            nn.Conv2d(ndf * 8, 1, 4, 1, 0, bias=False), nn.Sigmoid())
+
+    def forward(self, picture: torch.Tensor) -> torch.Tensor:
+        return self.net(picture).view(-1)
+
+
+def init_dcgan_weights(module: nn.Module) -> None:
+    """The DCGAN paper's initialisation: N(0, 0.02) convolutions, N(1, 0.02) BatchNorm scales."""
+    if isinstance(module, nn.Conv2d | nn.ConvTranspose2d | nn.Linear):
+        nn.init.normal_(module.weight, 0.0, 0.02)
+    elif isinstance(module, nn.BatchNorm2d | nn.BatchNorm1d):
+        nn.init.normal_(module.weight, 1.0, 0.02)
+        nn.init.zeros_(module.bias)

@@ -1,0 +1,314 @@
+"""Training the backdrop GAN: from scratch or fine-tuned from the shipped model.
+
+Two files come out. The model file (``MODEL.pt``) holds what rendering and fine-tuning need:
+the EMA generator, the discriminator and a description, all plain tensors and numbers so it
+loads with ``torch.load(weights_only=True)``. The checkpoint beside it (``MODEL.pt.ckpt``) holds
+everything needed to carry on: both networks, the optimisers and the step. Both are written
+atomically, so a kill at any moment leaves the previous complete file; ``resume`` carries on
+from the checkpoint. Cancelling writes a checkpoint first, so cancel is also "pause".
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from core.errors import ModelError
+from core.fileio import atomic_write_bytes, describe_os_error
+from core.jobs import Cancelled, CancelToken, Progress, report
+
+MODEL_FORMAT = "reelsmith-backdrop-gan"
+CUSTOM_STYLE = "custom"
+
+
+@dataclass
+class TrainSettings:
+    steps: int = 2000
+    batch: int = 32
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    ema_decay: float = 0.999
+    checkpoint_every: int = 200
+    sample_every: int = 50
+    seed: int = 0
+    device: str | None = None  # None: CUDA when available
+
+
+@dataclass
+class TrainUpdate:
+    """What a training run shows as it goes: sent every ``sample_every`` steps."""
+
+    step: int
+    steps: int
+    d_loss: float
+    g_loss: float
+    grid: np.ndarray | None = None  # RGB uint8 sample grid from the EMA generator
+    seconds: float = 0.0
+
+
+@dataclass
+class TrainResult:
+    model: Path
+    steps: int
+    seconds: float
+    history: list[tuple[int, float, float]] = field(default_factory=list)  # (step, d loss, g loss)
+
+
+def checkpoint_path(model: Path) -> Path:
+    return Path(f"{model}.ckpt")
+
+
+def _save(obj: dict, path: Path) -> None:
+    import torch
+
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    try:
+        atomic_write_bytes(path, buffer.getvalue())
+    except OSError as exc:
+        raise ModelError(f"Could not save {path.name}: {describe_os_error(exc)}.") from exc
+
+
+def load_model_file(path: str | os.PathLike) -> dict:
+    """A model file's contents, checked; a ModelError a creator can act on otherwise."""
+    import torch
+
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f"The model file '{path}' does not exist.")
+    try:
+        data = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many kinds for a damaged file
+        raise ModelError(f"'{path.name}' is not a Reelsmith backdrop model, or it is damaged ({type(exc).__name__}).") from exc
+    if not isinstance(data, dict) or data.get("format") != MODEL_FORMAT:
+        raise ModelError(f"'{path.name}' is not a Reelsmith backdrop model.")
+    if data.get("version") != 1:
+        raise ModelError(f"'{path.name}' was made by a newer Reelsmith (model version {data.get('version')}).")
+    return data
+
+
+def build_generator(data: dict):
+    """The EMA generator described by a model file, ready for sampling (eval mode)."""
+    from core.gan.model import Generator
+
+    generator = Generator(len(data["styles"]), data["z_dim"], tuple(data["channels"]))
+    try:
+        generator.load_state_dict(data["generator"])
+    except (RuntimeError, KeyError) as exc:
+        raise ModelError(f"The model file does not fit this version of Reelsmith ({exc}).") from exc
+    return generator.eval()
+
+
+def _model_dict(ema, discriminator, styles: list[str], steps: int, description: str) -> dict:
+    return {"format": MODEL_FORMAT, "version": 1, "styles": list(styles), "z_dim": ema.z_dim,
+            "channels": list(ema.channels), "generator": ema.state_dict(),
+            "discriminator": discriminator.state_dict(), "trained_steps": steps, "description": description}
+
+
+def _to_tensor(pictures: np.ndarray, device):
+    import torch
+
+    return (torch.from_numpy(pictures).permute(0, 3, 1, 2).float().div(127.5).sub(1.0)).to(device)
+
+
+def sample_grid(generator, styles: list[int], z) -> np.ndarray:
+    """A row of samples, one per latent vector, as an RGB uint8 picture."""
+    import torch
+
+    with torch.no_grad():
+        pictures = generator(z, torch.tensor(styles, device=z.device))
+    pictures = ((pictures.clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).cpu().numpy()
+    rows = int(math.sqrt(len(pictures)))
+    columns = math.ceil(len(pictures) / rows)
+    pad = np.zeros((rows * columns - len(pictures), *pictures.shape[1:]), np.uint8)
+    height, width = pictures.shape[1:3]
+    full = np.concatenate([pictures, pad]).reshape(rows, columns, height, width, 3)
+    return full.transpose(0, 2, 1, 3, 4).reshape(rows * height, columns * width, 3)
+
+
+class _Divergence:
+    """Stops a run that has gone wrong: a loss that is not a number, or a discriminator that
+    has won outright for a long stretch (the generator gets no gradient and only gets worse)."""
+
+    def __init__(self, patience: int = 200):
+        self.patience, self.won_for = patience, 0
+
+    def check(self, step: int, d_loss: float, g_loss: float) -> None:
+        if not (math.isfinite(d_loss) and math.isfinite(g_loss)):
+            raise ModelError(f"Training diverged at step {step} (the loss is no longer a number). "
+                             "The last checkpoint is kept: try a lower learning rate or more pictures.")
+        self.won_for = self.won_for + 1 if d_loss < 0.02 and g_loss > 5 else 0
+        if self.won_for >= self.patience:
+            raise ModelError(f"Training collapsed at step {step}: the discriminator wins every time. "
+                             "The last checkpoint is kept: try more, or more varied, pictures.")
+
+
+def train(
+    pictures: np.ndarray,
+    out: str | os.PathLike,
+    settings: TrainSettings | None = None,
+    *,
+    labels: np.ndarray | None = None,
+    styles: list[str] | None = None,
+    base_model: str | os.PathLike | None = None,
+    resume: bool = False,
+    description: str = "",
+    on_update: Callable[[TrainUpdate], None] | None = None,
+    progress: Progress | None = None,
+    cancel: CancelToken | None = None,
+) -> TrainResult:
+    """Train on RGB uint8 ``pictures`` (N, S, S, 3) and write the model to ``out``.
+
+    Without ``labels`` every picture is of one style, "custom". With ``base_model`` the run
+    fine-tunes it (its styles stay, "custom" is added); otherwise it starts from scratch.
+    ``resume`` carries on from ``out``'s checkpoint when there is one.
+    """
+    import torch
+
+    from core.gan.model import (
+        Discriminator,
+        Ema,
+        Generator,
+        diff_augment,
+        hinge_d_loss,
+        hinge_g_loss,
+        pick_device,
+    )
+
+    out, settings = Path(out), settings or TrainSettings()
+    if len(pictures) < 8:
+        raise ModelError(f"Training needs at least 8 pictures; there are {len(pictures)}.")
+    device = pick_device(settings.device)
+    torch.manual_seed(settings.seed)
+    rng = torch.Generator().manual_seed(settings.seed)
+    base = load_model_file(base_model) if base_model else None
+    styles, labels = _styles_and_labels(base, styles, labels, len(pictures))
+    generator = Generator(len(styles)).to(device)
+    discriminator = Discriminator(len(styles)).to(device)
+    if base is not None:
+        _load_base(generator, discriminator, base, len(styles))
+    if pictures.shape[1] != generator.size:
+        pictures = _resize_all(pictures, generator.size)
+    ema = Ema(generator, settings.ema_decay)
+    opt_g = torch.optim.Adam(generator.parameters(), settings.lr_g, betas=(0.0, 0.99))
+    opt_d = torch.optim.Adam(discriminator.parameters(), settings.lr_d, betas=(0.0, 0.99))
+    step, history = 0, []
+    ckpt = checkpoint_path(out)
+    if resume and ckpt.exists():
+        step, history, styles = _restore(ckpt, generator, discriminator, ema, opt_g, opt_d, styles)
+    data = _to_tensor(pictures, device)
+    label_tensor = torch.as_tensor(labels, dtype=torch.long, device=device)
+    fixed_z = torch.randn(8, generator.z_dim, generator=rng).to(device)
+    fixed_styles = [int(labels[i % len(labels)]) for i in range(8)] if base is None else [len(styles) - 1] * 8
+    guard, started = _Divergence(), time.monotonic()
+    amp = device.type == "cuda"
+
+    def checkpoint() -> None:
+        _save({"format": MODEL_FORMAT + "-checkpoint", "step": step, "history": history, "styles": styles,
+               "generator": generator.state_dict(), "discriminator": discriminator.state_dict(),
+               "ema": ema.model.state_dict(), "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict()}, ckpt)
+        _save(_model_dict(ema.model, discriminator, styles, step, description), out)
+
+    generator.train()
+    try:
+        while step < settings.steps:
+            if cancel is not None and cancel.cancelled:
+                raise Cancelled()
+            pick = torch.randint(0, len(data), (settings.batch,), generator=rng).to(device)
+            real, style = data[pick], label_tensor[pick]
+            flip = torch.rand(settings.batch, generator=rng).to(device) < 0.5
+            real = torch.where(flip.view(-1, 1, 1, 1), real.flip(3), real)
+            z = torch.randn(settings.batch, generator.z_dim, generator=rng).to(device)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
+                fake = generator(z, style)
+                d_loss = hinge_d_loss(discriminator(diff_augment(real, rng), style).float(),
+                                      discriminator(diff_augment(fake.detach(), rng), style).float())
+            opt_d.zero_grad(set_to_none=True)
+            d_loss.backward()
+            opt_d.step()
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
+                g_loss = hinge_g_loss(discriminator(diff_augment(fake, rng), style).float())
+            opt_g.zero_grad(set_to_none=True)
+            g_loss.backward()
+            opt_g.step()
+            ema.update(generator)
+            step += 1
+            losses = (d_loss.item(), g_loss.item())
+            guard.check(step, *losses)
+            history.append((step, *losses))
+            report(progress, step / settings.steps, f"Step {step} of {settings.steps}: D {losses[0]:.3f}, G {losses[1]:.3f}")
+            if on_update is not None and (step % settings.sample_every == 0 or step == settings.steps):
+                on_update(TrainUpdate(step, settings.steps, *losses, sample_grid(ema.model, fixed_styles, fixed_z),
+                                      time.monotonic() - started))
+            if step % settings.checkpoint_every == 0:
+                checkpoint()
+    except Cancelled:
+        if step > 0:
+            checkpoint()  # cancel is pause: the work so far is kept for --resume
+        raise
+    checkpoint()
+    return TrainResult(out, step, time.monotonic() - started, history)
+
+
+def _styles_and_labels(base: dict | None, styles: list[str] | None, labels: np.ndarray | None, count: int):
+    if labels is not None:
+        if styles is None or len(labels) != count or labels.max() >= len(styles):
+            raise ModelError("Each picture needs a style label from the list of styles.")
+        return list(styles), labels
+    names = [*base["styles"], CUSTOM_STYLE] if base is not None else [CUSTOM_STYLE]
+    if base is not None and CUSTOM_STYLE in base["styles"]:
+        names = list(base["styles"])
+    return names, np.full(count, names.index(CUSTOM_STYLE))
+
+
+def _load_base(generator, discriminator, base: dict, style_count: int) -> None:
+    """Start from a model file's weights; a new style row starts at the mean of the old ones."""
+    import torch
+
+    for net, state in ((generator, base["generator"]), (discriminator, base.get("discriminator"))):
+        if state is None:
+            continue
+        mine = net.state_dict()
+        state = dict(state)
+        for key, value in list(state.items()):
+            if key in mine and value.shape != mine[key].shape:
+                if key.endswith(("weight", "weight_orig")) and value.shape[0] + 1 == style_count:
+                    state[key] = torch.cat([value, value.mean(dim=0, keepdim=True)])
+                else:  # spectral norm's power-iteration vectors: the new shape starts afresh
+                    state[key] = mine[key]
+        try:
+            net.load_state_dict(state, strict=False)
+        except RuntimeError as exc:
+            raise ModelError(f"The base model does not fit this version of Reelsmith ({exc}).") from exc
+
+
+def _restore(ckpt: Path, generator, discriminator, ema, opt_g, opt_d, styles: list[str]):
+    import torch
+
+    try:
+        state = torch.load(ckpt, map_location="cpu", weights_only=True)
+        if state.get("styles") != styles:
+            raise ModelError(f"The checkpoint {ckpt.name} was for other pictures; start a new model or pick other data.")
+        generator.load_state_dict(state["generator"])
+        discriminator.load_state_dict(state["discriminator"])
+        ema.model.load_state_dict(state["ema"])
+        opt_g.load_state_dict(state["opt_g"])
+        opt_d.load_state_dict(state["opt_d"])
+    except ModelError:
+        raise
+    except Exception as exc:
+        raise ModelError(f"The checkpoint {ckpt.name} is damaged ({type(exc).__name__}); delete it to start over.") from exc
+    return int(state["step"]), [tuple(h) for h in state["history"]], list(state["styles"])
+
+
+def _resize_all(pictures: np.ndarray, size: int) -> np.ndarray:
+    import cv2
+
+    return np.stack([cv2.resize(p, (size, size), interpolation=cv2.INTER_AREA) for p in pictures])

@@ -1,0 +1,293 @@
+"""The backdrop GAN on the CPU: data, model, training (resume, cancel, divergence), rendering
+and metrics. Training runs here are a few steps long: they check the machinery, not quality
+(bench/gan.py and docs/models.md measure that)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.errors import MediaError, ModelError
+from core.jobs import Cancelled, CancelToken
+
+torch = pytest.importorskip("torch")
+
+
+@pytest.fixture(scope="session")
+def pictures():
+    from core.gan.data import procedural_dataset
+
+    return procedural_dataset(14, 128, seed=5)
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory, pictures):
+    """A model file trained for two steps: enough to render with."""
+    from core.gan.data import STYLES
+    from core.gan.train import TrainSettings, train
+
+    path = tmp_path_factory.mktemp("model") / "tiny.pt"
+    images, labels = pictures
+    train(images, path, TrainSettings(steps=2, batch=4), labels=labels, styles=list(STYLES))
+    return path
+
+
+# --- data -------------------------------------------------------------------------------------
+
+
+def test_procedural_backdrops_are_deterministic_and_varied():
+    from core.gan.data import STYLES, procedural_backdrop
+
+    first = procedural_backdrop("nebula", 3)
+    assert first.shape == (128, 128, 3) and first.dtype == np.uint8
+    assert np.array_equal(first, procedural_backdrop("nebula", 3))
+    assert not np.array_equal(first, procedural_backdrop("nebula", 4))
+    pictures = [procedural_backdrop(style, 1) for style in STYLES]
+    assert all(p.std() > 3 for p in pictures)  # none is a flat colour
+    means = {tuple(np.round(p.reshape(-1, 3).mean(axis=0) / 16)) for p in pictures}
+    assert len(means) >= 4
+    with pytest.raises(ValueError, match="Known styles"):
+        procedural_backdrop("sparkles", 1)
+
+
+def test_user_dataset_reads_images_and_videos_and_skips_bad_files(tmp_path, samples, bad_media):
+    from core.gan.data import user_dataset
+    from core.media import write_image
+
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    write_image(folder / "wide.png", np.full((90, 160, 3), (200, 30, 30), np.uint8))
+    (folder / "notes.txt").write_text("not a picture")
+    (folder / "broken.jpg").write_bytes(b"\xff\xd8\xff garbage")
+    pictures = user_dataset([folder, samples.path("city-walk.mp4")], size=64, per_video=5)
+    assert pictures.shape == (6, 64, 64, 3)
+    assert tuple(pictures[0][32, 32]) == (200, 30, 30)  # the image, centre-cropped to a square
+    with pytest.raises(MediaError, match="None of these files"):
+        user_dataset([folder / "notes.txt"])
+    with pytest.raises(MediaError, match="does not exist"):
+        user_dataset([tmp_path / "missing"])
+
+
+# --- model ------------------------------------------------------------------------------------
+
+
+def test_generator_is_128_pixels_and_has_no_per_frame_noise():
+    from core.gan.model import Discriminator, Generator
+
+    generator = Generator(styles=3).eval()
+    z = torch.randn(2, generator.z_dim)
+    style = torch.tensor([0, 2])
+    with torch.no_grad():
+        first, again = generator(z, style), generator(z, style)
+    assert first.shape == (2, 3, 128, 128)
+    assert torch.equal(first, again)  # same latent, same picture: frames cannot shimmer
+    assert Discriminator(styles=3)(first, style).shape == (2,)
+
+
+def test_diff_augment_keeps_gradients_and_changes_the_picture():
+    from core.gan.model import diff_augment
+
+    x = torch.zeros(4, 3, 32, 32, requires_grad=True)
+    y = diff_augment(x + 0.5, torch.Generator().manual_seed(0))
+    assert y.shape == x.shape and not torch.allclose(y, x + 0.5)
+    y.sum().backward()
+    assert x.grad is not None and x.grad.abs().sum() > 0
+
+
+# --- training ---------------------------------------------------------------------------------
+
+
+def test_training_writes_a_safe_model_and_resumes(tmp_path, pictures):
+    from core.gan.data import STYLES
+    from core.gan.train import TrainSettings, checkpoint_path, load_model_file, train
+
+    images, labels = pictures
+    out = tmp_path / "m.pt"
+    updates = []
+    first = train(images, out, TrainSettings(steps=3, batch=4, sample_every=3), labels=labels, styles=list(STYLES),
+                  on_update=updates.append)
+    assert first.steps == 3 and out.exists() and checkpoint_path(out).exists()
+    assert updates[-1].step == 3 and updates[-1].grid.shape == (256, 512, 3)
+    model = load_model_file(out)  # weights_only=True inside
+    assert model["styles"] == list(STYLES) and model["trained_steps"] == 3
+    resumed = train(images, out, TrainSettings(steps=5, batch=4), labels=labels, styles=list(STYLES), resume=True)
+    assert resumed.steps == 5 and [h[0] for h in resumed.history] == [1, 2, 3, 4, 5]
+
+
+def test_cancel_keeps_the_work_so_far(tmp_path, pictures):
+    from core.gan.train import TrainSettings, load_model_file, train
+
+    token = CancelToken()
+    out = tmp_path / "paused.pt"
+
+    def stop_after_two(update):
+        if update.step == 2:
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        train(pictures[0], out, TrainSettings(steps=50, batch=4, sample_every=1), on_update=stop_after_two,
+              cancel=token)
+    assert load_model_file(out)["trained_steps"] == 2  # cancel is pause
+    again = train(pictures[0], out, TrainSettings(steps=4, batch=4), resume=True)
+    assert again.steps == 4
+
+
+def test_fine_tuning_adds_a_custom_style(tmp_path, tiny_model, pictures):
+    from core.gan.train import TrainSettings, load_model_file, train
+
+    out = tmp_path / "mine.pt"
+    train(pictures[0][:8], out, TrainSettings(steps=1, batch=4), base_model=tiny_model)
+    styles = load_model_file(out)["styles"]
+    assert styles[-1] == "custom" and len(styles) == 8
+
+
+def test_divergence_stops_with_a_clear_message_and_keeps_the_checkpoint(tmp_path, pictures, monkeypatch):
+    import core.gan.model as model
+    from core.gan.train import TrainSettings, load_model_file, train
+
+    out = tmp_path / "wild.pt"
+    train(pictures[0], out, TrainSettings(steps=2, batch=4, checkpoint_every=2))
+    monkeypatch.setattr(model, "hinge_d_loss", lambda real, fake: (real.sum() + fake.sum()) * float("nan"))
+    with pytest.raises(ModelError, match="diverged at step 3"):
+        train(pictures[0], out, TrainSettings(steps=6, batch=4), resume=True)
+    assert load_model_file(out)["trained_steps"] == 2
+
+
+def test_too_few_pictures_and_bad_model_files(tmp_path, pictures):
+    from core.gan.train import load_model_file, train
+
+    with pytest.raises(ModelError, match="at least 8 pictures"):
+        train(pictures[0][:3], tmp_path / "x.pt")
+    damaged = tmp_path / "damaged.pt"
+    damaged.write_bytes(b"PK\x03\x04 not really a model")
+    with pytest.raises(ModelError, match="damaged"):
+        load_model_file(damaged)
+    other = tmp_path / "other.pt"
+    torch.save({"weights": torch.zeros(2)}, other)
+    with pytest.raises(ModelError, match="not a Reelsmith backdrop model"):
+        load_model_file(other)
+    with pytest.raises(ModelError, match="does not exist"):
+        load_model_file(tmp_path / "missing.pt")
+
+
+# --- backdrops --------------------------------------------------------------------------------
+
+
+def _frames(path):
+    from core.media import VideoReader, probe
+
+    info = probe(path)
+    with VideoReader(info) as reader:
+        return info, np.stack([reader.frame(i) for i in range(info.frame_count)]).astype(np.float32)
+
+
+def test_backdrop_file_is_smooth_moving_and_loops(tmp_path, tiny_model):
+    from core.gan.backdrop import BackdropSettings, render_backdrop
+
+    out = render_backdrop(BackdropSettings(seconds=3, width=160, height=90, fps=20, model=str(tiny_model),
+                                           style="plasma", speed=2), tmp_path / "b.mp4")
+    info, frames = _frames(out)
+    assert (info.width, info.height, info.frame_count) == (160, 90, 60)
+    steps = np.abs(np.diff(frames, axis=0)).mean(axis=(1, 2, 3))
+    spread = np.abs(frames - frames[0]).mean(axis=(1, 2, 3)).max()
+    assert spread > 3 * steps.mean()  # it moves, and not in jumps
+    assert steps.max() < 4 * np.median(steps) + 1
+    seam = np.abs(frames[-1] - frames[0]).mean()
+    assert seam < 2 * steps.max() + 1  # the last frame leads back into the first
+
+
+def test_backdrop_is_the_same_for_the_same_seed_and_takes_on_colours(tmp_path, tiny_model):
+    from core.gan.backdrop import BackdropRenderer, BackdropSettings
+    from core.media import write_image
+
+    def settings(**changes):
+        return BackdropSettings(**{"seconds": 1, "width": 64, "height": 64, "fps": 8, "model": str(tiny_model), **changes})
+
+    frames = np.arange(4)
+    first = BackdropRenderer(settings(seed=3)).small_frames(frames)
+    assert np.array_equal(first, BackdropRenderer(settings(seed=3)).small_frames(frames))
+    assert not np.array_equal(first, BackdropRenderer(settings(seed=4)).small_frames(frames))
+    red = tmp_path / "red.png"
+    write_image(red, np.dstack([np.full((90, 160), v, np.uint8) for v in (220, 40, 30)]))
+    matched = BackdropRenderer(settings(seed=3))
+    matched.match_colours(red)
+    tinted = matched.small_frames(frames).reshape(-1, 3).mean(axis=0)
+    assert tinted[0] > tinted[1] + 80 and tinted[0] > tinted[2] + 80
+
+
+def test_grain_adds_fine_texture_only(tiny_model):
+    from core.gan.backdrop import BackdropRenderer, BackdropSettings
+
+    plain = BackdropRenderer(BackdropSettings(width=320, height=180, model=str(tiny_model)))
+    grainy = BackdropRenderer(BackdropSettings(width=320, height=180, model=str(tiny_model), grain=1.0))
+    small = plain.small_frames(np.arange(1))[0]
+    a, b = plain.finish(small, 0).astype(float), grainy.finish(small, 0).astype(float)
+    assert 3 < np.abs(a - b).mean() < 20
+    assert abs(a.mean() - b.mean()) < 2
+
+
+def test_backdrop_settings_are_checked(tiny_model):
+    from core.gan.backdrop import BackdropRenderer, BackdropSettings
+
+    for bad, message in ((dict(width=101), "even"), (dict(seconds=0), "lasts"), (dict(speed=0), "speed"),
+                         (dict(style="sparkles"), "no style 'sparkles'")):
+        with pytest.raises(ModelError, match=message):
+            BackdropRenderer(BackdropSettings(model=str(tiny_model), **bad))
+
+
+def test_cancelling_a_backdrop_leaves_no_file(tmp_path, tiny_model):
+    from core.gan.backdrop import BackdropSettings, render_backdrop
+
+    token = CancelToken()
+
+    def cancel_midway(fraction, message=""):
+        if fraction > 0.3:
+            token.cancel()
+
+    out = tmp_path / "cancelled.mp4"
+    with pytest.raises(Cancelled):
+        render_backdrop(BackdropSettings(seconds=4, width=64, height=64, fps=10, model=str(tiny_model)), out,
+                        progress=cancel_midway, cancel=token)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_shipped_model_is_small_safe_and_varied():
+    from core.gan import shipped_model
+    from core.gan.metrics import diversity, generate_samples
+    from core.gan.train import load_model_file
+
+    path = shipped_model()
+    assert path.exists(), "resources/models/backdrop-gan.pt is missing: see docs/models.md to train it"
+    assert path.stat().st_size < 20 * 1024 * 1024
+    model = load_model_file(path)
+    assert "nebula" in model["styles"]
+    samples = generate_samples(path, 16)
+    assert samples.std() > 20
+    assert diversity(samples, pairs=24) < 0.6
+
+
+# --- metrics ----------------------------------------------------------------------------------
+
+
+def test_swd_ranks_a_better_match_lower(pictures):
+    from core.gan.data import procedural_dataset
+    from core.gan.metrics import swd
+
+    real = procedural_dataset(28, 128, seed=11)[0]
+    similar = procedural_dataset(28, 128, seed=12)[0]
+    blurred = np.stack([p // 32 * 32 for p in similar])  # posterised: wrong fine detail
+    noise = np.random.default_rng(0).integers(0, 256, real.shape, dtype=np.uint8)
+    good, worse, worst = (np.mean(swd(real, x)) for x in (similar, blurred, noise))
+    assert good < worse < worst
+
+
+def test_memorisation_check_and_diversity(pictures):
+    from core.gan.metrics import diversity, nearest_neighbour
+
+    images = pictures[0]
+    copies = nearest_neighbour(images[:4], images)
+    assert copies.mse == 0 and copies.max_ssim == pytest.approx(1.0)
+    others = nearest_neighbour(images[:4], images[4:])
+    assert others.mse > 100 and others.max_ssim < 0.95
+    assert diversity(np.repeat(images[:1], 6, axis=0), pairs=5) == pytest.approx(1.0)
+    assert diversity(images, pairs=20) < 0.6
