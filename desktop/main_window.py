@@ -189,8 +189,9 @@ class MainWindow(QMainWindow):
             "shuttle_stop": a("Pause (K)", self.preview.pause, "K"),
             "shuttle_forward": a("Play forwards (L)", lambda: self.preview.shuttle(1), "L"),
             "smart_cut": a("Smart cut", self.open_smart_cut, tip="Find shots and dead air; split, trim or build a highlight reel"),
-            "backdrop": a("Generate backdrop", lambda: self._coming_soon("Generate backdrop")),
-            "train": a("Train model", lambda: self._coming_soon("Train model")),
+            "backdrop": a("Generate backdrop", self.open_backdrop_dialog,
+                          tip="An animated backdrop from the GAN, on a track under the footage"),
+            "train": a("Train model", self.open_train_dialog, tip="Teach the backdrop GAN your own look"),
             "export": a("Export…", self.open_export_dialog, "Ctrl+E", "Export the timeline to an MP4"),
         }
         # Fixed labels (the toolbar must not jump about); what they would undo is in the tooltip.
@@ -532,12 +533,26 @@ class MainWindow(QMainWindow):
         if not targets:
             self.show_error("Nothing to analyse", "Put some video clips on the timeline first.")
             return None
-        dialog = SmartCutDialog(self, targets)
+        return self._open(SmartCutDialog(self, targets))
+
+    # --- export ----------------------------------------------------------------------------------
+
+    def open_backdrop_dialog(self):
+        from desktop.dialogs.backdrop_dialog import BackdropDialog
+
+        if self.project is None:
+            return None
+        return self._open(BackdropDialog(self))
+
+    def open_train_dialog(self):
+        from desktop.dialogs.train_dialog import TrainDialog
+
+        return self._open(TrainDialog(self))
+
+    def _open(self, dialog):
         dialog.setAttribute(Qt.WA_DeleteOnClose)
         dialog.open()
         return dialog
-
-    # --- export ----------------------------------------------------------------------------------
 
     def open_export_dialog(self):
         from desktop.dialogs.export_dialog import ExportDialog
@@ -545,10 +560,7 @@ class MainWindow(QMainWindow):
         if self.project is None or self.project.duration_frames == 0:
             self.show_error("Nothing to export", "Add some clips to the timeline first.")
             return None
-        dialog = ExportDialog(self.project, self.runner, self._default_export_path(), self)
-        dialog.setAttribute(Qt.WA_DeleteOnClose)
-        dialog.open()
-        return dialog
+        return self._open(ExportDialog(self.project, self.runner, self._default_export_path(), self))
 
     def _default_export_path(self) -> Path:
         folder = self.project_path.parent if self.project_path else Path.home()
@@ -567,9 +579,6 @@ class MainWindow(QMainWindow):
         box.setAttribute(Qt.WA_DeleteOnClose)
         box.open()
         self.error_shown.emit(f"{title}: {text}")
-
-    def _coming_soon(self, feature: str) -> None:
-        self.statusBar().showMessage(f"{feature} is coming soon.", 4000)
 
     # --- shutdown --------------------------------------------------------------------------------
 

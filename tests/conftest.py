@@ -39,6 +39,20 @@ def shared_media() -> Path:
     return SHARED_MEDIA
 
 
+@pytest.fixture(scope="session")
+def tiny_model() -> Path:
+    """A backdrop model trained for two steps (enough to render with), in the data folder's
+    models folder where the dialogs look."""
+    from core.gan import user_models_dir
+    from core.gan.data import STYLES, procedural_dataset
+    from core.gan.train import TrainSettings, train
+
+    path = user_models_dir() / "tiny-test.pt"
+    pictures, labels = procedural_dataset(14, 128, seed=5)
+    train(pictures, path, TrainSettings(steps=2, batch=4), labels=labels, styles=list(STYLES))
+    return path
+
+
 @pytest.fixture
 def bad_media(tmp_path, samples) -> dict[str, Path]:
     """One file (or path) for each kind of bad input a creator can throw at Reelsmith."""

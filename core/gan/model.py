@@ -29,7 +29,7 @@ from torch.nn.utils import spectral_norm
 
 Z_DIM = 128
 G_CHANNELS = (256, 192, 128, 64, 32, 16)  # at 4, 8, 16, 32, 64 and 128 pixels
-D_CHANNELS = (16, 32, 64, 128, 256)  # at 64, 32, 16, 8 and 4 pixels
+D_CHANNELS = (32, 64, 128, 256, 256)  # at 64, 32, 16, 8 and 4 pixels
 
 
 def pick_device(prefer: str | None = None) -> torch.device:
@@ -48,9 +48,11 @@ class Generator(nn.Module):
         blocks = []
         for cin, cout in zip(channels[:-1], channels[1:], strict=True):
             blocks += [nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False),
-                       nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(True)]
+                       nn.Conv2d(cin, cout, 3, padding=1, padding_mode="reflect", bias=False),
+                       nn.BatchNorm2d(cout), nn.ReLU(True)]
         self.blocks = nn.Sequential(*blocks)
-        self.to_rgb = nn.Conv2d(channels[-1], 3, 3, padding=1)
+        # Reflected padding: zero padding darkens a rim that upscaling to 1080p would show.
+        self.to_rgb = nn.Conv2d(channels[-1], 3, 3, padding=1, padding_mode="reflect")
 
     @property
     def size(self) -> int:
@@ -124,9 +126,11 @@ class Ema:
             p.requires_grad_(False)
 
     @torch.no_grad()
-    def update(self, model: nn.Module) -> None:
+    def update(self, model: nn.Module, step: int) -> None:
+        # Warm-up: early on the average would be mostly the random initial weights.
+        decay = min(self.decay, (1 + step) / (10 + step))
         for mine, theirs in zip(self.model.parameters(), model.parameters(), strict=True):
-            mine.lerp_(theirs.detach(), 1 - self.decay)
+            mine.lerp_(theirs.detach(), 1 - decay)
         for mine, theirs in zip(self.model.buffers(), model.buffers(), strict=True):
             mine.copy_(theirs)
 

@@ -32,8 +32,9 @@ CUSTOM_STYLE = "custom"
 class TrainSettings:
     steps: int = 2000
     batch: int = 32
-    lr_g: float = 2e-4
-    lr_d: float = 2e-4
+    # Two time-scale update rule (Heusel et al.): the discriminator learns faster.
+    lr_g: float = 1e-4
+    lr_d: float = 4e-4
     ema_decay: float = 0.999
     checkpoint_every: int = 200
     sample_every: int = 50
@@ -238,8 +239,8 @@ def train(
             opt_g.zero_grad(set_to_none=True)
             g_loss.backward()
             opt_g.step()
-            ema.update(generator)
             step += 1
+            ema.update(generator, step)
             losses = (d_loss.item(), g_loss.item())
             guard.check(step, *losses)
             history.append((step, *losses))

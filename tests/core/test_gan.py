@@ -20,18 +20,6 @@ def pictures():
     return procedural_dataset(14, 128, seed=5)
 
 
-@pytest.fixture(scope="session")
-def tiny_model(tmp_path_factory, pictures):
-    """A model file trained for two steps: enough to render with."""
-    from core.gan.data import STYLES
-    from core.gan.train import TrainSettings, train
-
-    path = tmp_path_factory.mktemp("model") / "tiny.pt"
-    images, labels = pictures
-    train(images, path, TrainSettings(steps=2, batch=4), labels=labels, styles=list(STYLES))
-    return path
-
-
 # --- data -------------------------------------------------------------------------------------
 
 

@@ -1,0 +1,269 @@
+"""Generate backdrop: pick a model, a style and a seed, watch a few frames, add it under the footage.
+
+The preview renders four small frames across the loop as a job whenever a setting changes (the
+previous preview is cancelled). Generating renders the full clip at the project's size and frame
+rate as another job, then adds it on a backdrop track under the footage as one undo step.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+)
+
+from core import timeline as tl
+from core.gan import available_models
+from core.jobs import check_cancel
+from core.paths import data_subdir
+from desktop.panels.preview import to_qimage
+
+PREVIEW_FRAMES = 4
+PREVIEW_SIZE = (192, 108)
+BACKDROP_TRACK = "Backdrop"
+
+
+def preview_frames(settings, *, progress=None, cancel=None) -> list[np.ndarray]:
+    """A few small frames spread over the loop, for the dialog's preview."""
+    from core.gan.backdrop import BackdropRenderer
+
+    renderer = BackdropRenderer(settings)
+    check_cancel(cancel)
+    if settings.match:
+        renderer.match_colours(settings.match)
+    check_cancel(cancel)
+    indices = np.linspace(0, settings.frame_count, PREVIEW_FRAMES, endpoint=False).astype(int)
+    return [renderer.finish(small, int(i), *PREVIEW_SIZE) for i, small in zip(indices, renderer.small_frames(indices), strict=True)]
+
+
+def model_styles(path: str) -> list[str]:
+    from core.gan.train import load_model_file
+
+    return list(load_model_file(path)["styles"])
+
+
+class BackdropDialog(QDialog):
+    previewed = Signal()
+    generated = Signal(str)  # the clip's file
+    failed = Signal(str)
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.setWindowTitle("Generate backdrop")
+        self.setMinimumWidth(560)
+        self.window_ = window
+        self.preview_job = self.render_job = None
+        self.model = QComboBox()
+        for name, path in available_models().items():
+            self.model.addItem(name, str(path))
+        self.style = QComboBox()
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 999_999)
+        dice = QPushButton("Surprise me")
+        dice.setToolTip("Another seed: a different backdrop in the same style")
+        dice.clicked.connect(lambda: self.seed.setValue(random.randrange(1_000_000)))
+        self.seconds = QDoubleSpinBox()
+        self.seconds.setRange(1, 600)
+        self.seconds.setValue(10)
+        self.seconds.setSuffix(" s")
+        self.speed = QDoubleSpinBox()
+        self.speed.setRange(0.1, 5)
+        self.speed.setSingleStep(0.25)
+        self.speed.setValue(1)
+        self.speed.setToolTip("How fast it drifts; the clip loops at any speed")
+        self.grain = QDoubleSpinBox()
+        self.grain.setRange(0, 1)
+        self.grain.setSingleStep(0.1)
+        self.match = QComboBox()
+        self.match.addItem("Its own colours", None)
+        for media in window.project.media.values():
+            if media.has_video and not media.offline:
+                self.match.addItem(f"Match {Path(media.path).name}", media.path)
+        seed_row = QHBoxLayout()
+        seed_row.addWidget(self.seed, 1)
+        seed_row.addWidget(dice)
+        form = QFormLayout()
+        form.addRow("Model", self.model)
+        form.addRow("Style", self.style)
+        form.addRow("Seed", seed_row)
+        form.addRow("Length", self.seconds)
+        form.addRow("Speed", self.speed)
+        form.addRow("Film grain", self.grain)
+        form.addRow("Colours", self.match)
+        self.frames = [QLabel() for _ in range(PREVIEW_FRAMES)]
+        strip = QHBoxLayout()
+        for label in self.frames:
+            label.setFixedSize(*PREVIEW_SIZE)
+            label.setAlignment(Qt.AlignCenter)
+            label.setStyleSheet("background: #111; color: #888;")
+            strip.addWidget(label)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        self.generate_button = QPushButton("Generate and add to timeline")
+        self.generate_button.setDefault(True)
+        self.generate_button.clicked.connect(self.generate)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self._cancel_or_close)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.generate_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(QLabel("Preview (across the loop)"))
+        layout.addLayout(strip)
+        layout.addWidget(self.status)
+        layout.addWidget(self.progress)
+        layout.addLayout(buttons)
+
+        self._debounce = QTimer(self, singleShot=True, interval=250)
+        self._debounce.timeout.connect(self.refresh_preview)
+        self.model.currentIndexChanged.connect(self._model_changed)
+        for signal in (self.style.currentIndexChanged, self.seed.valueChanged, self.speed.valueChanged,
+                       self.grain.valueChanged, self.match.currentIndexChanged, self.seconds.valueChanged):
+            signal.connect(self._debounce.start)
+        if self.model.count() == 0:
+            self._show_problem("No backdrop model is installed. Reinstall Reelsmith, or train one with Train model.")
+        else:
+            self._model_changed()
+
+    # --- settings --------------------------------------------------------------------------------
+
+    def _model_changed(self) -> None:
+        from core.errors import ReelsmithError
+
+        self.style.blockSignals(True)
+        self.style.clear()
+        try:
+            styles = model_styles(self.model.currentData())
+        except ReelsmithError as exc:
+            self.style.blockSignals(False)
+            self._show_problem(str(exc))
+            return
+        for name in styles:
+            self.style.addItem(name.replace("-", " ").capitalize(), name)
+        self.style.setCurrentIndex(styles.index("custom") if "custom" in styles else 0)
+        self.style.blockSignals(False)
+        self.generate_button.setEnabled(True)
+        self._debounce.start()
+
+    def settings(self, preview: bool = False):
+        from core.gan.backdrop import BackdropSettings
+
+        project = self.window_.project
+        return BackdropSettings(
+            seconds=self.seconds.value(), width=project.width, height=project.height, fps=project.fps,
+            seed=self.seed.value(), style=self.style.currentData(), speed=self.speed.value(),
+            grain=0.0 if preview else self.grain.value(), match=self.match.currentData(),
+            model=self.model.currentData())
+
+    def _show_problem(self, message: str) -> None:
+        self.status.setText(message)
+        self.generate_button.setEnabled(False)
+        self.failed.emit(message)
+
+    # --- preview ---------------------------------------------------------------------------------
+
+    def refresh_preview(self) -> None:
+        if self.preview_job is not None:
+            self.preview_job.cancel()
+        self.status.setText("Drawing the preview…")
+        job = self.window_.runner.submit("Backdrop preview", preview_frames, self.settings(preview=True))
+        # Only the newest preview counts: an older one may finish after it.
+        job.succeeded.connect(lambda frames, job=job: self._show_preview(frames) if job is self.preview_job else None)
+        job.failed.connect(lambda message, job=job: self._show_problem(message) if job is self.preview_job else None)
+        self.preview_job = job
+
+    def _show_preview(self, frames: list[np.ndarray]) -> None:
+        for label, frame in zip(self.frames, frames, strict=True):
+            label.setPixmap(QPixmap.fromImage(to_qimage(frame)))
+        self.status.setText("Four moments of the loop. Change the seed for another backdrop.")
+        self.previewed.emit()
+
+    # --- generate --------------------------------------------------------------------------------
+
+    def generate(self) -> None:
+        from core.gan.backdrop import render_backdrop
+
+        settings = self.settings()
+        name = f"backdrop-{settings.style}-seed{settings.seed}-{time.strftime('%Y%m%d-%H%M%S')}.mp4"
+        out = data_subdir("backdrops") / name
+        self.generate_button.setEnabled(False)
+        self.progress.setVisible(True)
+        self.progress.setValue(0)
+        self.status.setText(f"Generating {settings.seconds:g} s at {settings.width}x{settings.height}…")
+        self.render_job = self.window_.runner.submit("Generate backdrop", render_backdrop, settings, out,
+                                                     on_result=self._add_to_timeline, on_error=self._render_failed)
+        self.render_job.progress.connect(lambda f, _m: self.progress.setValue(int(f * 100)))
+        self.render_job.cancelled.connect(self._render_cancelled)
+
+    def _render_failed(self, message: str) -> None:
+        self.render_job = None
+        self.progress.setVisible(False)
+        self.generate_button.setEnabled(True)
+        self.status.setText(message)
+        self.failed.emit(message)
+
+    def _render_cancelled(self) -> None:
+        self.render_job = None
+        self.progress.setVisible(False)
+        self.generate_button.setEnabled(True)
+        self.status.setText("Cancelled; nothing was added.")
+
+    def _add_to_timeline(self, path) -> None:
+        """The clip on the backdrop track (made at the bottom if there is none), at the playhead:
+        one undo step."""
+        from core.media import probe
+
+        self.render_job = None
+        window = self.window_
+        media = tl.MediaRef.from_info(probe(path))
+        window.undo_stack.beginMacro("Generate backdrop")
+        try:
+            window.perform(tl.add_media, media)
+            track = next((t for t in window.project.tracks if t.name == BACKDROP_TRACK), None)
+            if track is None:
+                window.perform(tl.add_track, tl.VIDEO_TRACK, BACKDROP_TRACK, 0)  # first track: drawn under the rest
+                track = window.project.tracks[0]
+            at = window.preview.playhead
+            clip = tl.make_clip(window.project, media.id, at)
+            if any(c.position < clip.position + clip.length and clip.position < c.end for c in track.clips):
+                clip.position = track.end  # the playhead is taken: after the last backdrop
+            window.perform(tl.add_clip, track.id, clip)
+        finally:
+            window.undo_stack.endMacro()
+        window._load_thumbnail(media)
+        self.progress.setVisible(False)
+        self.generate_button.setEnabled(True)
+        self.status.setText(f"Added {Path(path).name} on the {BACKDROP_TRACK} track.")
+        self.generated.emit(str(path))
+
+    def _cancel_or_close(self) -> None:
+        if self.render_job is not None:
+            self.render_job.cancel()
+        else:
+            self.reject()
+
+    def done(self, result: int) -> None:
+        for job in (self.preview_job, self.render_job):
+            if job is not None:
+                job.cancel()
+        self.preview_job = None  # a preview finishing after this is ignored
+        super().done(result)

@@ -1,0 +1,142 @@
+"""Generate backdrop and Train model, driven as a creator would (on the CPU, tiny models)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core import timeline as tl
+from core.demo import demo_project
+from desktop.main_window import MainWindow
+
+pytest.importorskip("torch")
+
+
+@pytest.fixture
+def window(qtbot, samples):
+    window = MainWindow()
+    window.resize(1200, 800)
+    window.show()
+    window.set_project(demo_project(samples), None)
+    yield window
+    window.undo_stack.setClean()
+    window.recovered_unsaved = False
+    window.close()
+    window.deleteLater()
+
+
+def _backdrop_dialog(qtbot, window, model):
+    dialog = window.open_backdrop_dialog()
+    dialog.model.setCurrentIndex(dialog.model.findData(str(model)))
+    with qtbot.waitSignal(dialog.previewed, timeout=60000):
+        dialog.style.setCurrentIndex(dialog.style.findData("aurora"))
+    return dialog
+
+
+def test_backdrop_preview_then_added_under_the_footage_as_one_step(qtbot, window, tiny_model):
+    dialog = _backdrop_dialog(qtbot, window, tiny_model)
+    pictures = [label.pixmap().toImage() for label in dialog.frames]
+    assert all(not p.isNull() for p in pictures)
+    assert pictures[0] != pictures[1] != pictures[2]  # four moments, not one picture
+    tracks_before, media_before = len(window.project.tracks), len(window.project.media)
+    dialog.seconds.setValue(1)
+    with qtbot.waitSignal(dialog.generated, timeout=120000) as generated:
+        dialog.generate_button.click()
+    bottom = window.project.tracks[0]
+    assert bottom.name == "Backdrop" and bottom.kind == tl.VIDEO_TRACK
+    assert [c.length for c in bottom.clips] == [30]  # 1 s at the project's 30 fps
+    media = window.project.media[bottom.clips[0].media_id]
+    assert media.path == generated.args[0] and (media.width, media.height) == (window.project.width, window.project.height)
+    window.undo_stack.undo()
+    assert (len(window.project.tracks), len(window.project.media)) == (tracks_before, media_before)
+
+
+def test_cancelled_backdrop_adds_nothing(qtbot, window, tiny_model):
+    from core.paths import data_subdir
+
+    dialog = _backdrop_dialog(qtbot, window, tiny_model)
+    dialog.seconds.setValue(300)
+    before = set(data_subdir("backdrops").iterdir())
+    dialog.generate_button.click()
+    qtbot.waitUntil(lambda: dialog.progress.value() > 0, timeout=60000)
+    with qtbot.waitSignal(dialog.render_job.cancelled, timeout=30000):
+        dialog.cancel_button.click()
+    assert "Cancelled" in dialog.status.text()
+    assert all(t.name != "Backdrop" for t in window.project.tracks)
+    assert set(data_subdir("backdrops").iterdir()) == before
+
+
+def test_a_damaged_model_is_explained(qtbot, window, tiny_model):
+    from core.gan import user_models_dir
+
+    damaged = user_models_dir() / "damaged.pt"
+    damaged.write_bytes(b"not a model")
+    try:
+        dialog = window.open_backdrop_dialog()
+        dialog.model.setCurrentIndex(dialog.model.findData(str(tiny_model)))
+        assert dialog.generate_button.isEnabled()
+        with qtbot.waitSignal(dialog.failed, timeout=10000) as failed:
+            dialog.model.setCurrentIndex(dialog.model.findData(str(damaged)))
+        assert "damaged" in failed.args[0]
+        assert not dialog.generate_button.isEnabled()
+        dialog.reject()
+    finally:
+        damaged.unlink()
+
+
+def _picture_folder(tmp_path, count=8):
+    from core.gan.data import procedural_backdrop
+    from core.media import write_image
+
+    folder = tmp_path / "my pictures"
+    folder.mkdir()
+    for i in range(count):
+        write_image(folder / f"{i}.png", procedural_backdrop("bokeh", i, 96))
+    return folder
+
+
+def test_train_shows_progress_pauses_and_resumes(qtbot, window, tmp_path):
+    from core.gan.train import load_model_file
+
+    dialog = window.open_train_dialog()
+    dialog.sources.clear()
+    dialog.sources.addItem(str(_picture_folder(tmp_path)))
+    dialog.fine_tune.setChecked(False)
+    dialog.name.setText("bokeh look")
+    dialog.steps.setValue(400)
+    with qtbot.waitSignal(dialog.sampled, timeout=120000):
+        dialog.start_button.click()
+    with qtbot.waitSignal(dialog.paused, timeout=60000):
+        dialog.pause_button.click()
+    saved = load_model_file(dialog.model_path())["trained_steps"]
+    assert saved >= 10 and dialog.resume_button.isEnabled()
+    assert dialog.grid.pixmap() is not None and len(dialog.curve.points) >= 1
+    dialog.steps.setValue(saved + 10)
+    with qtbot.waitSignal(dialog.trained, timeout=120000) as trained:
+        dialog.resume_button.click()
+    assert load_model_file(trained.args[0])["trained_steps"] == saved + 10
+    assert dialog.model_path().stem == "bokeh look"
+    image = dialog.curve.grab().toImage()
+    colours = {image.pixelColor(x, y).name() for x in range(0, image.width(), 4) for y in range(24, image.height(), 4)}
+    assert len(colours) > 2  # the curves were drawn
+    dialog.reject()
+    backdrop = window.open_backdrop_dialog()
+    assert backdrop.model.findText("bokeh look") >= 0  # the new model is offered for backdrops
+    backdrop.reject()
+
+
+def test_train_without_usable_pictures_says_so(qtbot, window, tmp_path):
+    dialog = window.open_train_dialog()
+    dialog.sources.clear()
+    with qtbot.waitSignal(dialog.failed, timeout=5000) as nothing:
+        dialog.start_button.click()
+    assert "Add at least" in nothing.args[0]
+    junk = tmp_path / "junk"
+    junk.mkdir()
+    (junk / "a.png").write_bytes(np.random.default_rng(1).bytes(500))
+    dialog.sources.addItem(str(junk))
+    with qtbot.waitSignal(dialog.failed, timeout=30000) as failed:
+        dialog.start_button.click()
+    assert "None of these files" in failed.args[0]
+    assert dialog.start_button.isEnabled()
+    dialog.reject()
