@@ -40,6 +40,7 @@ class TrainSettings:
     sample_every: int = 50
     seed: int = 0
     device: str | None = None  # None: CUDA when available
+    max_seconds: float | None = None  # stop (normally) after this much training time
 
 
 @dataclass
@@ -222,6 +223,8 @@ def train(
         while step < settings.steps:
             if cancel is not None and cancel.cancelled:
                 raise Cancelled()
+            if settings.max_seconds is not None and time.monotonic() - started >= settings.max_seconds:
+                break
             pick = torch.randint(0, len(data), (settings.batch,), generator=rng).to(device)
             real, style = data[pick], label_tensor[pick]
             flip = torch.rand(settings.batch, generator=rng).to(device) < 0.5

@@ -103,3 +103,50 @@ def test_render_a_project_file(samples, tmp_path):
     fields = json.loads(run_cli("probe", str(out), "--json").stdout)
     assert (fields["width"], fields["height"], fields["fps"]) == (1080, 1080, 30)
     assert fields["duration"] == pytest.approx(20.0, abs=0.05)  # the music bed is the longest
+
+
+def test_backdrop_cli_renders_the_asked_size_and_refuses_bad_input(tmp_path, tiny_model):
+    from core.media import probe
+
+    out = tmp_path / "backdrop.mp4"
+    result = run_cli("backdrop", "--seconds", "1", "--size", "160x90", "--fps", "12", "--out", str(out),
+                     "--model", str(tiny_model), "--seed", "4", "--style", "bokeh")
+    assert result.returncode == 0, result.stderr
+    info = probe(out)
+    assert (info.width, info.height, info.frame_count) == (160, 90, 12)
+    before = out.read_bytes()
+    other = tmp_path / "other.mp4"
+    for target, args, message in ((other, ["--size", "big"], "not a size"), (other, ["--size", "161x90"], "even"),
+                                  (other, ["--style", "sparkles"], "no style 'sparkles'"), (out, [], "already exists")):
+        bad = run_cli("backdrop", "--seconds", "1", "--out", str(target), "--model", str(tiny_model), *args)
+        assert bad.returncode == 2 and message in bad.stderr and "Traceback" not in bad.stderr
+    assert out.read_bytes() == before and not other.exists()
+    damaged = tmp_path / "damaged.pt"
+    damaged.write_bytes(b"junk")
+    bad = run_cli("backdrop", "--out", str(tmp_path / "x.mp4"), "--model", str(damaged))
+    assert bad.returncode == 2 and "damaged" in bad.stderr
+
+
+def test_train_cli_trains_resumes_and_refuses_to_overwrite(tmp_path):
+    from core.gan.data import procedural_backdrop
+    from core.gan.train import load_model_file
+    from core.media import write_image
+
+    folder = tmp_path / "pictures"
+    folder.mkdir()
+    for i in range(8):
+        write_image(folder / f"{i}.jpg", procedural_backdrop("aurora", i, 128))
+    out = tmp_path / "mine.pt"
+    args = ["train", "--data", str(folder), "--out", str(out), "--batch", "4", "--from-scratch"]
+    first = run_cli(*args, "--steps", "2")
+    assert first.returncode == 0, first.stderr
+    assert load_model_file(out)["trained_steps"] == 2
+    refused = run_cli(*args, "--steps", "3")
+    assert refused.returncode == 2 and "--resume" in refused.stderr
+    resumed = run_cli(*args, "--steps", "3", "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert load_model_file(out)["trained_steps"] == 3
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    nothing = run_cli("train", "--data", str(empty), "--out", str(tmp_path / "n.pt"), "--steps", "2")
+    assert nothing.returncode == 2 and "None of these files" in nothing.stderr
