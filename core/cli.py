@@ -286,7 +286,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         raise ModelError("Say what to learn from: --data FOLDER_OR_VIDEOS (or --procedural COUNT).")
     base = None if (args.from_scratch or args.procedural) else shipped_model()
     settings = TrainSettings(steps=args.steps, batch=args.batch, checkpoint_every=args.checkpoint_every,
-                             seed=args.seed, device=args.device)
+                             sample_every=args.sample_every, seed=args.seed, device=args.device)
     samples = Path(f"{out}.samples.png")
 
     def show(update) -> None:
@@ -311,6 +311,7 @@ def _train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--from-scratch", action="store_true", help="do not start from the shipped model")
     p.add_argument("--overwrite", action="store_true", help="replace MODEL.pt if it exists")
     p.add_argument("--checkpoint-every", type=int, default=200, metavar="STEPS")
+    p.add_argument("--sample-every", type=int, default=50, metavar="STEPS", help="print losses, save samples")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", choices=["cpu", "cuda"], help="default: CUDA when available")
     p.add_argument("--description", default="", help="a note stored in the model file")

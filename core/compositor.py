@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.effects import CANVAS_SPACE, CLIP_SPACE, apply_effects
 from core.errors import MediaError
 from core.media import IMAGE, AudioReader, MediaInfo, VideoReader, probe_cached, read_image
 from core.timeline import AUDIO_TRACK, Clip, MediaRef, Project, Track, Transition
@@ -83,7 +84,11 @@ def paste(canvas: np.ndarray, picture: np.ndarray, centre: tuple[float, float], 
     if y1 <= y0 or x1 <= x0:
         return
     region = picture[y0 - top : y1 - top, x0 - left : x1 - left]
-    if opacity >= 1.0:
+    if region.shape[2] == 4:  # keyed or shaped by an effect: blend by its own alpha too
+        under = canvas[y0:y1, x0:x1].astype(np.float32)
+        alpha = region[..., 3:].astype(np.float32) * (opacity / 255.0)
+        canvas[y0:y1, x0:x1] = (under + (region[..., :3] - under) * alpha).astype(np.uint8)
+    elif opacity >= 1.0:
         canvas[y0:y1, x0:x1] = region
     elif opacity > 0.0:
         under = canvas[y0:y1, x0:x1]
@@ -167,7 +172,12 @@ class Compositor:
 
     def _draw(self, canvas: np.ndarray, clip: Clip, frame: int, opacity: float | None = None) -> None:
         picture, centre = self._clip_picture(clip, frame)
+        t = (frame - clip.position) / self.project.fps
+        if clip.effects:
+            picture = apply_effects(picture, t, clip.effects, CLIP_SPACE)
         paste(canvas, picture, centre, clip.opacity if opacity is None else opacity)
+        if clip.effects:  # titles, captions, particles: on the canvas while the clip is shown
+            canvas[:] = apply_effects(canvas, t, clip.effects, CANVAS_SPACE)
 
     def _draw_transition(self, canvas: np.ndarray, active: _Active, frame: int) -> None:
         kind, progress = active.transition.kind, active.progress

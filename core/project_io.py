@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from core.effects import validate_effect
 from core.errors import EditError, ProjectError
 from core.fileio import atomic_write_bytes, describe_os_error
 from core.timeline import (
@@ -282,6 +283,10 @@ def _clip_from_dict(entry: Any, where: str, project: Project) -> Clip:
         _expect(isinstance(effect, dict) and isinstance(effect.get("type"), str)
                 and isinstance(effect.get("params", {}), dict),
                 f"{where}.effects[{i}]", 'must be {"type": name, "params": {...}}')
+        try:
+            validate_effect(effect)
+        except EditError as exc:
+            _expect(False, f"{where}.effects[{i}]", str(exc))
     pan = _numbers(entry, "pan", where, 2, (0.0, 0.0))
     crop = _numbers(entry, "crop", where, 4, (0.0, 0.0, 0.0, 0.0))
     return Clip(

@@ -541,6 +541,11 @@ def set_clip_properties(project: Project, clip_id: str, **changes) -> Edit:
     unknown = set(changes) - _CLIP_PROPERTIES
     if unknown:
         raise EditError(f"Clips have no property {', '.join(sorted(unknown))}.")
+    if "effects" in changes:
+        from core.effects import validate_effect
+
+        for effect in changes["effects"]:
+            validate_effect(effect)
     track, _ = project.find_clip(clip_id)
 
     def change(p: Project) -> None:
@@ -630,3 +635,34 @@ def append_media_clips(project: Project, track_id: str, media_ids: Iterable[str]
 
 def all_clips(project: Project) -> Iterable[tuple[Track, Clip]]:
     return itertools.chain.from_iterable(((t, c) for c in t.clips) for t in project.tracks)
+
+
+# --- effects ----------------------------------------------------------------------------------
+
+
+def add_effect(project: Project, clip_id: str, effect: dict, index: int | None = None) -> Edit:
+    """Put an effect on a clip's stack (at the end, or at ``index``)."""
+    _, clip = project.find_clip(clip_id)
+    stack = copy.deepcopy(clip.effects)
+    stack.insert(len(stack) if index is None else index, effect)
+    edit = set_clip_properties(project, clip_id, effects=stack)
+    edit.label = f"Add {effect.get('type', 'effect')}"
+    return edit
+
+
+def remove_effect(project: Project, clip_id: str, index: int) -> Edit:
+    _, clip = project.find_clip(clip_id)
+    if not 0 <= index < len(clip.effects):
+        raise EditError("That clip has no such effect.")
+    stack = [e for i, e in enumerate(clip.effects) if i != index]
+    return set_clip_properties(project, clip_id, effects=stack)
+
+
+def set_effect_params(project: Project, clip_id: str, index: int, **params) -> Edit:
+    """Change some of one effect's settings (a value, or {"keys": [...]} to animate it)."""
+    _, clip = project.find_clip(clip_id)
+    if not 0 <= index < len(clip.effects):
+        raise EditError("That clip has no such effect.")
+    stack = copy.deepcopy(clip.effects)
+    stack[index]["params"] = {**stack[index].get("params", {}), **params}
+    return set_clip_properties(project, clip_id, effects=stack)

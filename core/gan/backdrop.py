@@ -8,8 +8,7 @@ loops without a seam. The generator has no noise inputs and its BatchNorm is fro
 that are close in time are close in picture: nothing shimmers.
 
 The 128-pixel picture is cropped to the canvas's shape and upscaled with bicubic filtering,
-which stays smooth; film grain, when asked for, is added at full size from a few pre-drawn
-tiles, so it costs an addition per frame.
+which stays smooth; film grain, when asked for, is the grain effect (core.effects.colour).
 """
 
 from __future__ import annotations
@@ -89,9 +88,6 @@ class BackdropRenderer:
         self.weights /= self.weights.norm()  # squares add up to one: z stays N(0, I)
         self.circles = torch.randn(2, 3, self.z_dim, generator=rng, dtype=torch.float64)
         self.colour_lut: np.ndarray | None = None
-        self._grain: list[np.ndarray] = []
-        if settings.grain > 0:
-            self._grain = _grain_tiles(settings.width, settings.height, settings.grain, settings.seed)
 
     def latent(self, frames: np.ndarray):
         """z for frame indices (any integers: the walk wraps around at the clip's length)."""
@@ -133,9 +129,11 @@ class BackdropRenderer:
             left = (side - columns) // 2
             crop = small[:, left : left + columns]
         frame = cv2.resize(crop, (width, height), interpolation=cv2.INTER_CUBIC)
-        if self._grain and (width, height) == (self.settings.width, self.settings.height):
-            tile = self._grain[index % len(self._grain)]
-            frame = cv2.subtract(cv2.add(frame, tile[0]), tile[1])
+        if self.settings.grain > 0:
+            from core.effects.colour import Grain, grain
+
+            fps = self.settings.fps
+            frame = grain(frame, index / fps, Grain(self.settings.grain, self.settings.seed), fps=fps)
         return frame
 
     def frames(self, cancel: CancelToken | None = None, progress: Progress | None = None) -> Iterator[np.ndarray]:
@@ -177,22 +175,6 @@ def _reference_pictures(path: str | os.PathLike) -> np.ndarray:
     times = [0.0] if info.kind != "video" else list(np.linspace(0, info.duration, 6)[1:-1])
     frames = [cv2.resize(frame_at(info, t), (160, 90), interpolation=cv2.INTER_AREA) for t in times]
     return np.concatenate(frames, axis=0)
-
-
-def _grain_tiles(width: int, height: int, strength: float, seed: int, count: int = 4) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Film grain, drawn once: per tile the brightening and the darkening part (uint8), so each
-    frame needs only two saturating additions."""
-    import cv2
-
-    rng = np.random.default_rng(seed)
-    tiles = []
-    for _ in range(count):
-        noise = rng.normal(0, 1, (height // 2 + 1, width // 2 + 1)).astype(np.float32)
-        noise = cv2.resize(noise, (width, height), interpolation=cv2.INTER_LINEAR)  # grain a little bigger than a pixel
-        noise = noise * 14 * strength
-        grey = np.repeat(noise[..., None], 3, axis=2)
-        tiles.append((np.clip(grey, 0, 255).astype(np.uint8), np.clip(-grey, 0, 255).astype(np.uint8)))
-    return tiles
 
 
 def render_backdrop(

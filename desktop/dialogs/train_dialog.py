@@ -105,6 +105,7 @@ class TrainDialog(QDialog):
         self.relay.update.connect(self._show_update)
         self.sources = QListWidget()
         self.sources.setToolTip("Folders of pictures, pictures or video clips to learn from")
+        self.sources.setMaximumHeight(120)
         for media in window.project.media.values() if window.project else []:
             if media.has_video and not media.offline:
                 self.sources.addItem(media.path)

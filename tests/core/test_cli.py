@@ -150,3 +150,34 @@ def test_train_cli_trains_resumes_and_refuses_to_overwrite(tmp_path):
     empty.mkdir()
     nothing = run_cli("train", "--data", str(empty), "--out", str(tmp_path / "n.pt"), "--steps", "2")
     assert nothing.returncode == 2 and "None of these files" in nothing.stderr
+
+
+def test_training_killed_mid_run_resumes_from_its_checkpoint(tmp_path):
+    import signal
+
+    from core.gan.data import procedural_backdrop
+    from core.gan.train import checkpoint_path, load_model_file
+    from core.media import write_image
+
+    folder = tmp_path / "pictures"
+    folder.mkdir()
+    for i in range(8):
+        write_image(folder / f"{i}.png", procedural_backdrop("plasma", i, 128))
+    out = tmp_path / "killed.pt"
+    args = [sys.executable, "main.py", "train", "--data", str(folder), "--out", str(out), "--batch", "4",
+            "--from-scratch", "--checkpoint-every", "2", "--sample-every", "3"]
+    proc = subprocess.Popen([*args, "--steps", "1000"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        for line in proc.stdout:  # blocks until training reports step 3: a checkpoint exists
+            if line.startswith("step 3/"):
+                break
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.wait(timeout=60)
+        proc.stdout.close()
+    kept = load_model_file(out)["trained_steps"]
+    assert kept >= 2 and checkpoint_path(out).exists()
+    resumed = subprocess.run([*args, "--steps", str(kept + 2), "--resume"], cwd=ROOT, capture_output=True, text=True,
+                             timeout=120)
+    assert resumed.returncode == 0, resumed.stderr
+    assert load_model_file(out)["trained_steps"] == kept + 2

@@ -41,7 +41,7 @@ def build_project(folder: Path) -> tl.Project:
     tl.add_clip(project, overlay, tl.make_clip(project, ids["title-card.png"], 0, 0, 2))
     tl.add_clip(project, audio, tl.make_clip(project, ids["music-bed.wav"], 0))
     tl.set_clip_properties(project, a.id, volume=0.5, opacity=0.8, fit="fill",
-                           effects=[{"type": "vignette", "params": {"amount": 0.4}}])
+                           effects=[{"type": "vignette", "params": {"strength": 0.4}}])
     return project
 
 

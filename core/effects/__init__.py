@@ -1,0 +1,148 @@
+"""Effects: what makes a short video look finished, the same in preview and export.
+
+An effect is a params dataclass and a pure, vectorised ``apply(frame, t, params)`` registered by
+name, which is what the project file stores: ``{"type": name, "params": {...}}``. Any number in
+the params (or list of numbers, such as a colour) may instead be animated with keyframes:
+``{"keys": [[seconds, value, "linear" | "ease"], ...]}``, seconds counted from the clip's start;
+each key's curve runs to the next key.
+
+Effects stack in order. Most work on the clip's own picture ("clip" space); titles, captions and
+particles draw on the canvas while the clip is on screen ("canvas" space), so their positions
+are the canvas's. An effect that keys out a background returns RGBA; the compositor blends it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from core.errors import EditError
+
+CLIP_SPACE, CANVAS_SPACE = "clip", "canvas"
+EASINGS = ("linear", "ease")
+
+
+@dataclass(frozen=True)
+class EffectType:
+    name: str
+    label: str
+    category: str
+    params: type  # a dataclass: its fields and defaults are the effect's parameters
+    apply: Callable[[np.ndarray, float, Any], np.ndarray]
+    space: str = CLIP_SPACE
+
+
+REGISTRY: dict[str, EffectType] = {}
+
+
+def register(name: str, label: str, category: str, params: type, space: str = CLIP_SPACE):
+    """Decorator for an ``apply(frame, t, params)`` function."""
+
+    def add(apply):
+        REGISTRY[name] = EffectType(name, label, category, params, apply, space)
+        return apply
+
+    return add
+
+
+def _load_builtin() -> None:
+    from core.effects import colour, key, particles, text  # noqa: F401  (they register themselves)
+
+
+def effect_type(name: str) -> EffectType:
+    if not REGISTRY:
+        _load_builtin()
+    if name not in REGISTRY:
+        raise EditError(f"Unknown effect '{name}'. Known effects: {', '.join(sorted(REGISTRY))}.")
+    return REGISTRY[name]
+
+
+def all_effects() -> list[EffectType]:
+    if not REGISTRY:
+        _load_builtin()
+    return sorted(REGISTRY.values(), key=lambda e: (e.category, e.label))
+
+
+# --- keyframes --------------------------------------------------------------------------------
+
+
+def _ease(x: float) -> float:
+    return x * x * (3 - 2 * x)  # smoothstep: slow out, slow in
+
+
+def value_at(raw: Any, t: float) -> Any:
+    """A parameter's value at ``t`` seconds into the clip: itself, or its keyframes evaluated."""
+    if not (isinstance(raw, dict) and "keys" in raw):
+        return raw
+    keys = sorted(raw["keys"], key=lambda k: k[0])
+    if t <= keys[0][0]:
+        return keys[0][1]
+    for (t0, v0, *curve), (t1, v1, *_) in zip(keys, keys[1:], strict=False):
+        if t < t1:
+            x = (t - t0) / (t1 - t0) if t1 > t0 else 1.0
+            if (curve[0] if curve else "linear") == "ease":
+                x = _ease(x)
+            if isinstance(v0, list | tuple):
+                return [a + (b - a) * x for a, b in zip(v0, v1, strict=True)]
+            return v0 + (v1 - v0) * x
+    return keys[-1][1]
+
+
+def params_at(kind: EffectType, raw: dict, t: float):
+    """The params dataclass with every animated value evaluated at ``t``."""
+    values = {name: value_at(value, t) for name, value in raw.items()}
+    return kind.params(**values)
+
+
+def validate_effect(effect: dict) -> None:
+    """An EditError naming what is wrong with an effect entry, or nothing."""
+    kind = effect_type(effect.get("type", ""))
+    fields = {f.name: f for f in dataclasses.fields(kind.params)}
+    for name, raw in effect.get("params", {}).items():
+        if name not in fields:
+            raise EditError(f"The {kind.label} effect has no setting '{name}'.")
+        if isinstance(raw, dict):
+            keys = raw.get("keys")
+            if not (isinstance(keys, list) and keys and all(_valid_key(k) for k in keys)):
+                raise EditError(f"{kind.label}: the keyframes of '{name}' must be [[seconds, value, "
+                                f"\"linear\" or \"ease\"], ...].")
+    try:
+        kind.params(**{n: value_at(v, 0.0) for n, v in effect.get("params", {}).items()})
+    except (TypeError, ValueError) as exc:
+        raise EditError(f"{kind.label}: {exc}") from exc
+
+
+def _valid_key(key) -> bool:
+    if not (isinstance(key, list | tuple) and 2 <= len(key) <= 3):
+        return False
+    seconds, value = key[0], key[1]
+    curve_ok = len(key) == 2 or key[2] in EASINGS
+    number_ok = isinstance(value, int | float) or (isinstance(value, list | tuple)
+                                                    and all(isinstance(v, int | float) for v in value))
+    return isinstance(seconds, int | float) and math.isfinite(seconds) and number_ok and curve_ok
+
+
+# --- applying ---------------------------------------------------------------------------------
+
+
+def apply_effects(frame: np.ndarray, t: float, effects: list[dict], space: str = CLIP_SPACE) -> np.ndarray:
+    """Run the stack's effects of one space over ``frame`` in order (disabled ones skipped)."""
+    for effect in effects:
+        if not effect.get("enabled", True):
+            continue
+        kind = effect_type(effect["type"])
+        if kind.space == space:
+            frame = kind.apply(frame, t, params_at(kind, effect.get("params", {}), t))
+    return frame
+
+
+def make_effect(name: str, **params) -> dict:
+    """A project-file effect entry, checked."""
+    effect = {"type": name, "params": params}
+    validate_effect(effect)
+    return effect

@@ -1,0 +1,234 @@
+"""Titles, lower thirds and short-video captions, drawn with the bundled DejaVu Sans font.
+
+Text is rendered once into an RGBA layer (Pillow) and cached, so a frame costs only the blend
+of the text's own box. Animations change that blend: fade (opacity), slide (offset), pop
+(scale with a little overshoot) and typewriter (how many characters are shown).
+
+Captions come from SRT (core.effects.captions) as cues in clip time. Each cue's words share its
+duration in proportion to their length, and the word being said is highlighted. On a vertical
+canvas the captions sit in the middle band, clear of the app buttons TikTok, Reels and Shorts
+draw over the bottom and the right edge.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from core.effects import CANVAS_SPACE, register
+from core.paths import resource
+
+TEXT = "Text"
+ANIMATIONS = ("none", "fade", "slide", "pop", "typewriter")
+FONT = "DejaVuSans-Bold.ttf"
+
+
+def _colour(value) -> tuple[int, int, int]:
+    return tuple(int(round(max(0, min(255, c)))) for c in value)
+
+
+@functools.lru_cache(maxsize=16)
+def _font(px: int):
+    from PIL import ImageFont
+
+    return ImageFont.truetype(str(resource("fonts", FONT)), max(4, px))
+
+
+@functools.lru_cache(maxsize=256)
+def render_text(text: str, px: int, colour: tuple, outline: int, outline_colour: tuple, shadow: int,
+                box: float, box_colour: tuple, highlight: tuple[int, tuple] | None = None) -> np.ndarray:
+    """An RGBA layer holding ``text`` (lines centred). ``highlight`` = (word index, colour)
+    colours one word and puts a rounded box behind it."""
+    from PIL import Image, ImageDraw, ImageFilter
+
+    font = _font(px)
+    pad = max(outline, shadow) + px // 3
+    lines = text.split("\n")
+    spacing = int(px * 0.25)
+    widths = [int(font.getlength(line)) for line in lines]
+    ascent, descent = font.getmetrics()
+    line_h = ascent + descent
+    width = max(widths, default=1) + 2 * pad
+    height = len(lines) * line_h + (len(lines) - 1) * spacing + 2 * pad
+    layer = Image.new("RGBA", (max(1, width), max(1, height)), (0, 0, 0, 0))
+    if box > 0:
+        ImageDraw.Draw(layer).rounded_rectangle((0, 0, width - 1, height - 1), radius=px // 3,
+                                                fill=(*box_colour, int(255 * box)))
+    text_layer = Image.new("RGBA", layer.size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(text_layer)
+    word_index = 0
+    for row, line in enumerate(lines):
+        x = pad + (width - 2 * pad - widths[row]) // 2
+        y = pad + row * (line_h + spacing)
+        for word in line.split(" "):
+            fill = colour
+            if highlight is not None and word_index == highlight[0]:
+                fill = highlight[1]
+            draw.text((x, y), word, font=font, fill=(*fill, 255), stroke_width=outline, stroke_fill=(*outline_colour, 255))
+            x += int(font.getlength(word + " "))
+            word_index += 1
+    if shadow > 0:
+        alpha = text_layer.getchannel("A").filter(ImageFilter.GaussianBlur(shadow / 2))
+        shade = Image.new("RGBA", layer.size, (0, 0, 0, 0))
+        shade.putalpha(alpha.point(lambda a: int(a * 0.7)))
+        layer.alpha_composite(shade, (shadow // 2, shadow))
+    layer.alpha_composite(text_layer)
+    return np.asarray(layer)
+
+
+def blend_layer(frame: np.ndarray, layer: np.ndarray, centre: tuple[float, float], opacity: float = 1.0) -> np.ndarray:
+    """``frame`` with an RGBA layer drawn centred at ``centre`` (what overhangs is cut)."""
+    if opacity <= 0:
+        return frame
+    height, width = frame.shape[:2]
+    lh, lw = layer.shape[:2]
+    top, left = int(round(centre[1] - lh / 2)), int(round(centre[0] - lw / 2))
+    y0, x0, y1, x1 = max(0, top), max(0, left), min(height, top + lh), min(width, left + lw)
+    if y1 <= y0 or x1 <= x0:
+        return frame
+    out = frame.copy()
+    part = layer[y0 - top : y1 - top, x0 - left : x1 - left].astype(np.float32)
+    alpha = part[..., 3:] / 255 * opacity
+    region = out[y0:y1, x0:x1, :3].astype(np.float32)
+    out[y0:y1, x0:x1, :3] = (region + (part[..., :3] - region) * alpha).astype(np.uint8)
+    return out
+
+
+def _ease_out_back(x: float) -> float:
+    c = 1.70158
+    return 1 + (c + 1) * (x - 1) ** 3 + c * (x - 1) ** 2
+
+
+@dataclass
+class Title:
+    text: str = "Title"
+    size: float = 0.08  # text height, of the canvas height
+    colour: tuple[int, int, int] = (255, 255, 255)
+    outline: float = 0.08  # of the text size
+    outline_colour: tuple[int, int, int] = (0, 0, 0)
+    shadow: bool = True
+    box: float = 0.0  # opacity of a box behind the text
+    box_colour: tuple[int, int, int] = (0, 0, 0)
+    x: float = 0.5  # centre, of the canvas width
+    y: float = 0.5  # centre, of the canvas height
+    start: float = 0.0  # seconds into the clip
+    end: float = -1.0  # seconds into the clip; negative: until the clip ends (no way out)
+    animation_in: str = "fade"
+    animation_out: str = "fade"
+    transition: float = 0.5  # seconds each animation takes
+
+    def __post_init__(self):
+        for animation in (self.animation_in, self.animation_out):
+            if animation not in ANIMATIONS:
+                raise ValueError(f"'{animation}' is not an animation: {', '.join(ANIMATIONS)}")
+        self.colour, self.outline_colour, self.box_colour = map(_colour, (self.colour, self.outline_colour, self.box_colour))
+
+
+def _phase(p: Title, t: float) -> tuple[str, float] | None:
+    """Which animation runs at ``t`` and how far along (0..1); None when the title is not shown."""
+    if t < p.start or (p.end >= 0 and t >= p.end):
+        return None
+    length = max(p.transition, 1e-3)
+    if p.animation_in != "none" and t - p.start < length:
+        return p.animation_in, (t - p.start) / length
+    if p.end >= 0 and p.animation_out != "none" and p.end - t < length:
+        return p.animation_out, (p.end - t) / length  # runs backwards: 1 -> 0 as it leaves
+    return "none", 1.0
+
+
+@register("title", "Title", TEXT, Title, space=CANVAS_SPACE)
+def title(frame, t, p: Title):
+    import cv2
+
+    phase = _phase(p, t)
+    if phase is None:
+        return frame
+    animation, x = phase
+    height, width = frame.shape[:2]
+    px = int(round(p.size * height))
+    text = p.text
+    if animation == "typewriter":
+        text = text[: int(round(len(text) * x))]
+        if not text.strip():
+            return frame
+    layer = render_text(text, px, p.colour, int(round(p.outline * px)), p.outline_colour,
+                        int(round(0.08 * px)) if p.shadow else 0, p.box, p.box_colour)
+    centre = [p.x * width, p.y * height]
+    opacity = 1.0
+    if animation == "fade":
+        opacity = x * x * (3 - 2 * x)
+    elif animation == "slide":
+        centre[1] += (1 - x * x * (3 - 2 * x)) * 0.12 * height
+        opacity = min(1.0, 2 * x)
+    elif animation == "pop":
+        scale = max(0.05, _ease_out_back(x))
+        layer = cv2.resize(layer, (max(1, int(layer.shape[1] * scale)), max(1, int(layer.shape[0] * scale))),
+                           interpolation=cv2.INTER_LINEAR)
+        opacity = min(1.0, 3 * x)
+    return blend_layer(frame, layer, tuple(centre), opacity)
+
+
+# --- captions ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Captions:
+    cues: list = field(default_factory=list)  # [[start seconds, end seconds, text], ...] in clip time
+    size: float = 0.055  # of the canvas height
+    colour: tuple[int, int, int] = (255, 255, 255)
+    highlight_colour: tuple[int, int, int] = (255, 214, 0)
+    outline: float = 0.12
+    y: float = -1.0  # centre, of the canvas height; negative: safe-area default
+    max_width: float = 0.8  # of the canvas width, before wrapping
+    uppercase: bool = False
+
+    def __post_init__(self):
+        self.colour, self.highlight_colour = _colour(self.colour), _colour(self.highlight_colour)
+        for cue in self.cues:
+            if not (isinstance(cue, list | tuple) and len(cue) == 3 and float(cue[1]) > float(cue[0])):
+                raise ValueError("each caption must be [start, end, text] with end after start")
+
+
+def word_times(start: float, end: float, words: list[str]) -> list[float]:
+    """When each word starts: the cue's time shared in proportion to the words' lengths."""
+    weights = np.array([len(w) + 1 for w in words], float)
+    starts = start + (end - start) * np.concatenate([[0], np.cumsum(weights)[:-1]]) / weights.sum()
+    return list(starts)
+
+
+def _wrap(words: list[str], px: int, max_width: float) -> str:
+    font = _font(px)
+    lines, current = [], []
+    for word in words:
+        if current and font.getlength(" ".join([*current, word])) > max_width:
+            lines.append(" ".join(current))
+            current = []
+        current.append(word)
+    lines.append(" ".join(current))
+    return "\n".join(lines)
+
+
+def caption_y(width: int, height: int) -> float:
+    """Where captions sit by default: low on a landscape canvas; on a vertical one, above the
+    bottom fifth where the platforms draw their own captions and buttons."""
+    return 0.64 if height > width else 0.84
+
+
+@register("captions", "Captions", TEXT, Captions, space=CANVAS_SPACE)
+def captions(frame, t, p: Captions):
+    cue = next((c for c in p.cues if float(c[0]) <= t < float(c[1])), None)
+    if cue is None:
+        return frame
+    height, width = frame.shape[:2]
+    words = str(cue[2]).upper().split() if p.uppercase else str(cue[2]).split()
+    if not words:
+        return frame
+    current = max(i for i, s in enumerate(word_times(float(cue[0]), float(cue[1]), words)) if s <= t)
+    px = int(round(p.size * height))
+    text = _wrap(words, px, p.max_width * width)
+    layer = render_text(text, px, p.colour, max(1, int(round(p.outline * px))), (0, 0, 0), int(0.06 * px), 0.0,
+                        (0, 0, 0), (current, p.highlight_colour))
+    y = p.y if p.y >= 0 else caption_y(width, height)
+    return blend_layer(frame, layer, (width / 2, y * height))

@@ -1,0 +1,277 @@
+"""Effects checked on pixels: each does what it says, where it says, when it says."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core import timeline as tl
+from core.effects import apply_effects, make_effect, value_at
+from core.errors import EditError, MediaError
+
+H, W = 180, 320
+
+
+def scene() -> np.ndarray:
+    """A mid-grey picture with some colour and detail."""
+    rng = np.random.default_rng(0)
+    frame = np.full((H, W, 3), 128, np.uint8)
+    frame[:, : W // 3] = (180, 90, 60)
+    frame[H // 3 : 2 * H // 3, W // 3 : 2 * W // 3] = rng.integers(60, 200, (2 * H // 3 - H // 3, 2 * W // 3 - W // 3, 3))
+    return frame
+
+
+def run(name: str, frame=None, t: float = 0.5, **params) -> np.ndarray:
+    from core.effects import effect_type
+
+    return apply_effects(scene() if frame is None else frame, t, [make_effect(name, **params)], effect_type(name).space)
+
+
+# --- colour -----------------------------------------------------------------------------------
+
+
+def test_vignette_darkens_corners_not_the_centre():
+    out = run("vignette", np.full((H, W, 3), 200, np.uint8), strength=0.8)
+    assert out[H // 2, W // 2].tolist() == [200, 200, 200]
+    assert out[0, 0].max() < 80 and out[-1, -1].max() < 80
+
+
+def test_tone_effects_move_values_the_right_way():
+    grey = np.full((4, 4, 3), 100, np.uint8)
+    assert run("brightness", grey, amount=0.2)[0, 0, 0] == 151
+    assert run("contrast", np.array([[[60, 128, 200]]], np.uint8), amount=2.0)[0, 0].tolist() == [0, 128, 255]
+    assert run("gamma", grey, gamma=2.0)[0, 0, 0] > 140
+    warm = run("temperature", grey, amount=1.0)[0, 0]
+    assert warm[0] > 100 > warm[2]
+    colourful = np.array([[[200, 50, 50]]], np.uint8)
+    assert np.ptp(run("saturation", colourful, amount=0.0)[0, 0]) <= 1  # grey
+    assert np.ptp(run("saturation", colourful, amount=1.5)[0, 0]) > 150
+
+
+def test_blur_smooths_and_sharpen_crisps():
+    frame = scene()
+    detail = frame[H // 3 : 2 * H // 3, W // 3 : 2 * W // 3].astype(float).std()
+    blurred = run("blur", frame, radius=20)[H // 3 + 10 : 2 * H // 3 - 10, W // 3 + 10 : 2 * W // 3 - 10]
+    assert blurred.astype(float).std() < detail / 3
+    edge = np.zeros((H, W, 3), np.uint8)
+    edge[:, W // 2 :] = 160
+    edge[:, : W // 2] = 80
+    sharp = run("sharpen", edge, amount=1.0)
+    assert sharp[5, W // 2 - 1, 0] < 80 and sharp[5, W // 2, 0] > 160  # overshoot at the edge
+
+
+def test_grain_is_texture_around_the_same_level_and_repeatable():
+    flat = np.full((H, W, 3), 120, np.uint8)
+    grainy = run("grain", flat, strength=1.0, seed=3).astype(float)
+    assert abs(grainy.mean() - 120) < 2 and grainy.std() > 6
+    assert np.array_equal(run("grain", flat, strength=1.0, seed=3), grainy.astype(np.uint8))
+
+
+def _cube(path, transform, size=9):
+    axis = np.linspace(0, 1, size)
+    lines = [f"TITLE \"test\"\nLUT_3D_SIZE {size}"]
+    for b in axis:
+        for g in axis:
+            for r in axis:
+                lines.append(" ".join(f"{v:.6f}" for v in transform(r, g, b)))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_lut_applies_the_cube_and_names_what_is_wrong_with_bad_ones(tmp_path):
+    frame = scene()
+    identity = run("lut", frame, path=str(_cube(tmp_path / "id.cube", lambda r, g, b: (r, g, b))))
+    assert np.abs(identity.astype(int) - frame).max() <= 4  # the table's resolution
+    swapped = run("lut", frame, path=str(_cube(tmp_path / "swap.cube", lambda r, g, b: (b, g, r))))
+    assert abs(int(swapped[5, 5, 0]) - frame[5, 5, 2]) <= 4 and abs(int(swapped[5, 5, 2]) - frame[5, 5, 0]) <= 4
+    half = run("lut", frame, path=str(tmp_path / "swap.cube"), strength=0.5)
+    assert abs(int(half[5, 5, 0]) - (int(frame[5, 5, 0]) + frame[5, 5, 2]) / 2) <= 4
+    from core.effects.colour import read_cube
+
+    (tmp_path / "short.cube").write_text("LUT_3D_SIZE 4\n0 0 0\n1 1 1\n")
+    (tmp_path / "words.cube").write_text("LUT_3D_SIZE 2\n0 0 zero\n")
+    (tmp_path / "1d.cube").write_text("LUT_1D_SIZE 4\n0 0 0\n")
+    for name, message in (("short.cube", "incomplete"), ("words.cube", "not three numbers"), ("1d.cube", "not a 3D LUT"),
+                          ("missing.cube", "could not be read")):
+        with pytest.raises(MediaError, match=message):
+            read_cube(tmp_path / name)
+
+
+# --- key and compose --------------------------------------------------------------------------
+
+
+def test_chroma_key_removes_green_keeps_skin_and_kills_spill():
+    frame = np.zeros((H, W, 3), np.uint8)
+    frame[:] = (40, 190, 60)  # a lit green screen
+    frame[:, :40] = (20, 110, 35)  # in shadow: still green
+    frame[60:120, 120:200] = (224, 172, 140)  # skin
+    frame[60:120, 200:210] = (150, 200, 120)  # skin edge with green spill
+    keyed = run("chroma_key", frame)
+    assert keyed.shape == (H, W, 4)
+    assert keyed[5, 250, 3] == 0 and keyed[5, 10, 3] == 0
+    assert keyed[90, 150, 3] == 255 and keyed[90, 150, :3].tolist() == [224, 172, 140]
+    spill = keyed[90, 205]
+    assert spill[3] > 0 and spill[1] <= max(spill[0], spill[2]) + 10  # green pulled down to the rest
+
+
+def test_picture_in_picture_rounds_corners_and_draws_a_border():
+    out = run("pip", np.full((H, W, 3), 50, np.uint8), corner_radius=0.2, border=0.03, border_colour=[255, 0, 0])
+    assert out[0, 0, 3] == 0 and out[H // 2, W // 2, 3] == 255
+    assert out[H // 2, 2, :3].tolist() == [255, 0, 0] and out[H // 2, W // 2, :3].tolist() == [50, 50, 50]
+
+
+def test_keyed_clip_shows_the_track_below(samples):
+    from core.compositor import Compositor
+    from core.media import probe, write_image
+
+    project = tl.Project.new("landscape_720p", fps=30)
+    below = tl.MediaRef.from_info(probe(samples.path("beach-drone.mp4")))
+    tl.add_media(project, below)
+    tl.add_clip(project, project.tracks[0].id, tl.make_clip(project, below.id, 0, 0, 1))
+    green = samples.folder / "green-card.png"
+    card = np.zeros((90, 160, 3), np.uint8)
+    card[:] = (0, 255, 0)
+    card[30:60, 60:100] = (230, 180, 150)
+    write_image(green, card)
+    top = tl.MediaRef.from_info(probe(green))
+    tl.add_media(project, top)
+    clip = tl.make_clip(project, top.id, 0, 0, 1)
+    clip.effects = [make_effect("chroma_key")]
+    tl.add_clip(project, project.tracks[1].id, clip)
+    with Compositor(project) as compositor:
+        frame = compositor.frame_at(10)
+        plain = Compositor(project)
+        project.tracks[1].hidden = True
+        underneath = plain.frame_at(10)
+        plain.close()
+    assert np.abs(frame[40, 40].astype(int) - underneath[40, 40]).max() <= 2  # green gone: the beach shows
+    assert np.abs(frame[360, 640].astype(int) - (230, 180, 150)).max() <= 8  # the subject stays
+
+
+# --- particles --------------------------------------------------------------------------------
+
+
+def test_particles_are_deterministic_and_move():
+    dark = np.zeros((H, W, 3), np.uint8)
+    first = run("particles", dark, t=1.0, kind="snow", amount=60, seed=2)
+    assert np.array_equal(first, run("particles", dark, t=1.0, kind="snow", amount=60, seed=2))
+    assert not np.array_equal(first, run("particles", dark, t=1.0, kind="snow", amount=60, seed=5))
+    later = run("particles", dark, t=1.5, kind="snow", amount=60, seed=2)
+    assert first.sum() > 0 and not np.array_equal(first, later)
+    for kind in ("sparkles", "confetti", "bokeh"):
+        assert run("particles", dark, t=0.7, kind=kind, amount=40).sum() > 0
+    with pytest.raises(EditError, match="not a kind of particle"):
+        make_effect("particles", kind="fireworks")
+
+
+# --- text -------------------------------------------------------------------------------------
+
+
+def _changed(a, b) -> int:
+    return int((np.abs(a.astype(int) - b).max(axis=2) > 30).sum())
+
+
+def test_title_appears_when_asked_and_animates():
+    bg = np.full((H, W, 3), 60, np.uint8)
+    params = dict(text="Hello there", start=1.0, end=3.0, animation_in="fade", animation_out="slide", transition=0.5)
+    assert _changed(run("title", bg, t=0.5, **params), bg) == 0  # not yet
+    full = _changed(run("title", bg, t=2.0, **params), bg)
+    assert full > 300
+    half_faded = run("title", bg, t=1.25, **params)
+    assert 0 < np.abs(half_faded.astype(int) - bg).max() < np.abs(run("title", bg, t=2.0, **params).astype(int) - bg).max()
+    assert _changed(run("title", bg, t=3.1, **params), bg) == 0  # gone after its end
+    typed = _changed(run("title", bg, t=1.25, **{**params, "animation_in": "typewriter"}), bg)
+    assert 0 < typed < full * 0.75
+    popped = _changed(run("title", bg, t=1.05, **{**params, "animation_in": "pop"}), bg)
+    assert popped < full
+
+
+def test_captions_highlight_the_word_being_said():
+    bg = np.full((360, 640, 3), 40, np.uint8)
+    cues = [[0.0, 2.0, "one two three four"]]
+    yellow = (255, 214, 0)
+
+    def highlight_x(t):
+        out = run("captions", bg, t=t, cues=cues)
+        mask = (np.abs(out.astype(int) - yellow).max(axis=2) < 40)
+        return np.flatnonzero(mask.any(axis=0)).mean()
+
+    assert highlight_x(0.1) < highlight_x(1.0) < highlight_x(1.9)  # the highlight walks along
+    assert np.array_equal(run("captions", bg, t=2.5, cues=cues), bg)  # no caption after the cue
+
+
+def test_captions_sit_in_the_safe_area_of_a_vertical_canvas():
+    tall = np.zeros((640, 360, 3), np.uint8)
+    out = run("captions", tall, t=0.5, cues=[[0, 1, "a caption for shorts"]])
+    rows = np.flatnonzero(out.max(axis=(1, 2)) > 100)
+    assert 0.5 * 640 < rows.mean() < 0.75 * 640  # above the bottom fifth the apps cover
+
+
+def test_srt_round_trip_and_sloppy_files(tmp_path):
+    from core.effects.captions import parse_srt, read_srt, write_srt
+
+    cues = [[1.0, 2.5, "Hello there"], [3.0, 4.25, "Second line"]]
+    write_srt(cues, tmp_path / "a.srt")
+    assert read_srt(tmp_path / "a.srt") == cues
+    sloppy = "\ufeff1\r\n00:00:01.000 --> 00:00:02,500\r\n<i>Hello</i>\r\nthere\r\n\r\n\r\n00:00:03,000 --> 00:00:04,250\r\nSecond line"
+    assert parse_srt(sloppy) == cues
+    (tmp_path / "bad.srt").write_text("1\n00:00:xx --> 00:00:02,000\nHi\n")
+    (tmp_path / "backwards.srt").write_text("1\n00:00:05,000 --> 00:00:02,000\nHi\n")
+    (tmp_path / "empty.srt").write_text("\n\n")
+    (tmp_path / "binary.srt").write_bytes(b"\x00\x01\x02" * 50)
+    for name, message in (("bad.srt", "line 2"), ("backwards.srt", "ends before it starts"),
+                          ("empty.srt", "no captions"), ("binary.srt", "not a subtitle"), ("none.srt", "could not be read")):
+        with pytest.raises(MediaError, match=message):
+            read_srt(tmp_path / name)
+
+
+# --- framework --------------------------------------------------------------------------------
+
+
+def test_keyframes_interpolate_linearly_and_eased():
+    keys = {"keys": [[0, 0.0, "linear"], [2, 1.0, "ease"], [4, 0.0]]}
+    assert value_at(keys, -1) == 0.0 and value_at(keys, 1) == pytest.approx(0.5)
+    assert value_at(keys, 2.5) > 0.75  # eased: slow to leave the key
+    assert value_at(keys, 5) == 0.0
+    assert value_at({"keys": [[0, [0, 0, 0]], [1, [255, 100, 0]]]}, 0.5) == [127.5, 50, 0]
+    bright = make_effect("brightness", amount={"keys": [[0, 0.0], [1, 0.5]]})
+    grey = np.full((2, 2, 3), 100, np.uint8)
+    assert apply_effects(grey, 0, [bright])[0, 0, 0] == 100 < apply_effects(grey, 1, [bright])[0, 0, 0]
+
+
+def test_effects_stack_in_order_and_can_be_disabled():
+    grey = np.full((2, 2, 3), 100, np.uint8)
+    stack = [make_effect("brightness", amount=0.2), make_effect("contrast", amount=0.0)]
+    assert apply_effects(grey, 0, stack)[0, 0, 0] == 128  # flattened last
+    assert apply_effects(grey, 0, stack[::-1])[0, 0, 0] == 179  # flattened first, then brightened
+    stack[1]["enabled"] = False
+    assert apply_effects(grey, 0, stack)[0, 0, 0] == 151
+
+
+def test_bad_effects_are_named():
+    for effect, message in (({"type": "sparkle"}, "Unknown effect 'sparkle'"),
+                            ({"type": "vignette", "params": {"amount": 1}}, "no setting 'amount'"),
+                            ({"type": "gamma", "params": {"gamma": 0}}, "gamma must be"),
+                            ({"type": "blur", "params": {"radius": {"keys": [[0]]}}}, "keyframes of 'radius'")):
+        with pytest.raises(EditError, match=message):
+            make_effect(effect["type"], **effect.get("params", {}))
+
+
+def test_effect_edits_undo(samples):
+    from core.media import probe
+
+    project = tl.Project.new()
+    media = tl.MediaRef.from_info(probe(samples.path("city-walk.mp4")))
+    tl.add_media(project, media)
+    clip = tl.make_clip(project, media.id, 0)
+    tl.add_clip(project, project.tracks[0].id, clip)
+    added = tl.add_effect(project, clip.id, make_effect("vignette"))
+    changed = tl.set_effect_params(project, clip.id, 0, strength={"keys": [[0, 0.2], [2, 0.9]]})
+    assert project.tracks[0].clips[0].effects[0]["params"]["strength"]["keys"][1] == [2, 0.9]
+    changed.undo(project)
+    added.undo(project)
+    assert project.tracks[0].clips[0].effects == []
+    with pytest.raises(EditError, match="no such effect"):
+        tl.remove_effect(project, clip.id, 0)
+    with pytest.raises(EditError, match="Unknown effect"):
+        tl.add_effect(project, clip.id, {"type": "nope", "params": {}})
