@@ -14,8 +14,10 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QScrollArea,
     QSizePolicy,
     QSplitter,
+    QTabWidget,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -36,6 +38,7 @@ from core.project_io import (
 from desktop.commands import perform
 from desktop.jobs import JobRunner
 from desktop.panels.bin import MediaBin
+from desktop.panels.effects_browser import EffectsBrowser
 from desktop.panels.inspector import Inspector
 from desktop.panels.jobs_panel import JobsPanel
 from desktop.panels.preview import PreviewPanel, to_qimage
@@ -128,6 +131,7 @@ class MainWindow(QMainWindow):
         self.autosave_timer.start(self.AUTOSAVE_MS)
 
         self.bin = MediaBin()
+        self.effects_browser = EffectsBrowser()
         self.preview = PreviewPanel()
         self.inspector = Inspector()
         self.timeline = TimelineView()
@@ -144,6 +148,13 @@ class MainWindow(QMainWindow):
         self.timeline.move_requested.connect(self._move_clips)
         self.timeline.trim_requested.connect(self._trim_clip)
         self.timeline.files_dropped.connect(self._drop_on_timeline)
+        self.timeline.effect_dropped.connect(lambda clip_id, name: self.add_effect([clip_id], name))
+        self.effects_browser.chosen.connect(lambda name: self.add_effect(self.timeline.selected, name))
+        self.timeline.playhead_moved.connect(self.inspector.set_playhead)
+        self.preview.playhead_moved.connect(self.inspector.set_playhead)
+        self.inspector.captions_requested.connect(self.open_captions_editor)
+        self.inspector.effects_changed.connect(lambda clip_id, stack: self.perform(tl.set_clip_properties, clip_id,
+                                                                                    effects=stack))
         self.settings = QSettings(str(data_dir() / "settings.ini"), QSettings.IniFormat)
         self._restore_window_state()
 
@@ -151,9 +162,15 @@ class MainWindow(QMainWindow):
 
     def _build_layout(self) -> None:
         top = QSplitter(Qt.Horizontal)
-        top.addWidget(_titled("Media", self.bin))
+        library = QTabWidget()
+        library.addTab(self.bin, "Media")
+        library.addTab(self.effects_browser, "Effects")
+        top.addWidget(library)
         top.addWidget(_titled("Preview", self.preview))
-        top.addWidget(_titled("Inspector", self.inspector))
+        inspector = QScrollArea()
+        inspector.setWidget(self.inspector)
+        inspector.setWidgetResizable(True)
+        top.addWidget(_titled("Inspector", inspector))
         top.setSizes([330, 800, 280])
         main = QSplitter(Qt.Vertical)
         main.addWidget(top)
@@ -414,6 +431,26 @@ class MainWindow(QMainWindow):
         self.inspector.show_clip(self.project, self.timeline.selected[0] if self.timeline.selected else None)
         self.project_changed.emit()
 
+    def add_effect(self, clip_ids: list[str], name: str) -> None:
+        """Put an effect (or every effect of a look) on clips: one undo step."""
+        from core.effects.colour import LOOKS
+        from desktop.panels.effects_browser import LOOK_PREFIX
+
+        if not clip_ids:
+            self.statusBar().showMessage("Select a clip first, or drag the effect onto one.", 5000)
+            return
+        effects = LOOKS[name[len(LOOK_PREFIX):]] if name.startswith(LOOK_PREFIX) else [{"type": name, "params": {}}]
+        self.undo_stack.beginMacro(f"Add {name.removeprefix(LOOK_PREFIX)}")
+        try:
+            for clip_id in clip_ids:
+                _, clip = self.project.find_clip(clip_id)
+                for effect in effects:
+                    self.perform(tl.add_effect, clip_id, _fitted(effect, clip.length / self.project.fps))
+        finally:
+            self.undo_stack.endMacro()
+        self.timeline.selected = list(clip_ids)
+        self._selection_changed(list(clip_ids))
+
     def split_at_playhead(self) -> None:
         if self.project is None:
             return
@@ -554,6 +591,11 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
+    def open_captions_editor(self, clip_id: str, index: int):
+        from desktop.dialogs.captions_dialog import CaptionsDialog
+
+        return self._open(CaptionsDialog(self, clip_id, index))
+
     def open_export_dialog(self):
         from desktop.dialogs.export_dialog import ExportDialog
 
@@ -601,6 +643,16 @@ class MainWindow(QMainWindow):
         if answer == QMessageBox.Save:
             return self.save()
         return answer == QMessageBox.Discard
+
+
+def _fitted(effect: dict, seconds: float) -> dict:
+    """A fresh effect's defaults made to fit its clip: a title lasts as long as the clip."""
+    import copy
+
+    effect = copy.deepcopy(effect)
+    if effect["type"] == "title":
+        effect["params"] = {"text": "Your title", "end": round(seconds, 3), **effect["params"]}
+    return effect
 
 
 def _thumbnail_job(path: str, *, progress=None, cancel=None):

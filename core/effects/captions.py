@@ -26,7 +26,7 @@ def parse_srt(text: str, name: str = "captions") -> list[list]:
     cues, lines, i = [], text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n"), 0
     while i < len(lines):
         line = lines[i].strip()
-        if not line or (line.isdigit() and i + 1 < len(lines) and "-->" in lines[i + 1]):
+        if not line or line.isdigit():  # a blank or a cue number (text lines are read below)
             i += 1
             continue
         match = _TIMING.match(line)

@@ -205,7 +205,7 @@ def sharpen(frame, t, p: Sharpen):
     import cv2
 
     rgb, alpha = _rgb(frame)
-    soft = cv2.GaussianBlur(rgb, (0, 0), 1.2)
+    soft = cv2.GaussianBlur(rgb, (0, 0), max(0.5, 1.2 * rgb.shape[0] / 1080))  # the same look at any size
     return _with_alpha(cv2.addWeighted(rgb, 1 + p.amount, soft, -p.amount, 0), alpha)
 
 
@@ -244,9 +244,12 @@ def grain_tiles(width: int, height: int, seed: int, count: int = 4) -> tuple[tup
 
     rng = np.random.default_rng(seed)
     tiles = []
+    # The grain is drawn on a 540-line grid whatever the frame's size, so the small preview
+    # and the 1080p export show the same grain (two pixels across at 1080p).
+    grid = (max(2, round(width * 540 / height)), 540)
     for _ in range(count):
-        noise = rng.normal(0, 14, (height // 2 + 1, width // 2 + 1)).astype(np.float32)
-        noise = cv2.resize(noise, (width, height), interpolation=cv2.INTER_LINEAR)  # grain a little over a pixel
+        noise = rng.normal(0, 14, grid[::-1]).astype(np.float32)
+        noise = cv2.resize(noise, (width, height), interpolation=cv2.INTER_LINEAR)
         grey = np.repeat(noise[..., None], 3, axis=2)
         tiles.append((np.clip(grey, 0, 255).astype(np.uint8), np.clip(-grey, 0, 255).astype(np.uint8)))
     return tuple(tiles)

@@ -5,9 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QSpinBox, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from core.timeline import FIT_MODES, Clip, Project
+from desktop.panels.effect_editor import EffectEditor
 from desktop.panels.timeline_view import timecode
 
 
@@ -25,6 +34,8 @@ def _spin(low: float, high: float, step: float, suffix: str, decimals: int = 0):
 class Inspector(QWidget):
     # (clip id, {property: value}); "position" is in frames, the rest as in core.timeline.Clip
     edit_requested = Signal(str, dict)
+    effects_changed = Signal(str, list)  # clip id, its new effect stack
+    captions_requested = Signal(str, int)  # clip id, index of its captions effect
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -46,7 +57,19 @@ class Inspector(QWidget):
         self.scale = _spin(5, 2000, 5, " %")
         self.pan_x = _spin(-200, 200, 5, " %")
         self.pan_y = _spin(-200, 200, 5, " %")
-        form = QFormLayout(self)
+        self.playhead = 0
+        self.clip_position = 0
+        self.effects = EffectEditor()
+        self.effects.stack_changed.connect(lambda stack: self.clip_id and self.effects_changed.emit(self.clip_id, stack))
+        self.effects.captions_requested.connect(lambda i: self.clip_id and self.captions_requested.emit(self.clip_id, i))
+        self.effects_title = QLabel("Effects: drag one from the Effects tab onto the clip")
+        self.effects_title.setWordWrap(True)
+        outer = QVBoxLayout(self)
+        form = QFormLayout()
+        outer.addLayout(form)
+        outer.addWidget(self.effects_title)
+        outer.addWidget(self.effects)
+        outer.addStretch(1)
         for label, widget in (("Media", self.media), ("Source", self.source), ("Length", self.length),
                               ("Start", self.position), ("Speed", self.speed), ("Volume", self.volume),
                               ("Fade in", self.audio_fade_in), ("Fade out", self.audio_fade_out),
@@ -82,6 +105,9 @@ class Inspector(QWidget):
                 box.setValue(box.minimum())
                 box.blockSignals(False)
         self.fit.setEnabled(enabled)
+        self.effects.setEnabled(enabled)
+        if not enabled:
+            self.effects.set_stack([], 0.0)
 
     def show_clip(self, project: Project | None, clip_id: str | None) -> None:
         clip = None
@@ -101,6 +127,17 @@ class Inspector(QWidget):
         self.length.setText(f"{clip.length / project.fps:.2f} s ({clip.length} frames), "
                             f"at {timecode(clip.position, project.fps)}")
         self._show_values(clip)
+        self.clip_position = clip.position
+        self.effects.set_stack(clip.effects, self._clip_time())
+
+    def _clip_time(self) -> float:
+        return max(0.0, (self.playhead - self.clip_position) / self.fps)
+
+    def set_playhead(self, frame: int) -> None:
+        """Keyframes are set at the playhead: the settings shown are those of that moment."""
+        self.playhead = frame
+        if self.clip_id is not None:
+            self.effects.set_stack(self.effects.stack, self._clip_time())
 
     def _show_values(self, clip: Clip) -> None:
         values = {

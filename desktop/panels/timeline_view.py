@@ -9,6 +9,7 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QWidget
 
 from core.timeline import AUDIO_TRACK, Project, Track
+from desktop.panels.effects_browser import EFFECT_MIME
 from desktop.theme import ACCENT, CLIP_COLOURS
 
 HEADER_WIDTH = 110
@@ -50,6 +51,8 @@ class TimelineView(QWidget):
     trim_requested = Signal(str, str, int)
     # paths, frame, track id (or "" when dropped outside the tracks)
     files_dropped = Signal(list, int, str)
+    # clip id, effect name (or "look:" + a look's name) dropped on it
+    effect_dropped = Signal(str, str)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -365,13 +368,30 @@ class TimelineView(QWidget):
 
     # --- files dropped from the file manager ---------------------------------------------------
 
+    def _accepts(self, event) -> bool:
+        data = event.mimeData()
+        if data.hasFormat(EFFECT_MIME):  # an effect lands on a clip, nowhere else
+            pos = event.position()
+            return self.clip_at(pos.x(), pos.y()) is not None
+        return data.hasUrls()
+
     def dragEnterEvent(self, event) -> None:
-        event.acceptProposedAction() if event.mimeData().hasUrls() else event.ignore()
+        event.acceptProposedAction() if event.mimeData().hasUrls() or event.mimeData().hasFormat(EFFECT_MIME) \
+            else event.ignore()
 
     def dragMoveEvent(self, event) -> None:
-        event.acceptProposedAction() if event.mimeData().hasUrls() else event.ignore()
+        event.acceptProposedAction() if self._accepts(event) else event.ignore()
 
     def dropEvent(self, event) -> None:
+        if event.mimeData().hasFormat(EFFECT_MIME):
+            pos = event.position()
+            clip_id = self.clip_at(pos.x(), pos.y())
+            if clip_id is None or self.project is None:
+                event.ignore()
+                return
+            event.acceptProposedAction()
+            self.effect_dropped.emit(clip_id, bytes(event.mimeData().data(EFFECT_MIME)).decode())
+            return
         paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
         if not paths or self.project is None:
             event.ignore()

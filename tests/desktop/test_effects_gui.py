@@ -1,0 +1,129 @@
+"""Effects from a creator's seat: browse, drop on a clip, tweak and animate, edit captions, undo."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt
+from PySide6.QtGui import QDropEvent
+
+from core.demo import demo_project
+from desktop.main_window import MainWindow
+from desktop.panels.effects_browser import EFFECT_MIME, LOOK_PREFIX
+
+
+@pytest.fixture
+def window(qtbot, samples):
+    window = MainWindow()
+    window.resize(1400, 900)
+    window.show()
+    window.set_project(demo_project(samples), None)
+    yield window
+    window.undo_stack.setClean()
+    window.recovered_unsaved = False
+    window.close()
+    window.deleteLater()
+
+
+def first_clip(window):
+    return window.project.tracks[0].clips[0]
+
+
+def browser_item(window, name):
+    from PySide6.QtWidgets import QTreeWidgetItemIterator
+
+    iterator = QTreeWidgetItemIterator(window.effects_browser)
+    while iterator.value():
+        if iterator.value().data(0, Qt.UserRole) == name:
+            return iterator.value()
+        iterator += 1
+    raise AssertionError(name)
+
+
+def test_double_click_adds_to_the_selected_clip_and_undoes(qtbot, window):
+    clip = first_clip(window)
+    window.timeline.selected = [clip.id]
+    window.effects_browser.itemDoubleClicked.emit(browser_item(window, "vignette"), 0)
+    assert [e["type"] for e in first_clip(window).effects] == ["vignette"]
+    assert window.inspector.effects.list.count() == 1  # shown in the inspector
+    window.undo_stack.undo()
+    assert first_clip(window).effects == []
+
+
+def test_a_look_is_several_effects_in_one_step(qtbot, window):
+    clip = first_clip(window)
+    window.add_effect([clip.id], LOOK_PREFIX + "Warm film")
+    assert [e["type"] for e in first_clip(window).effects] == ["temperature", "contrast", "grain", "vignette"]
+    window.undo_stack.undo()
+    assert first_clip(window).effects == []
+
+
+def test_dropping_an_effect_on_a_clip(qtbot, window):
+    clip = first_clip(window)
+    timeline = window.timeline
+    row = next(r for t, r in timeline._track_rows() if t.id == window.project.tracks[0].id)
+    x = 160 + (clip.position + clip.length / 2) * timeline.pixels_per_frame
+    data = QMimeData()
+    data.setData(EFFECT_MIME, b"title")
+    event = QDropEvent(QPointF(x, row.center().y()), Qt.CopyAction, data, Qt.LeftButton, Qt.NoModifier)
+    timeline.dropEvent(event)
+    effect = first_clip(window).effects[0]
+    assert effect["type"] == "title"
+    assert effect["params"]["end"] == pytest.approx(clip.length / window.project.fps)  # lasts as long as the clip
+    empty = QDropEvent(QPointF(x, 2), Qt.CopyAction, data, Qt.LeftButton, Qt.NoModifier)  # on the ruler
+    timeline.dropEvent(empty)
+    assert len(first_clip(window).effects) == 1
+
+
+def test_inspector_edits_and_keyframes_an_effect(qtbot, window):
+    clip = first_clip(window)
+    window.timeline.selected = [clip.id]
+    window.add_effect([clip.id], "vignette")
+    editor = window.inspector.effects
+    editor.editors["strength"].setValue(0.9)
+    assert first_clip(window).effects[0]["params"]["strength"] == pytest.approx(0.9)
+    window.preview.seek(clip.position + 30)  # one second into the clip
+    editor._keyframe(0, "strength", 0.2, True)
+    strength = first_clip(window).effects[0]["params"]["strength"]
+    assert strength == {"keys": [[1.0, 0.2, "ease"]]}
+    window.preview.seek(clip.position)
+    editor.editors["strength"].setValue(0.7)  # animated: sets a key at this playhead too
+    assert first_clip(window).effects[0]["params"]["strength"]["keys"] == [[0.0, 0.7, "ease"], [1.0, 0.2, "ease"]]
+    editor.list.item(0).setCheckState(Qt.Unchecked)
+    assert first_clip(window).effects[0]["enabled"] is False
+    for _ in range(4):
+        window.undo_stack.undo()
+    assert first_clip(window).effects[0]["params"] == {}
+
+
+def test_captions_editor_imports_checks_and_applies(qtbot, window, tmp_path):
+    clip = first_clip(window)
+    window.add_effect([clip.id], "captions")
+    dialog = window.open_captions_editor(clip.id, 0)
+    srt = tmp_path / "talk.srt"
+    srt.write_text("1\n00:00:00,500 --> 00:00:01,500\nhello there\n\n2\n00:00:02,000 --> 00:00:02,800\nsecond one\n")
+    assert dialog.import_srt(str(srt)) and dialog.table.rowCount() == 2
+    broken = tmp_path / "broken.srt"
+    broken.write_text("1\nnot a time\nhello\n")
+    with qtbot.waitSignal(dialog.failed) as failed:
+        assert not dialog.import_srt(str(broken))
+    assert "line 2" in failed.args[0] and dialog.table.rowCount() == 2  # the table is kept
+    out = tmp_path / "out.srt"
+    assert dialog.export_srt(str(out)) and "hello there" in out.read_text()
+    dialog.table.item(1, 1).setText("1.0")  # ends before it starts
+    with qtbot.waitSignal(dialog.failed):
+        dialog.apply()
+    dialog.table.item(1, 1).setText("2.8")
+    with qtbot.waitSignal(dialog.applied):
+        dialog.apply()
+    assert first_clip(window).effects[0]["params"]["cues"] == [[0.5, 1.5, "hello there"], [2.0, 2.8, "second one"]]
+    from core.compositor import Compositor
+
+    for track in window.project.tracks[1:]:  # the demo's title card sits above the start
+        track.hidden = True
+    with Compositor(window.project) as compositor:
+        captioned = compositor.frame_at(clip.position + 30)  # 1.0 s into the clip: "hello there"
+    window.undo_stack.undo()
+    with Compositor(window.project) as compositor:
+        plain = compositor.frame_at(clip.position + 30)
+    band = slice(int(0.75 * plain.shape[0]), int(0.95 * plain.shape[0]))
+    assert (abs(captioned[band].astype(int) - plain[band]).max(axis=2) > 60).sum() > 200
