@@ -263,7 +263,7 @@ class Compositor:
         rate, fps = self.project.sample_rate, self.project.fps
         for clip in track.clips:
             media = self.project.media[clip.media_id]
-            if not media.has_audio or media.offline:
+            if not media.has_audio or media.offline or clip.freeze:
                 continue
             begin, finish = clip.position / fps, clip.end / fps
             ramps = [(begin, clip.audio_fade_in, True), (finish - clip.audio_fade_out, clip.audio_fade_out, False)]

@@ -118,6 +118,7 @@ def _track_to_dict(track: Track, fps: float) -> dict:
                 "audio_fade_in": c.audio_fade_in,
                 "audio_fade_out": c.audio_fade_out,
                 "effects": c.effects,
+                **({"freeze": True} if c.freeze else {}),
             }
             for c in track.clips
         ],
@@ -306,6 +307,7 @@ def _clip_from_dict(entry: Any, where: str, project: Project) -> Clip:
         reframe=_reframe(entry, where),
         audio_fade_in=_get(entry, "audio_fade_in", where, float, default=0.0, check=_not_negative),
         audio_fade_out=_get(entry, "audio_fade_out", where, float, default=0.0, check=_not_negative),
+        freeze=_get(entry, "freeze", where, bool, default=False),
         effects=effects,
     )
 

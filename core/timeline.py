@@ -91,6 +91,7 @@ class Clip:
     audio_fade_in: float = 0.0  # seconds
     audio_fade_out: float = 0.0
     effects: list[dict] = field(default_factory=list)
+    freeze: bool = False  # a held frame: shows source_in throughout, silent
 
     @property
     def end(self) -> int:
@@ -102,6 +103,8 @@ class Clip:
 
     def source_time(self, frame: int, fps: float) -> float:
         """The media time shown at timeline ``frame``."""
+        if self.freeze:
+            return self.source_in
         return self.source_in + (frame - self.position) * self.speed / fps
 
 
@@ -666,3 +669,40 @@ def set_effect_params(project: Project, clip_id: str, index: int, **params) -> E
     stack = copy.deepcopy(clip.effects)
     stack[index]["params"] = {**stack[index].get("params", {}), **params}
     return set_clip_properties(project, clip_id, effects=stack)
+
+
+def freeze_frame(project: Project, clip_id: str, frame: int, seconds: float = 2.0) -> Edit:
+    """Hold the picture at timeline ``frame`` for ``seconds``: the clip is split there, a frozen
+    copy of that frame is put in, and the rest of the track moves right to make room."""
+    track, clip = project.find_clip(clip_id)
+    if not clip.position <= frame < clip.end:
+        raise EditError("Put the playhead on the clip to freeze a frame of it.")
+    if project.media[clip.media_id].kind != "video":
+        raise EditError("Only a video has frames to freeze.")
+    hold = max(1, int(round(seconds * project.fps)))
+    held, right_id = new_id(), new_id()
+
+    def change(p: Project) -> None:
+        t, left = p.find_clip(clip_id)
+        still = copy.deepcopy(left)
+        still.id, still.freeze, still.speed = held, True, 1.0
+        still.source_in, still.position, still.length = left.source_time(frame, p.fps), frame, hold
+        still.reframe = []
+        for later in t.clips:
+            if later.position >= frame and later.id != clip_id:
+                later.position += hold
+        if frame > left.position:
+            right = copy.deepcopy(left)
+            right.id = right_id
+            right.source_in = left.source_time(frame, p.fps)
+            right.position, right.length = frame + hold, left.end - frame
+            left.length = frame - left.position
+            t.clips.append(right)
+            for tr in t.transitions:
+                if tr.from_clip == clip_id:
+                    tr.from_clip = right_id
+        else:  # frozen at the clip's first frame: the hold goes before it
+            left.position += hold
+        t.clips.append(still)
+
+    return _apply(project, "Freeze frame", [track.id], change)

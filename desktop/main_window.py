@@ -197,6 +197,7 @@ class MainWindow(QMainWindow):
             "import": a("&Import media…", self.choose_media, "Ctrl+I", "Import video, audio or images"),
             "quit": a("&Quit", self.close, QKeySequence.Quit),
             "split": a("&Split at playhead", self.split_at_playhead, "S"),
+            "freeze": a("&Freeze frame", lambda: self.freeze_at_playhead(), "Shift+F", "Hold the frame at the playhead for 2 s"),
             "delete": a("&Delete", lambda: self.delete_selected(False), QKeySequence.Delete),
             "ripple": a("&Ripple delete", lambda: self.delete_selected(True), "Shift+Delete"),
             "play": a("Play / pause", self.preview.toggle_play, "Space"),
@@ -224,7 +225,7 @@ class MainWindow(QMainWindow):
         names = self.actions_by_name
         menus = {
             "&File": ["new", "open", "recent", "save", "save_as", None, "import", None, "export", None, "quit"],
-            "&Edit": ["undo", "redo", None, "split", "delete", "ripple"],
+            "&Edit": ["undo", "redo", None, "split", "freeze", "delete", "ripple"],
             "&Playback": ["play", "shuttle_back", "shuttle_stop", "shuttle_forward", "back", "forward"],
             "&Assistant": ["smart_cut", "backdrop", "train"],
         }
@@ -460,6 +461,19 @@ class MainWindow(QMainWindow):
         ]
         for clip_id in targets:
             self.perform(tl.split_clip, clip_id, frame)
+
+    def freeze_at_playhead(self, seconds: float = 2.0) -> None:
+        """Hold the frame under the playhead of the selected clip (or the top video clip there)."""
+        if self.project is None:
+            return
+        frame = self.preview.playhead
+        under = [c for t in reversed(self.project.tracks) if t.kind != tl.AUDIO_TRACK for c in t.clips
+                 if c.position <= frame < c.end]
+        chosen = [c for c in under if c.id in self.timeline.selected] or under[:1]
+        if not chosen:
+            self.statusBar().showMessage("Put the playhead on a video clip to freeze a frame of it.", 5000)
+            return
+        self.perform(tl.freeze_frame, chosen[0].id, frame, seconds)
 
     def delete_selected(self, ripple: bool) -> None:
         if self.project is not None and self.timeline.selected:

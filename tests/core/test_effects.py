@@ -275,3 +275,35 @@ def test_effect_edits_undo(samples):
         tl.remove_effect(project, clip.id, 0)
     with pytest.raises(EditError, match="Unknown effect"):
         tl.add_effect(project, clip.id, {"type": "nope", "params": {}})
+
+
+def test_freeze_frame_holds_one_picture_and_pushes_the_rest(samples, tmp_path):
+    from core.compositor import Compositor
+    from core.media import probe
+    from core.project_io import load_project, save_project
+
+    project = tl.Project.new("landscape_720p", fps=30)
+    media = tl.MediaRef.from_info(probe(samples.path("beach-drone.mp4")))
+    tl.add_media(project, media)
+    first = tl.make_clip(project, media.id, 0, 0, 2)
+    tl.add_clip(project, project.tracks[0].id, first)
+    after = tl.make_clip(project, media.id, 60, 2, 3)
+    tl.add_clip(project, project.tracks[0].id, after)
+    edit = tl.freeze_frame(project, first.id, 30, seconds=1)
+    clips = project.tracks[0].clips
+    assert [(c.position, c.length, c.freeze) for c in clips] == [(0, 30, False), (30, 30, True), (60, 30, False), (90, 30, False)]
+    assert clips[1].source_in == pytest.approx(1.0) and clips[2].source_in == pytest.approx(1.0)
+    with Compositor(project) as compositor:
+        held = [compositor.frame_at(f) for f in (30, 45, 59)]
+        moving = compositor.frame_at(60), compositor.frame_at(62)
+        silent = compositor.audio_between(1.1, 1.9)
+    assert all(np.array_equal(held[0], h) for h in held[1:])
+    assert np.abs(held[0].astype(int) - moving[0]).mean() < 3  # the hold is the frame the clip resumes from
+    assert not np.array_equal(*moving)
+    assert np.abs(silent).max() == 0
+    save_project(project, tmp_path / "f.reelsmith")
+    assert [c.freeze for c in load_project(tmp_path / "f.reelsmith").tracks[0].clips] == [False, True, False, False]
+    edit.undo(project)
+    assert [(c.position, c.length) for c in project.tracks[0].clips] == [(0, 60), (60, 30)]
+    with pytest.raises(EditError, match="on the clip"):
+        tl.freeze_frame(project, first.id, 200)

@@ -127,3 +127,17 @@ def test_captions_editor_imports_checks_and_applies(qtbot, window, tmp_path):
         plain = compositor.frame_at(clip.position + 30)
     band = slice(int(0.75 * plain.shape[0]), int(0.95 * plain.shape[0]))
     assert (abs(captioned[band].astype(int) - plain[band]).max(axis=2) > 60).sum() > 200
+
+
+def test_freeze_frame_at_the_playhead(qtbot, window):
+    video = window.project.tracks[0]
+    clip = video.clips[1]
+    count, end = len(video.clips), video.end
+    window.timeline.selected = [clip.id]
+    window.preview.seek(clip.position + 20)
+    window.actions_by_name["freeze"].trigger()
+    assert len(video.clips) == count + 2 and video.end == end + 60
+    held = next(c for c in video.clips if c.freeze)
+    assert held.position == clip.position + 20 and held.length == 60
+    window.undo_stack.undo()
+    assert len(video.clips) == count and video.end == end
