@@ -434,14 +434,13 @@ class MainWindow(QMainWindow):
 
     def add_effect(self, clip_ids: list[str], name: str) -> None:
         """Put an effect (or every effect of a look) on clips: one undo step."""
-        from core.effects.colour import LOOKS
-        from desktop.panels.effects_browser import LOOK_PREFIX
+        from desktop.panels.effects_browser import effects_for
 
         if not clip_ids:
             self.statusBar().showMessage("Select a clip first, or drag the effect onto one.", 5000)
             return
-        effects = LOOKS[name[len(LOOK_PREFIX):]] if name.startswith(LOOK_PREFIX) else [{"type": name, "params": {}}]
-        self.undo_stack.beginMacro(f"Add {name.removeprefix(LOOK_PREFIX)}")
+        effects = effects_for(name)
+        self.undo_stack.beginMacro(f"Add {name.split(':')[-1]}")
         try:
             for clip_id in clip_ids:
                 _, clip = self.project.find_clip(clip_id)
@@ -451,6 +450,9 @@ class MainWindow(QMainWindow):
             self.undo_stack.endMacro()
         self.timeline.selected = list(clip_ids)
         self._selection_changed(list(clip_ids))
+        if name == "captions" and len(clip_ids) == 1:  # captions start empty: write or import them now
+            _, clip = self.project.find_clip(clip_ids[0])
+            self.open_captions_editor(clip.id, len(clip.effects) - 1)
 
     def split_at_playhead(self) -> None:
         if self.project is None:
@@ -665,7 +667,7 @@ def _fitted(effect: dict, seconds: float) -> dict:
 
     effect = copy.deepcopy(effect)
     if effect["type"] == "title":
-        effect["params"] = {"text": "Your title", "end": round(seconds, 3), **effect["params"]}
+        effect["params"] = {"text": "Your title", **effect["params"], "end": round(seconds, 3)}
     return effect
 
 

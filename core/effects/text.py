@@ -232,3 +232,15 @@ def captions(frame, t, p: Captions):
                         (0, 0, 0), (current, p.highlight_colour))
     y = p.y if p.y >= 0 else caption_y(width, height)
     return blend_layer(frame, layer, (width / 2, y * height))
+
+
+# Ready-made text: what the effects browser offers under Text besides the plain title.
+TEXT_PRESETS: dict[str, dict] = {
+    "Lower third": {"type": "title", "params": {"text": "Name Surname", "size": 0.05, "x": 0.28, "y": 0.84,
+                                                "box": 0.6, "outline": 0.0, "animation_in": "slide",
+                                                "animation_out": "fade"}},
+    "Big word": {"type": "title", "params": {"text": "WOW", "size": 0.2, "animation_in": "pop",
+                                             "animation_out": "fade"}},
+    "Typed line": {"type": "title", "params": {"text": "Here is how it works", "size": 0.06,
+                                               "animation_in": "typewriter", "transition": 1.5}},
+}

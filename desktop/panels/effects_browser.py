@@ -8,9 +8,22 @@ from PySide6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem
 
 from core.effects import all_effects
 from core.effects.colour import LOOKS
+from core.effects.text import TEXT_PRESETS
 
 EFFECT_MIME = "application/x-reelsmith-effect"
 LOOK_PREFIX = "look:"
+PRESET_PREFIX = "preset:"
+
+
+def effects_for(name: str) -> list[dict]:
+    """The effect entries a browser item stands for: one effect, a text preset or a look."""
+    import copy
+
+    if name.startswith(LOOK_PREFIX):
+        return copy.deepcopy(LOOKS[name[len(LOOK_PREFIX):]])
+    if name.startswith(PRESET_PREFIX):
+        return [copy.deepcopy(TEXT_PRESETS[name[len(PRESET_PREFIX):]])]
+    return [{"type": name, "params": {}}]
 
 
 class EffectsBrowser(QTreeWidget):
@@ -31,6 +44,9 @@ class EffectsBrowser(QTreeWidget):
                 group.setFlags(Qt.ItemIsEnabled)
             item = QTreeWidgetItem(group, [kind.label])
             item.setData(0, Qt.UserRole, kind.name)
+            if kind.name == "title":
+                for preset in TEXT_PRESETS:
+                    QTreeWidgetItem(group, [preset]).setData(0, Qt.UserRole, PRESET_PREFIX + preset)
         looks = QTreeWidgetItem(self, ["Looks"])
         looks.setFlags(Qt.ItemIsEnabled)
         for name in LOOKS:

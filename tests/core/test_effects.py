@@ -307,3 +307,60 @@ def test_freeze_frame_holds_one_picture_and_pushes_the_rest(samples, tmp_path):
     assert [(c.position, c.length) for c in project.tracks[0].clips] == [(0, 60), (60, 30)]
     with pytest.raises(EditError, match="on the clip"):
         tl.freeze_frame(project, first.id, 200)
+
+
+def test_a_finished_short_exports_with_every_layer(tmp_path, tiny_model):
+    """A keyed presenter over a generated backdrop, with a LUT, particles, a title and captions
+    from an SRT file: the exported file shows each where and when it should."""
+    from core.effects.captions import read_srt
+    from core.export import ExportSettings, export_project
+    from core.gan.backdrop import BackdropSettings, render_backdrop
+    from core.media import VideoReader, probe
+    from core.samples import encode_video
+
+    size, fps = (320, 180), 30
+    backdrop = render_backdrop(BackdropSettings(seconds=2, width=320, height=180, fps=fps, model=str(tiny_model)),
+                               tmp_path / "backdrop.mp4")
+    frames = []
+    for i in range(60):
+        frame = np.zeros((180, 320, 3), np.uint8)
+        frame[:] = (30, 200, 50)
+        frame[60:150, 120 + i:180 + i] = (225, 175, 145)  # the presenter, moving right
+        frames.append(frame)
+    subject = tmp_path / "presenter.mp4"
+    encode_video(subject, iter(frames), size, fps, None, 60)
+    srt = tmp_path / "talk.srt"
+    srt.write_text("1\n00:00:00,000 --> 00:00:02,000\nwatch this space\n")
+    cube = _cube(tmp_path / "warm.cube", lambda r, g, b: (min(1, r * 1.3), g, b * 0.7))
+
+    project = tl.Project.new("landscape_720p", fps=fps)
+    project.width, project.height = size
+    refs = [tl.MediaRef.from_info(probe(p)) for p in (backdrop, subject)]
+    for ref in refs:
+        tl.add_media(project, ref)
+    under = tl.make_clip(project, refs[0].id, 0)
+    under.effects = [make_effect("lut", path=str(cube))]
+    tl.add_clip(project, project.tracks[0].id, under)
+    over = tl.make_clip(project, refs[1].id, 0)
+    over.effects = [make_effect("chroma_key"), make_effect("particles", kind="snow", amount=40, seed=1),
+                    make_effect("title", text="HELLO", y=0.2, start=0.0, end=2.0, animation_in="none", size=0.15),
+                    make_effect("captions", cues=read_srt(srt))]
+    tl.add_clip(project, project.tracks[1].id, over)
+    out = tmp_path / "short.mp4"
+    export_project(project, out, ExportSettings(320, 180, fps))
+
+    info = probe(out)
+    assert (info.width, info.height, info.frame_count) == (320, 180, 60)
+    with VideoReader(info) as reader:
+        early, late = reader.frame(5).astype(int), reader.frame(50).astype(int)
+    assert np.abs(early[100, 130] - (225, 175, 145)).max() < 25  # the presenter is kept...
+    assert early[100, 20, 1] < 150 or np.abs(early[100, 20] - (30, 200, 50)).max() > 60  # ...the green is gone
+    assert np.abs(late[100, 130] - early[100, 130]).max() > 40  # and has moved on by frame 50
+    title_band = early[25:50, 100:220]
+    assert (title_band.max(axis=2) > 235).sum() > 100  # white title letters at the top
+    def highlighted_x(frame):  # where the yellow caption word is
+        xs = np.flatnonzero((np.abs(frame[130:170] - (255, 214, 0)).max(axis=2) < 70).any(axis=0))
+        assert len(xs) > 3
+        return xs.mean()
+
+    assert highlighted_x(early) + 40 < highlighted_x(late)  # "watch" first, "space" at the end

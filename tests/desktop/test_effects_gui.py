@@ -141,3 +141,16 @@ def test_freeze_frame_at_the_playhead(qtbot, window):
     assert held.position == clip.position + 20 and held.length == 60
     window.undo_stack.undo()
     assert len(video.clips) == count and video.end == end
+
+
+def test_lower_third_preset_is_a_boxed_title_for_the_clip(qtbot, window):
+    from desktop.panels.effects_browser import PRESET_PREFIX
+
+    clip = first_clip(window)
+    window.effects_browser.itemDoubleClicked.emit(browser_item(window, PRESET_PREFIX + "Lower third"), 0)
+    assert first_clip(window).effects == []  # nothing selected: nothing added, and the status bar says why
+    assert "Select a clip" in window.statusBar().currentMessage()
+    window.add_effect([clip.id], PRESET_PREFIX + "Lower third")
+    params = first_clip(window).effects[0]["params"]
+    assert first_clip(window).effects[0]["type"] == "title"
+    assert params["box"] > 0 and params["y"] > 0.8 and params["end"] == pytest.approx(clip.length / window.project.fps)
