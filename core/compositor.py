@@ -162,12 +162,14 @@ class Compositor:
             if track.kind == AUDIO_TRACK or track.hidden:
                 continue
             active = active_at(track, frame)
-            if active is None:
-                continue
-            if active.transition is None:
+            if active is not None and active.transition is None:
                 self._draw(canvas, active.clip, frame)
-            else:
+            elif active is not None:
                 self._draw_transition(canvas, active, frame)
+            if track.effects:  # an adjustment layer over everything drawn so far
+                t = frame / self.project.fps
+                adjusted = apply_effects(canvas, t, track.effects, CLIP_SPACE)[..., :3]  # a key has nothing to show through
+                canvas = apply_effects(np.ascontiguousarray(adjusted), t, track.effects, CANVAS_SPACE)
         return canvas
 
     def _draw(self, canvas: np.ndarray, clip: Clip, frame: int, opacity: float | None = None) -> None:

@@ -100,6 +100,7 @@ def _track_to_dict(track: Track, fps: float) -> dict:
         "name": track.name,
         "muted": track.muted,
         "hidden": track.hidden,
+        **({"effects": track.effects} if track.effects else {}),
         "clips": [
             {
                 "id": c.id,
@@ -251,6 +252,19 @@ def _locate(stored: str, absolute: str | None, base_dir: Path) -> str | None:
     return None
 
 
+def _effects(entry: dict, where: str) -> list[dict]:
+    effects = _get(entry, "effects", where, list, default=[])
+    for i, effect in enumerate(effects):
+        _expect(isinstance(effect, dict) and isinstance(effect.get("type"), str)
+                and isinstance(effect.get("params", {}), dict),
+                f"{where}.effects[{i}]", 'must be {"type": name, "params": {...}}')
+        try:
+            validate_effect(effect)
+        except EditError as exc:
+            _expect(False, f"{where}.effects[{i}]", str(exc))
+    return effects
+
+
 def _track_from_dict(entry: Any, where: str, project: Project) -> Track:
     _expect(isinstance(entry, dict), where, "must be an object")
     track = Track(
@@ -260,6 +274,7 @@ def _track_from_dict(entry: Any, where: str, project: Project) -> Track:
         muted=_get(entry, "muted", where, bool, default=False),
         hidden=_get(entry, "hidden", where, bool, default=False),
     )
+    track.effects = _effects(entry, where)
     for i, clip in enumerate(_get(entry, "clips", where, list, default=[])):
         track.clips.append(_clip_from_dict(clip, f"{where}.clips[{i}]", project))
     track.clips.sort(key=lambda c: c.position)
@@ -279,15 +294,7 @@ def _clip_from_dict(entry: Any, where: str, project: Project) -> Clip:
     _expect(math.isfinite(frames), f"{where}.speed", "gives a clip of endless length")
     length = round(frames)
     _expect(length >= 1, f"{where}.source_out", "must be at least one frame after source_in")
-    effects = _get(entry, "effects", where, list, default=[])
-    for i, effect in enumerate(effects):
-        _expect(isinstance(effect, dict) and isinstance(effect.get("type"), str)
-                and isinstance(effect.get("params", {}), dict),
-                f"{where}.effects[{i}]", 'must be {"type": name, "params": {...}}')
-        try:
-            validate_effect(effect)
-        except EditError as exc:
-            _expect(False, f"{where}.effects[{i}]", str(exc))
+    effects = _effects(entry, where)
     pan = _numbers(entry, "pan", where, 2, (0.0, 0.0))
     crop = _numbers(entry, "crop", where, 4, (0.0, 0.0, 0.0, 0.0))
     return Clip(

@@ -128,6 +128,9 @@ class Track:
     transitions: list[Transition] = field(default_factory=list)
     muted: bool = False
     hidden: bool = False
+    # Applied to the whole picture so far (this track and those below) after this track is
+    # drawn, in timeline seconds: an adjustment layer for everything underneath.
+    effects: list[dict] = field(default_factory=list)
 
     def clip(self, clip_id: str) -> Clip | None:
         return next((c for c in self.clips if c.id == clip_id), None)
@@ -706,3 +709,19 @@ def freeze_frame(project: Project, clip_id: str, frame: int, seconds: float = 2.
         t.clips.append(still)
 
     return _apply(project, "Freeze frame", [track.id], change)
+
+
+def set_track_effects(project: Project, track_id: str, effects: list[dict]) -> Edit:
+    """Replace a picture track's effect stack (what it applies to everything below it)."""
+    from core.effects import validate_effect
+
+    track = project.track(track_id)
+    if track.kind == AUDIO_TRACK:
+        raise EditError("Sound tracks have no picture to put effects on.")
+    for effect in effects:
+        validate_effect(effect)
+
+    def change(p: Project) -> None:
+        p.track(track_id).effects = copy.deepcopy(effects)
+
+    return _apply(project, "Track effects", [track_id], change)

@@ -149,6 +149,10 @@ class MainWindow(QMainWindow):
         self.timeline.trim_requested.connect(self._trim_clip)
         self.timeline.files_dropped.connect(self._drop_on_timeline)
         self.timeline.effect_dropped.connect(lambda clip_id, name: self.add_effect([clip_id], name))
+        self.timeline.track_effect_dropped.connect(self.add_track_effect)
+        self.timeline.track_clicked.connect(lambda track_id: self.inspector.show_track(self.project, track_id))
+        self.inspector.track_effects_changed.connect(
+            lambda track_id, stack: self.perform(tl.set_track_effects, track_id, stack))
         self.effects_browser.chosen.connect(lambda name: self.add_effect(self.timeline.selected, name))
         self.timeline.playhead_moved.connect(self.inspector.set_playhead)
         self.preview.playhead_moved.connect(self.inspector.set_playhead)
@@ -429,7 +433,10 @@ class MainWindow(QMainWindow):
         self.bin.set_project(self.project)
         self.timeline.refresh()
         self.preview.project_edited()
-        self.inspector.show_clip(self.project, self.timeline.selected[0] if self.timeline.selected else None)
+        if self.inspector.track_id is not None and not self.timeline.selected:
+            self.inspector.show_track(self.project, self.inspector.track_id)
+        else:
+            self.inspector.show_clip(self.project, self.timeline.selected[0] if self.timeline.selected else None)
         self.project_changed.emit()
 
     def add_effect(self, clip_ids: list[str], name: str) -> None:
@@ -463,6 +470,16 @@ class MainWindow(QMainWindow):
         ]
         for clip_id in targets:
             self.perform(tl.split_clip, clip_id, frame)
+
+    def add_track_effect(self, track_id: str, name: str) -> None:
+        """Add to a track's own stack (over everything below it): one undo step."""
+        from desktop.panels.effects_browser import effects_for
+
+        track = self.project.track(track_id)
+        seconds = self.project.duration_frames / self.project.fps
+        added = [_fitted(e, seconds) for e in effects_for(name)]
+        if self.perform(tl.set_track_effects, track_id, [*track.effects, *added]):
+            self.inspector.show_track(self.project, track_id)
 
     def freeze_at_playhead(self, seconds: float = 2.0) -> None:
         """Hold the frame under the playhead of the selected clip (or the top video clip there)."""

@@ -36,6 +36,7 @@ class Inspector(QWidget):
     edit_requested = Signal(str, dict)
     effects_changed = Signal(str, list)  # clip id, its new effect stack
     captions_requested = Signal(str, int)  # clip id, index of its captions effect
+    track_effects_changed = Signal(str, list)  # track id, its new effect stack
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -60,7 +61,8 @@ class Inspector(QWidget):
         self.playhead = 0
         self.clip_position = 0
         self.effects = EffectEditor()
-        self.effects.stack_changed.connect(lambda stack: self.clip_id and self.effects_changed.emit(self.clip_id, stack))
+        self.track_id: str | None = None  # a track's own effects are shown instead of a clip's
+        self.effects.stack_changed.connect(self._stack_changed)
         self.effects.captions_requested.connect(lambda i: self.clip_id and self.captions_requested.emit(self.clip_id, i))
         self.effects_title = QLabel("Effects: drag one from the Effects tab onto the clip")
         self.effects_title.setWordWrap(True)
@@ -109,7 +111,27 @@ class Inspector(QWidget):
         if not enabled:
             self.effects.set_stack([], 0.0)
 
+    def _stack_changed(self, stack: list) -> None:
+        if self.clip_id is not None:
+            self.effects_changed.emit(self.clip_id, stack)
+        elif self.track_id is not None:
+            self.track_effects_changed.emit(self.track_id, stack)
+
+    def show_track(self, project: Project, track_id: str) -> None:
+        """A track's effect stack: an adjustment layer over everything below it."""
+        self.show_clip(project, None)
+        track = next((t for t in project.tracks if t.id == track_id), None)
+        if track is None:
+            return
+        self.track_id, self.fps, self.clip_position = track_id, project.fps, 0
+        self.media.setText(f"Track: {track.name or track.kind}")
+        self.effects_title.setText("Track effects: they apply to this track and everything below it")
+        self.effects.setEnabled(True)
+        self.effects.set_stack(track.effects, self._clip_time())
+
     def show_clip(self, project: Project | None, clip_id: str | None) -> None:
+        self.track_id = None
+        self.effects_title.setText("Effects: drag one from the Effects tab onto the clip")
         clip = None
         if project is not None and clip_id is not None:
             clip = next((c for t in project.tracks for c in t.clips if c.id == clip_id), None)
@@ -136,7 +158,7 @@ class Inspector(QWidget):
     def set_playhead(self, frame: int) -> None:
         """Keyframes are set at the playhead: the settings shown are those of that moment."""
         self.playhead = frame
-        if self.clip_id is not None:
+        if self.clip_id is not None or self.track_id is not None:
             self.effects.set_stack(self.effects.stack, self._clip_time())
 
     def _show_values(self, clip: Clip) -> None:

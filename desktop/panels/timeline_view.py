@@ -53,6 +53,9 @@ class TimelineView(QWidget):
     files_dropped = Signal(list, int, str)
     # clip id, effect name (or "look:" + a look's name) dropped on it
     effect_dropped = Signal(str, str)
+    # the same dropped on a track's header: the track's own stack, over everything below
+    track_effect_dropped = Signal(str, str)
+    track_clicked = Signal(str)  # a track's header was clicked: show the track's effects
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -185,7 +188,8 @@ class TimelineView(QWidget):
         header = QRectF(0, row.top(), HEADER_WIDTH - 4, row.height())
         painter.fillRect(header, QColor("#252932"))
         painter.setPen(QColor("#c8ccd4"))
-        painter.drawText(header.adjusted(8, 0, 0, 0), Qt.AlignVCenter | Qt.AlignLeft, track.name or track.kind)
+        painter.drawText(header.adjusted(8, 0, 0, 0), Qt.AlignVCenter | Qt.AlignLeft,
+                         (track.name or track.kind) + (f"  fx {len(track.effects)}" if track.effects else ""))
         painter.save()
         painter.setClipRect(QRectF(HEADER_WIDTH, row.top(), self.width() - HEADER_WIDTH, row.height()))
         colour = CLIP_COLOURS[track.kind]
@@ -285,6 +289,9 @@ class TimelineView(QWidget):
         pos = event.position()
         clip_id = self.clip_at(pos.x(), pos.y()) if pos.y() > RULER_HEIGHT else None
         if clip_id is None:
+            header = self.track_at(pos.y()) if pos.x() <= HEADER_WIDTH and pos.y() > RULER_HEIGHT else None
+            if header is not None:
+                self.track_clicked.emit(header.id)
             if pos.x() > HEADER_WIDTH:
                 self.playhead_moved.emit(self.frame_of(pos.x()))
             if pos.y() > RULER_HEIGHT and self.selected:
@@ -370,10 +377,14 @@ class TimelineView(QWidget):
 
     def _accepts(self, event) -> bool:
         data = event.mimeData()
-        if data.hasFormat(EFFECT_MIME):  # an effect lands on a clip, nowhere else
+        if data.hasFormat(EFFECT_MIME):  # an effect lands on a clip or a picture track's header
             pos = event.position()
-            return self.clip_at(pos.x(), pos.y()) is not None
+            return self.clip_at(pos.x(), pos.y()) is not None or self._header_track(pos) is not None
         return data.hasUrls()
+
+    def _header_track(self, pos) -> Track | None:
+        track = self.track_at(pos.y()) if pos.x() <= HEADER_WIDTH else None
+        return track if track is not None and track.kind != AUDIO_TRACK else None
 
     def dragEnterEvent(self, event) -> None:
         event.acceptProposedAction() if event.mimeData().hasUrls() or event.mimeData().hasFormat(EFFECT_MIME) \
@@ -385,12 +396,17 @@ class TimelineView(QWidget):
     def dropEvent(self, event) -> None:
         if event.mimeData().hasFormat(EFFECT_MIME):
             pos = event.position()
-            clip_id = self.clip_at(pos.x(), pos.y())
-            if clip_id is None or self.project is None:
+            name = bytes(event.mimeData().data(EFFECT_MIME)).decode()
+            clip_id = self.clip_at(pos.x(), pos.y()) if self.project is not None else None
+            track = self._header_track(pos) if self.project is not None else None
+            if clip_id is None and track is None:
                 event.ignore()
                 return
             event.acceptProposedAction()
-            self.effect_dropped.emit(clip_id, bytes(event.mimeData().data(EFFECT_MIME)).decode())
+            if clip_id is not None:
+                self.effect_dropped.emit(clip_id, name)
+            else:
+                self.track_effect_dropped.emit(track.id, name)
             return
         paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
         if not paths or self.project is None:

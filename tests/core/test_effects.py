@@ -364,3 +364,30 @@ def test_a_finished_short_exports_with_every_layer(tmp_path, tiny_model):
         return xs.mean()
 
     assert highlighted_x(early) + 40 < highlighted_x(late)  # "watch" first, "space" at the end
+
+
+def test_track_effects_adjust_everything_below_but_not_above(samples, tmp_path):
+    from core.compositor import Compositor
+    from core.media import probe, write_image
+    from core.project_io import load_project, save_project
+
+    project = tl.Project.new("landscape_720p", fps=30)
+    project.width, project.height = 320, 180
+    card = samples.folder / "grey-card.png"
+    write_image(card, np.full((90, 160, 3), 120, np.uint8))
+    media = tl.MediaRef.from_info(probe(card))
+    tl.add_media(project, media)
+    bottom, top = project.tracks[0], project.tracks[1]
+    tl.add_clip(project, bottom.id, tl.make_clip(project, media.id, 0, 0, 2))
+    small = tl.make_clip(project, media.id, 0, 0, 2)
+    small.scale, small.pan_x = 0.3, 0.3
+    tl.add_clip(project, top.id, small)
+    tl.set_track_effects(project, bottom.id, [make_effect("brightness", amount=0.3)])
+    with Compositor(project) as compositor:
+        frame = compositor.frame_at(5)
+    assert abs(int(frame[90, 20, 0]) - 197) <= 2  # the bottom track, brightened
+    assert abs(int(frame[90, 256, 0]) - 120) <= 2  # the clip above is untouched
+    save_project(project, tmp_path / "t.reelsmith")
+    assert load_project(tmp_path / "t.reelsmith").tracks[0].effects == bottom.effects
+    with pytest.raises(EditError, match="no picture"):
+        tl.set_track_effects(project, project.tracks[2].id, [make_effect("blur")])

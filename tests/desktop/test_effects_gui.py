@@ -154,3 +154,20 @@ def test_lower_third_preset_is_a_boxed_title_for_the_clip(qtbot, window):
     params = first_clip(window).effects[0]["params"]
     assert first_clip(window).effects[0]["type"] == "title"
     assert params["box"] > 0 and params["y"] > 0.8 and params["end"] == pytest.approx(clip.length / window.project.fps)
+
+
+def test_an_effect_on_a_track_header_adjusts_the_track(qtbot, window):
+    timeline = window.timeline
+    video = window.project.tracks[0]
+    row = next(r for t, r in timeline._track_rows() if t.id == video.id)
+    data = QMimeData()
+    data.setData(EFFECT_MIME, b"look:Black and white")
+    timeline.dropEvent(QDropEvent(QPointF(40, row.center().y()), Qt.CopyAction, data, Qt.LeftButton, Qt.NoModifier))
+    assert [e["type"] for e in video.effects] == ["saturation", "contrast", "grain"]
+    assert window.inspector.track_id == video.id and window.inspector.effects.list.count() == 3
+    window.inspector.effects.list.setCurrentRow(0)
+    window.inspector.effects.editors["amount"].setValue(0.5)
+    assert video.effects[0]["params"]["amount"] == pytest.approx(0.5)
+    window.undo_stack.undo()
+    window.undo_stack.undo()
+    assert video.effects == []
