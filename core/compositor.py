@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.audio.mix import DuckState, duck_gain, keyed_gain, pan_gains
 from core.effects import CANVAS_SPACE, CLIP_SPACE, apply_effects
 from core.errors import MediaError
 from core.media import IMAGE, AudioReader, MediaInfo, VideoReader, probe_cached, read_image
@@ -136,6 +137,7 @@ class Compositor:
         self._readers: dict[tuple[str, tuple[int, int]], VideoReader] = {}
         self._stills: dict[tuple[str, tuple[int, int]], np.ndarray] = {}
         self._audio: dict[tuple[str, str], AudioReader] = {}
+        self._duck_states: dict[str, tuple[int, DuckState]] = {}  # track id -> (next sample, state)
 
     def __enter__(self) -> Compositor:
         return self
@@ -242,23 +244,43 @@ class Compositor:
     # --- sound ---------------------------------------------------------------------------------
 
     def audio_between(self, t0: float, t1: float) -> np.ndarray:
-        """The mix from ``t0`` to ``t1`` seconds: float32 stereo at the project's sample rate."""
+        """The mix from ``t0`` to ``t1`` seconds: float32 stereo at the project's sample rate.
+
+        Tracks set to duck drop under the sum of the others (the side chain); the ducker's state
+        carries over when the next call starts where this one ended, as playback and export do."""
         rate = self.project.sample_rate
         first = int(round(t0 * rate))
         count = max(0, int(round(t1 * rate)) - first)
+        heard = self._heard_tracks()
         mix = np.zeros((count, 2), np.float32)
-        for track in self.project.tracks:
-            if track.muted:
-                continue
-            for clip, start, end, gain in self._sounding(track):
-                lo, hi = max(first, start), min(first + count, end)
-                if hi <= lo:
-                    continue
-                source_time = clip.source_in + (lo / rate - clip.position / self.project.fps) * clip.speed
-                samples = self._audio_reader(track, clip).read(source_time, hi - lo)
-                envelope = gain(np.arange(lo, hi) / rate)
-                mix[lo - first : hi - first] += samples * envelope[:, None]
+        for track in (t for t in heard if not t.duck):
+            mix += self._track_audio(track, first, count)
+        for track in (t for t in heard if t.duck):
+            state = self._duck_states.get(track.id)
+            continuing = state is not None and state[0] == first
+            gain, after = duck_gain(mix, rate, track.duck, state=state[1] if continuing else None)
+            self._duck_states[track.id] = (first + count, after)
+            mix += self._track_audio(track, first, count) * gain[:, None]
         return mix
+
+    def _heard_tracks(self) -> list[Track]:
+        unmuted = [t for t in self.project.tracks if not t.muted]
+        soloed = [t for t in unmuted if t.solo]
+        return soloed or unmuted
+
+    def _track_audio(self, track: Track, first: int, count: int) -> np.ndarray:
+        rate, fps = self.project.sample_rate, self.project.fps
+        out = np.zeros((count, 2), np.float32)
+        for clip, start, end, gain in self._sounding(track):
+            lo, hi = max(first, start), min(first + count, end)
+            if hi <= lo:
+                continue
+            source_time = clip.source_in + (lo / rate - clip.position / fps) * clip.speed
+            samples = self._audio_reader(track, clip).read(source_time, hi - lo)
+            times = np.arange(lo, hi) / rate
+            envelope = gain(times) * keyed_gain(clip.volume_keys, times - clip.position / fps)
+            out[lo - first : hi - first] += samples * envelope[:, None] * np.array(pan_gains(clip.pan), np.float32)
+        return out
 
     def _sounding(self, track: Track):
         """(clip, first sample, end sample, gain(t)) for each clip with sound on ``track``."""

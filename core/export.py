@@ -54,6 +54,7 @@ class ExportSettings:
     height: int
     fps: float
     quality: str = "good"
+    loudness: float | None = -14.0  # integrated LUFS the sound is brought to; None: as mixed
 
     @property
     def label(self) -> str:
@@ -107,7 +108,7 @@ def export_project(
     scratch = Path(tempfile.mkdtemp(prefix=f".{target.stem}.", suffix=".export", dir=target.parent))
     try:
         with Compositor(render) as compositor:
-            audio = _write_mix(compositor, scratch / "mix.wav", duration, progress, cancel)
+            audio = _write_mix(compositor, scratch / "mix.wav", duration, settings.loudness, progress, cancel)
             video = scratch / f"{target.stem}.mp4"
             _encode(compositor, project.fps, video, audio, settings, frames, progress, cancel)
         _verify(video, settings, has_audio=audio is not None)
@@ -163,24 +164,30 @@ def _has_sound(project: Project) -> bool:
     )
 
 
-def _write_mix(compositor: Compositor, path: Path, duration: float,
+def _write_mix(compositor: Compositor, path: Path, duration: float, loudness: float | None,
                progress: Progress | None, cancel: CancelToken | None) -> Path | None:
-    """The whole mix as 16-bit WAV (10% of the progress bar), or None for a silent timeline."""
+    """The whole mix as 16-bit WAV (10% of the progress bar), brought to ``loudness`` LUFS with
+    its true peaks limited to -1 dBTP, or None for a silent timeline."""
+    from core.audio.loudness import limit, normalise
+
     if not _has_sound(compositor.project):
         return None
-    chunk = 2.0
+    chunk, pieces, t = 2.0, [], 0.0
+    while t < duration:
+        check_cancel(cancel)
+        end = min(duration, t + chunk)
+        pieces.append(compositor.audio_between(t, end))
+        report(progress, 0.08 * end / duration, "Mixing sound")
+        t = end
+    mix = np.concatenate(pieces) if pieces else np.zeros((0, 2), np.float32)
+    check_cancel(cancel)
+    report(progress, 0.09, "Levelling the sound")
+    mix = normalise(mix, AUDIO_RATE, loudness)[0] if loudness is not None else limit(mix, AUDIO_RATE)
     with wave.open(str(path), "wb") as out:
         out.setnchannels(2)
         out.setsampwidth(2)
         out.setframerate(AUDIO_RATE)
-        t = 0.0
-        while t < duration:
-            check_cancel(cancel)
-            end = min(duration, t + chunk)
-            samples = compositor.audio_between(t, end)
-            out.writeframes((np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes())
-            report(progress, 0.1 * end / duration, "Mixing sound")
-            t = end
+        out.writeframes((np.clip(mix, -1.0, 1.0) * 32767).astype("<i2").tobytes())
     return path
 
 

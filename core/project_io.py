@@ -101,6 +101,8 @@ def _track_to_dict(track: Track, fps: float) -> dict:
         "muted": track.muted,
         "hidden": track.hidden,
         **({"effects": track.effects} if track.effects else {}),
+        **({"solo": True} if track.solo else {}),
+        **({"duck": track.duck} if track.duck else {}),
         "clips": [
             {
                 "id": c.id,
@@ -120,6 +122,8 @@ def _track_to_dict(track: Track, fps: float) -> dict:
                 "audio_fade_out": c.audio_fade_out,
                 "effects": c.effects,
                 **({"freeze": True} if c.freeze else {}),
+                **({"pan_audio": c.pan} if c.pan else {}),
+                **({"volume_keys": [[t, g] for t, g in c.volume_keys]} if c.volume_keys else {}),
             }
             for c in track.clips
         ],
@@ -252,6 +256,22 @@ def _locate(stored: str, absolute: str | None, base_dir: Path) -> str | None:
     return None
 
 
+def _duck_range(value: float) -> str | None:
+    return None if -60 <= value <= 0 else "must be between -60 and 0 (dB)"
+
+
+def _pan_range(value: float) -> str | None:
+    return None if -1 <= value <= 1 else "must be between -1 (left) and 1 (right)"
+
+
+def _pairs(entry: dict, key: str, where: str) -> list[tuple[float, float]]:
+    pairs = _get(entry, key, where, list, default=[])
+    for i, pair in enumerate(pairs):
+        _expect(isinstance(pair, list) and len(pair) == 2 and all(_is_kind(v, float) for v in pair)
+                and pair[1] >= 0, f"{where}.{key}[{i}]", "must be [seconds, gain] with gain at least 0")
+    return [(float(a), float(b)) for a, b in pairs]
+
+
 def _effects(entry: dict, where: str) -> list[dict]:
     effects = _get(entry, "effects", where, list, default=[])
     for i, effect in enumerate(effects):
@@ -273,6 +293,8 @@ def _track_from_dict(entry: Any, where: str, project: Project) -> Track:
         name=_get(entry, "name", where, str, default=""),
         muted=_get(entry, "muted", where, bool, default=False),
         hidden=_get(entry, "hidden", where, bool, default=False),
+        solo=_get(entry, "solo", where, bool, default=False),
+        duck=_get(entry, "duck", where, float, default=0.0, check=_duck_range),
     )
     track.effects = _effects(entry, where)
     for i, clip in enumerate(_get(entry, "clips", where, list, default=[])):
@@ -315,6 +337,8 @@ def _clip_from_dict(entry: Any, where: str, project: Project) -> Clip:
         audio_fade_in=_get(entry, "audio_fade_in", where, float, default=0.0, check=_not_negative),
         audio_fade_out=_get(entry, "audio_fade_out", where, float, default=0.0, check=_not_negative),
         freeze=_get(entry, "freeze", where, bool, default=False),
+        pan=_get(entry, "pan_audio", where, float, default=0.0, check=_pan_range),
+        volume_keys=_pairs(entry, "volume_keys", where),
         effects=effects,
     )
 

@@ -92,6 +92,8 @@ class Clip:
     audio_fade_out: float = 0.0
     effects: list[dict] = field(default_factory=list)
     freeze: bool = False  # a held frame: shows source_in throughout, silent
+    pan: float = 0.0  # sound: -1 left .. 1 right
+    volume_keys: list[tuple[float, float]] = field(default_factory=list)  # (seconds into the clip, gain)
 
     @property
     def end(self) -> int:
@@ -131,6 +133,8 @@ class Track:
     # Applied to the whole picture so far (this track and those below) after this track is
     # drawn, in timeline seconds: an adjustment layer for everything underneath.
     effects: list[dict] = field(default_factory=list)
+    solo: bool = False  # when any track is soloed, only soloed tracks are heard
+    duck: float = 0.0  # dB this track's sound drops under the others' (0: no ducking)
 
     def clip(self, clip_id: str) -> Clip | None:
         return next((c for c in self.clips if c.id == clip_id), None)
@@ -538,7 +542,7 @@ def ripple_delete(project: Project, clip_ids: Iterable[str]) -> Edit:
 
 _CLIP_PROPERTIES = {
     "speed", "volume", "opacity", "fit", "effects", "source_in", "length",
-    "scale", "pan_x", "pan_y", "crop", "audio_fade_in", "audio_fade_out", "reframe",
+    "scale", "pan_x", "pan_y", "crop", "audio_fade_in", "audio_fade_out", "reframe", "pan", "volume_keys",
 }
 
 
@@ -725,3 +729,22 @@ def set_track_effects(project: Project, track_id: str, effects: list[dict]) -> E
         p.track(track_id).effects = copy.deepcopy(effects)
 
     return _apply(project, "Track effects", [track_id], change)
+
+
+_TRACK_SOUND = {"muted", "solo", "duck"}
+
+
+def set_track_sound(project: Project, track_id: str, **changes) -> Edit:
+    """Mute, solo or duck a track (duck: dB under the other tracks' sound, 0 for none)."""
+    unknown = set(changes) - _TRACK_SOUND
+    if unknown:
+        raise EditError(f"Tracks have no sound setting {', '.join(sorted(unknown))}.")
+    if not -60 <= changes.get("duck", 0.0) <= 0:
+        raise EditError("Ducking lowers a track by 0 to 60 dB.")
+    project.track(track_id)
+
+    def change(p: Project) -> None:
+        for name, value in changes.items():
+            setattr(p.track(track_id), name, value)
+
+    return _apply(project, "Track sound", [track_id], change)

@@ -1,0 +1,1 @@
+"""Sound: loudness, limiting, ducking, generated music and beats."""
