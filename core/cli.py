@@ -257,6 +257,52 @@ def _backdrop_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace OUT.mp4 if it exists")
 
 
+# --- music ------------------------------------------------------------------------------------
+
+
+def _cmd_music(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from core.audio.music import MusicSettings, write_music
+    from core.errors import MediaError
+
+    out = Path(args.out)
+    if out.exists() and not args.overwrite:
+        raise MediaError(f"'{out.name}' already exists; choose another name or pass --overwrite.")
+    settings = MusicSettings(mood=args.mood, bpm=args.bpm, key=args.key, seconds=args.seconds, seed=args.seed)
+    write_music(settings, out)
+    print(f"{out}: {args.mood} in {args.key}, {args.bpm or 'its own'} BPM")
+    return EXIT_OK
+
+
+def _music_args(p: argparse.ArgumentParser) -> None:
+    from core.audio.music import MOODS
+
+    p.add_argument("--mood", choices=list(MOODS), default="chill")
+    p.add_argument("--bpm", type=float, help="tempo (default: the mood's own)")
+    p.add_argument("--key", default="C", help="for example C, F#m, Bb minor (default C)")
+    p.add_argument("--seconds", type=float, default=30.0, help="rounded to whole bars, so it loops")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", required=True, metavar="OUT.wav")
+    p.add_argument("--overwrite", action="store_true", help="replace OUT.wav if it exists")
+
+
+def _cmd_beats(args: argparse.Namespace) -> int:
+    from core.audio.beats import beats_of_file
+
+    report = beats_of_file(args.music)
+    if args.json:
+        print(json.dumps({"bpm": report.bpm, "beats": report.beats, "confidence": round(report.confidence, 3)}))
+    else:
+        print(f"{args.music}: {report.bpm:.1f} BPM, {len(report.beats)} beats")
+    return EXIT_OK
+
+
+def _beats_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("music", metavar="FILE")
+    p.add_argument("--json", action="store_true")
+
+
 # --- train ------------------------------------------------------------------------------------
 
 
@@ -337,6 +383,8 @@ _register("render", "export a project or media files to MP4", _render_args, _cmd
 _register("scenes", "find cuts, fades and dissolves in a video", _scenes_args, _cmd_scenes)
 _register("highlights", "build a highlight reel project from videos", _highlights_args, _cmd_highlights)
 _register("backdrop", "render an animated backdrop with the GAN", _backdrop_args, _cmd_backdrop)
+_register("music", "generate a loopable, royalty-free music bed", _music_args, _cmd_music)
+_register("beats", "find the tempo and beats of music", _beats_args, _cmd_beats)
 _register("train", "train or fine-tune the backdrop GAN", _train_args, _cmd_train)
 _register("demo", "generate the demo media and project; print the project's path", lambda p: None, _cmd_demo)
 

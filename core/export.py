@@ -17,7 +17,6 @@ import os
 import shutil
 import tempfile
 import time
-import wave
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -169,6 +168,7 @@ def _write_mix(compositor: Compositor, path: Path, duration: float, loudness: fl
     """The whole mix as 16-bit WAV (10% of the progress bar), brought to ``loudness`` LUFS with
     its true peaks limited to -1 dBTP, or None for a silent timeline."""
     from core.audio.loudness import limit, normalise
+    from core.samples import write_wav
 
     if not _has_sound(compositor.project):
         return None
@@ -183,11 +183,7 @@ def _write_mix(compositor: Compositor, path: Path, duration: float, loudness: fl
     check_cancel(cancel)
     report(progress, 0.09, "Levelling the sound")
     mix = normalise(mix, AUDIO_RATE, loudness)[0] if loudness is not None else limit(mix, AUDIO_RATE)
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(2)
-        out.setsampwidth(2)
-        out.setframerate(AUDIO_RATE)
-        out.writeframes((np.clip(mix, -1.0, 1.0) * 32767).astype("<i2").tobytes())
+    write_wav(path, mix, AUDIO_RATE)
     return path
 
 
