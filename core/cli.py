@@ -190,7 +190,7 @@ def _cmd_highlights(args: argparse.Namespace) -> int:
     settings = preset(args.preset, args.fps)
     progress = TerminalProgress()
     project = build_highlights(args.videos, args.seconds, width=settings.width, height=settings.height,
-                               fps=settings.fps, progress=progress)
+                               fps=settings.fps, music=args.music, progress=progress)
     progress.done()
     save_project(project, out)
     clips = project.tracks[0].clips
@@ -206,6 +206,7 @@ def _highlights_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, metavar="PROJECT", help="the project file to write")
     p.add_argument("--preset", choices=list(CANVASES), default="1080p", help="canvas (default 1080p)")
     p.add_argument("--fps", type=int, choices=FRAME_RATES, default=30)
+    p.add_argument("--music", metavar="MUSIC", help="put this music under the reel and cut on its beats")
     p.add_argument("--overwrite", action="store_true", help="replace PROJECT if it exists")
 
 

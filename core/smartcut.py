@@ -243,10 +243,12 @@ def build_highlights(
     fps: float = 30,
     transition: str = "crossfade",
     transition_frames: int = 10,
+    music: str | None = None,
     progress: Progress | None = None,
     cancel: CancelToken | None = None,
 ):
-    """A project of about ``seconds`` made of the best moments of ``paths``, in order."""
+    """A project of about ``seconds`` made of the best moments of ``paths``, in order. With
+    ``music``, the music goes under the reel and every cut lands on one of its beats."""
     from core import timeline as tl
     from core.jobs import sub_progress
 
@@ -260,6 +262,12 @@ def build_highlights(
         raise MediaError("No shot long enough for a highlight reel was found.")
     _rank(shots)
     pieces = pick_pieces(shots, seconds, piece=max(1.5, min(4.0, seconds / 6)))
+    beats = None
+    if music is not None:
+        from core.audio.beats import beats_of_file
+
+        beats = beats_of_file(music).beats
+        pieces = cut_on_beats(pieces, beats)
     project = tl.Project.new("landscape_1080p", fps=fps, name="Highlights")
     project.width, project.height = width, height
     track = project.tracks[0].id
@@ -274,8 +282,30 @@ def build_highlights(
         if previous is not None and min(previous.length, clip.length) >= transition_frames:
             tl.add_transition(project, previous.id, clip.id, transition, transition_frames)
         previous = clip
+    if music is not None:
+        bed = tl.MediaRef.from_info(probe(music))
+        tl.add_media(project, bed)
+        audio = project.tracks_of_kind(tl.AUDIO_TRACK)[0].id
+        length = project.duration_frames / fps
+        tl.add_clip(project, audio, tl.make_clip(project, bed.id, 0, 0, min(bed.duration, length)))
     report(progress, 1.0, "Highlight reel ready")
     return project
+
+
+def cut_on_beats(pieces: list[tuple[ScoredShot, float, float]], beats: list[float],
+                 shortest: float = 1.0) -> list[tuple[ScoredShot, float, float]]:
+    """Lengthen or shorten each piece (within its shot) so the reel's cuts fall on beats."""
+    grid = np.asarray(beats)
+    timed, cursor = [], 0.0
+    for shot, start, end in pieces:
+        wanted = cursor + (end - start)
+        usable = grid[(grid - cursor >= shortest) & (grid - cursor <= shot.end - start)]
+        if len(usable):
+            beat = float(usable[np.argmin(np.abs(usable - wanted))])
+            end = start + (beat - cursor)
+        timed.append((shot, start, end))
+        cursor += end - start
+    return timed
 
 
 # ---------------------------------------------------------------------------------------------

@@ -84,3 +84,17 @@ def test_music_and_beats_cli(tmp_path):
     assert again.returncode == 2 and "already exists" in again.stderr
     bad = run_cli("music", "--mood", "upbeat", "--key", "Q", "--out", str(tmp_path / "x.wav"))
     assert bad.returncode == 2 and "not a key" in bad.stderr
+
+
+def test_highlight_reel_cuts_on_the_beat(samples, tmp_path):
+    from core.audio.music import write_music
+    from core.smartcut import build_highlights
+
+    music = write_music(MusicSettings("upbeat", bpm=120, seconds=16, seed=1), tmp_path / "bed.wav")
+    beats = detect_beats(generate_music(MusicSettings("upbeat", bpm=120, seconds=16, seed=1)), RATE).beats
+    project = build_highlights([str(p) for p in samples.clips], 8.0, width=320, height=180, music=str(music))
+    clips = project.tracks[0].clips
+    cuts = [c.position / project.fps for c in clips[1:]]
+    assert cuts and all(min(abs(b - t) for b in beats) <= 1.5 / project.fps for t in cuts)
+    bed = project.tracks_of_kind("audio")[0].clips
+    assert len(bed) == 1 and project.media[bed[0].media_id].path == str(music)
