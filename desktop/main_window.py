@@ -113,6 +113,7 @@ class MainWindow(QMainWindow):
     project_opened = Signal()
     project_changed = Signal()
     error_shown = Signal(str)
+    beats_marked = Signal(float)  # the tempo found
 
     def __init__(self):
         super().__init__()
@@ -150,6 +151,8 @@ class MainWindow(QMainWindow):
         self.timeline.files_dropped.connect(self._drop_on_timeline)
         self.timeline.effect_dropped.connect(lambda clip_id, name: self.add_effect([clip_id], name))
         self.timeline.track_effect_dropped.connect(self.add_track_effect)
+        self.timeline.track_sound_requested.connect(lambda track_id, change: self.perform(tl.set_track_sound, track_id, **change))
+        self.timeline.beats_requested.connect(self.mark_beats)
         self.timeline.track_clicked.connect(lambda track_id: self.inspector.show_track(self.project, track_id))
         self.inspector.track_effects_changed.connect(
             lambda track_id, stack: self.perform(tl.set_track_effects, track_id, stack))
@@ -214,6 +217,7 @@ class MainWindow(QMainWindow):
             "backdrop": a("Generate backdrop", self.open_backdrop_dialog,
                           tip="An animated backdrop from the GAN, on a track under the footage"),
             "train": a("Train model", self.open_train_dialog, tip="Teach the backdrop GAN your own look"),
+            "music": a("Generate music", self.open_music_dialog, tip="A royalty-free music bed in any mood, key and tempo"),
             "export": a("Export…", self.open_export_dialog, "Ctrl+E", "Export the timeline to an MP4"),
         }
         # Fixed labels (the toolbar must not jump about); what they would undo is in the tooltip.
@@ -231,7 +235,7 @@ class MainWindow(QMainWindow):
             "&File": ["new", "open", "recent", "save", "save_as", None, "import", None, "export", None, "quit"],
             "&Edit": ["undo", "redo", None, "split", "freeze", "delete", "ripple"],
             "&Playback": ["play", "shuttle_back", "shuttle_stop", "shuttle_forward", "back", "forward"],
-            "&Assistant": ["smart_cut", "backdrop", "train"],
+            "&Assistant": ["smart_cut", "backdrop", "train", "music"],
         }
         for title, entries in menus.items():
             menu = self.menuBar().addMenu(title)
@@ -249,7 +253,7 @@ class MainWindow(QMainWindow):
         toolbar.setMovable(False)
         for entry in ["import", "undo", "redo", None, "split", "delete", None]:
             toolbar.addSeparator() if entry is None else toolbar.addAction(names[entry])
-        for entry in ["smart_cut", "backdrop", "train"]:
+        for entry in ["smart_cut", "backdrop", "music", "train"]:
             toolbar.addAction(names[entry])
             toolbar.widgetForAction(names[entry]).setObjectName("assistant")
         spacer = QWidget()
@@ -614,6 +618,30 @@ class MainWindow(QMainWindow):
             return None
         return self._open(BackdropDialog(self))
 
+    def open_music_dialog(self):
+        from desktop.dialogs.music_dialog import MusicDialog
+
+        if self.project is None:
+            return None
+        return self._open(MusicDialog(self))
+
+    def mark_beats(self, clip_id: str) -> None:
+        """Find the beats of a music clip (a job) and show them on the ruler."""
+
+        _, clip = self.project.find_clip(clip_id)
+        path = self.project.media[clip.media_id].path
+
+        def show(report) -> None:
+            fps = self.project.fps
+            frames = [clip.position + int(round((t - clip.source_in) * fps / clip.speed)) for t in report.beats]
+            self.timeline.beat_markers = [f for f in frames if clip.position <= f < clip.end]
+            self.timeline.update()
+            self.statusBar().showMessage(f"{report.bpm:.0f} BPM: {len(self.timeline.beat_markers)} beats marked.", 8000)
+            self.beats_marked.emit(report.bpm)
+
+        self.runner.submit("Find the beats", _beats_job, path, on_result=show,
+                           on_error=lambda m: self.show_error("No beat found", m))
+
     def open_train_dialog(self):
         from desktop.dialogs.train_dialog import TrainDialog
 
@@ -676,6 +704,12 @@ class MainWindow(QMainWindow):
         if answer == QMessageBox.Save:
             return self.save()
         return answer == QMessageBox.Discard
+
+
+def _beats_job(path: str, *, progress=None, cancel=None):
+    from core.audio.beats import beats_of_file
+
+    return beats_of_file(path)
 
 
 def _fitted(effect: dict, seconds: float) -> dict:

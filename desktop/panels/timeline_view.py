@@ -56,6 +56,8 @@ class TimelineView(QWidget):
     # the same dropped on a track's header: the track's own stack, over everything below
     track_effect_dropped = Signal(str, str)
     track_clicked = Signal(str)  # a track's header was clicked: show the track's effects
+    track_sound_requested = Signal(str, dict)  # track id, {"muted"/"solo"/"duck": value}
+    beats_requested = Signal(str)  # clip id of music whose beats to mark
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -71,6 +73,7 @@ class TimelineView(QWidget):
         self._drag: _Drag | None = None
         self.thumbnails: dict[str, QPixmap] = {}  # media id -> picture (a waveform for sound)
         self.markers: list[int] = []  # frames the assistant points at (changes of shot)
+        self.beat_markers: list[int] = []  # frames of the music's beats
 
     # --- state -----------------------------------------------------------------------------------
 
@@ -182,14 +185,19 @@ class TimelineView(QWidget):
         for frame in self.markers:
             x = int(self.x_of(frame))
             painter.drawLine(x, RULER_HEIGHT - 12, x, RULER_HEIGHT)
+        painter.setPen(QPen(QColor("#5ce1a5"), 1))
+        for frame in self.beat_markers:
+            x = int(self.x_of(frame))
+            painter.drawLine(x, RULER_HEIGHT - 5, x, RULER_HEIGHT)
 
     def _paint_track(self, painter: QPainter, track: Track, row: QRectF) -> None:
         painter.fillRect(row, QColor("#1c1f24"))
         header = QRectF(0, row.top(), HEADER_WIDTH - 4, row.height())
         painter.fillRect(header, QColor("#252932"))
         painter.setPen(QColor("#c8ccd4"))
-        painter.drawText(header.adjusted(8, 0, 0, 0), Qt.AlignVCenter | Qt.AlignLeft,
-                         (track.name or track.kind) + (f"  fx {len(track.effects)}" if track.effects else ""))
+        flags = "".join(f"  {text}" for on, text in ((track.effects, f"fx {len(track.effects)}"), (track.muted, "M"),
+                                                      (track.solo, "S"), (track.duck, "duck")) if on)
+        painter.drawText(header.adjusted(8, 0, 0, 0), Qt.AlignVCenter | Qt.AlignLeft, (track.name or track.kind) + flags)
         painter.save()
         painter.setClipRect(QRectF(HEADER_WIDTH, row.top(), self.width() - HEADER_WIDTH, row.height()))
         colour = CLIP_COLOURS[track.kind]
@@ -381,6 +389,29 @@ class TimelineView(QWidget):
             pos = event.position()
             return self.clip_at(pos.x(), pos.y()) is not None or self._header_track(pos) is not None
         return data.hasUrls()
+
+    def contextMenuEvent(self, event) -> None:
+        """Right-click a track's header for its sound; a sound clip to mark its beats."""
+        from PySide6.QtWidgets import QMenu
+
+        if self.project is None:
+            return
+        pos = event.pos()
+        menu = QMenu(self)
+        clip_id = self.clip_at(pos.x(), pos.y())
+        track = self.track_at(pos.y())
+        if clip_id is not None and self.project.media[self.project.find_clip(clip_id)[1].media_id].has_audio:
+            menu.addAction("Mark the beats", lambda: self.beats_requested.emit(clip_id))
+        if track is not None and pos.x() <= HEADER_WIDTH:
+            for name, label, on, value in (("muted", "Mute", track.muted, not track.muted),
+                                           ("solo", "Solo", track.solo, not track.solo),
+                                           ("duck", "Duck under the other tracks", bool(track.duck),
+                                            0.0 if track.duck else -12.0)):
+                action = menu.addAction(label, lambda n=name, v=value: self.track_sound_requested.emit(track.id, {n: v}))
+                action.setCheckable(True)
+                action.setChecked(bool(on))
+        if not menu.isEmpty():
+            menu.exec(event.globalPos())
 
     def _header_track(self, pos) -> Track | None:
         track = self.track_at(pos.y()) if pos.x() <= HEADER_WIDTH else None

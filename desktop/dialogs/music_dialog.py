@@ -1,0 +1,131 @@
+"""Generate music: a royalty-free bed in the mood, key and tempo asked for, added on a sound
+track under everything (ducked under the voice if wanted) as one undo step."""
+
+from __future__ import annotations
+
+import random
+import time
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+)
+
+from core import timeline as tl
+from core.audio.music import MOODS, NOTE_NAMES, MusicSettings, write_music
+from core.paths import data_subdir
+
+
+class MusicDialog(QDialog):
+    added = Signal(str)  # the music file
+    failed = Signal(str)
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.setWindowTitle("Generate music")
+        self.window_ = window
+        self.job = None
+        self.mood = QComboBox()
+        self.mood.addItems(list(MOODS))
+        self.bpm = QSpinBox()
+        self.bpm.setRange(40, 220)
+        self.bpm.setSuffix(" BPM")
+        self.mood.currentTextChanged.connect(lambda m: self.bpm.setValue(MOODS[m].bpm))
+        self.bpm.setValue(MOODS[self.mood.currentText()].bpm)
+        self.key = QComboBox()
+        self.key.addItems([*NOTE_NAMES, *(f"{n}m" for n in NOTE_NAMES)])
+        self.seconds = QDoubleSpinBox()
+        self.seconds.setRange(2, 600)
+        self.seconds.setSuffix(" s")
+        project = window.project
+        self.seconds.setValue(max(10.0, project.duration_frames / project.fps) if project else 30.0)
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 999_999)
+        dice = QPushButton("Surprise me")
+        dice.clicked.connect(lambda: self.seed.setValue(random.randrange(1_000_000)))
+        seed_row = QHBoxLayout()
+        seed_row.addWidget(self.seed, 1)
+        seed_row.addWidget(dice)
+        self.duck = QCheckBox("Duck it under the voice and the footage's sound")
+        self.duck.setChecked(True)
+        form = QFormLayout()
+        form.addRow("Mood", self.mood)
+        form.addRow("Tempo", self.bpm)
+        form.addRow("Key", self.key)
+        form.addRow("Length", self.seconds)
+        form.addRow("Seed", seed_row)
+        form.addRow("", self.duck)
+        self.status = QLabel("Rounded to whole bars, so it loops without a seam. Yours to use anywhere.")
+        self.status.setWordWrap(True)
+        self.generate_button = QPushButton("Generate and add")
+        self.generate_button.clicked.connect(self.generate)
+        close = QPushButton("Close")
+        close.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(close)
+        buttons.addWidget(self.generate_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.status)
+        layout.addLayout(buttons)
+
+    def settings(self) -> MusicSettings:
+        return MusicSettings(mood=self.mood.currentText(), bpm=self.bpm.value(), key=self.key.currentText(),
+                             seconds=self.seconds.value(), seed=self.seed.value())
+
+    def generate(self) -> None:
+        settings = self.settings()
+        name = f"music-{settings.mood}-{settings.key}-{int(settings.bpm)}bpm-seed{settings.seed}-{time.strftime('%H%M%S')}.wav"
+        self.generate_button.setEnabled(False)
+        self.status.setText("Composing…")
+        self.job = self.window_.runner.submit("Generate music", _make, settings, str(data_subdir("music") / name),
+                                              on_result=self._add, on_error=self._failed)
+
+    def _failed(self, message: str) -> None:
+        self.job = None
+        self.generate_button.setEnabled(True)
+        self.status.setText(message)
+        self.failed.emit(message)
+
+    def _add(self, path: str) -> None:
+        """On a sound track of its own at the start, ducked if asked: one undo step."""
+        from core.media import probe
+
+        self.job = None
+        window = self.window_
+        media = tl.MediaRef.from_info(probe(path))
+        window.undo_stack.beginMacro("Generate music")
+        try:
+            window.perform(tl.add_media, media)
+            window.perform(tl.add_track, tl.AUDIO_TRACK, "Music")
+            track = window.project.tracks[-1]
+            window.perform(tl.add_clip, track.id, tl.make_clip(window.project, media.id, 0))
+            if self.duck.isChecked():
+                window.perform(tl.set_track_sound, track.id, duck=-12.0)
+        finally:
+            window.undo_stack.endMacro()
+        self.generate_button.setEnabled(True)
+        self.status.setText("Added on a new Music track. Right-click a clip of it to mark its beats.")
+        self.added.emit(path)
+
+    def done(self, result: int) -> None:
+        if self.job is not None:
+            self.job.cancel()
+        super().done(result)
+
+
+def _make(settings: MusicSettings, path: str, *, progress=None, cancel=None) -> str:
+    from core.jobs import check_cancel
+
+    check_cancel(cancel)
+    return str(write_music(settings, path))

@@ -1,0 +1,52 @@
+"""Sound from a creator's seat: generate music under the footage, duck and solo tracks, mark beats."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.demo import demo_project
+from desktop.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot, samples):
+    window = MainWindow()
+    window.resize(1400, 900)
+    window.show()
+    window.set_project(demo_project(samples), None)
+    yield window
+    window.undo_stack.setClean()
+    window.recovered_unsaved = False
+    window.close()
+    window.deleteLater()
+
+
+def test_generated_music_goes_on_a_ducked_track_in_one_step(qtbot, window):
+    tracks = len(window.project.tracks)
+    dialog = window.open_music_dialog()
+    dialog.mood.setCurrentText("upbeat")
+    dialog.seconds.setValue(8)
+    with qtbot.waitSignal(dialog.added, timeout=60000) as added:
+        dialog.generate_button.click()
+    music = window.project.tracks[-1]
+    assert len(window.project.tracks) == tracks + 1 and music.kind == "audio" and music.duck == -12.0
+    assert window.project.media[music.clips[0].media_id].path == added.args[0]
+    window.undo_stack.undo()
+    assert len(window.project.tracks) == tracks
+    dialog.reject()
+
+
+def test_track_sound_settings_and_beat_markers(qtbot, window):
+    music = window.project.tracks[2]  # the demo's music bed (120 BPM)
+    window.timeline.track_sound_requested.emit(music.id, {"solo": True})
+    assert window.project.tracks[2].solo
+    window.timeline.track_sound_requested.emit(music.id, {"duck": -12.0})
+    assert window.project.tracks[2].duck == -12.0
+    window.undo_stack.undo()
+    window.undo_stack.undo()
+    assert not window.project.tracks[2].solo and window.project.tracks[2].duck == 0
+    with qtbot.waitSignal(window.beats_marked, timeout=60000) as marked:
+        window.timeline.beats_requested.emit(music.clips[0].id)
+    assert marked.args[0] == pytest.approx(120, abs=2)
+    gaps = {b - a for a, b in zip(window.timeline.beat_markers, window.timeline.beat_markers[1:], strict=False)}
+    assert gaps <= {14, 15, 16}  # half a second at 30 fps, give or take a frame
