@@ -114,6 +114,7 @@ class MainWindow(QMainWindow):
     project_changed = Signal()
     error_shown = Signal(str)
     beats_marked = Signal(float)  # the tempo found
+    waveform_ready = Signal(str)  # media id
 
     def __init__(self):
         super().__init__()
@@ -420,6 +421,15 @@ class MainWindow(QMainWindow):
 
         self.runner.submit(f"Thumbnail of {Path(media.path).name}", _thumbnail_job, media.path,
                            on_result=show, on_error=lambda m: log.info("no thumbnail: %s", m))
+        if media.kind == "audio":
+            self.runner.submit(f"Waveform of {Path(media.path).name}", _waveform_job, media.path,
+                               on_result=lambda peaks: self._show_waveform(media.id, peaks),
+                               on_error=lambda m: log.info("no waveform: %s", m))
+
+    def _show_waveform(self, media_id: str, peaks) -> None:
+        self.timeline.waveforms[media_id] = peaks
+        self.timeline.update()
+        self.waveform_ready.emit(media_id)
 
     # --- edits -----------------------------------------------------------------------------------
 
@@ -704,6 +714,12 @@ class MainWindow(QMainWindow):
         if answer == QMessageBox.Save:
             return self.save()
         return answer == QMessageBox.Discard
+
+
+def _waveform_job(path: str, *, progress=None, cancel=None):
+    from core.audio.waveform import waveform
+
+    return waveform(path, progress=progress, cancel=cancel)
 
 
 def _beats_job(path: str, *, progress=None, cancel=None):

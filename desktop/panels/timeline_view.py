@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QWidget
@@ -74,6 +75,7 @@ class TimelineView(QWidget):
         self.thumbnails: dict[str, QPixmap] = {}  # media id -> picture (a waveform for sound)
         self.markers: list[int] = []  # frames the assistant points at (changes of shot)
         self.beat_markers: list[int] = []  # frames of the music's beats
+        self.waveforms: dict = {}  # media id -> (N, 2) min/max peaks (core.audio.waveform)
 
     # --- state -----------------------------------------------------------------------------------
 
@@ -271,6 +273,10 @@ class TimelineView(QWidget):
 
     def _paint_strip(self, painter: QPainter, clip, media, rect: QRectF) -> None:
         """Thumbnails along a video clip; the matching stretch of the waveform on a sound clip."""
+        peaks = self.waveforms.get(clip.media_id)
+        if peaks is not None and media.kind == "audio":
+            self._paint_waveform(painter, clip, peaks, rect)
+            return
         picture = self.thumbnails.get(clip.media_id)
         if picture is None or picture.isNull() or rect.width() < 4 or rect.height() < 6:
             return
@@ -287,6 +293,27 @@ class TimelineView(QWidget):
             while x < rect.right():
                 painter.drawPixmap(QRectF(x, rect.top(), tile, rect.height()), picture, QRectF(picture.rect()))
                 x += tile
+        painter.restore()
+
+    def _paint_waveform(self, painter: QPainter, clip, peaks, rect: QRectF) -> None:
+        """One vertical line per pixel, spanning the quietest to the loudest sample under it."""
+        from core.audio.waveform import PEAKS_PER_SECOND
+
+        fps = self.project.fps
+        left = max(rect.left(), float(HEADER_WIDTH))
+        right = min(rect.right(), float(self.width()))
+        if right - left < 1:
+            return
+        xs = np.arange(int(left), int(right))
+        seconds = clip.source_in + (xs - self.x_of(clip.position)) / self.pixels_per_frame * clip.speed / fps
+        index = np.clip((seconds * PEAKS_PER_SECOND).astype(int), 0, len(peaks) - 1)
+        span = max(1, int(np.ceil(PEAKS_PER_SECOND * clip.speed / fps / self.pixels_per_frame)))
+        mid, half = rect.center().y(), rect.height() / 2
+        painter.save()
+        painter.setPen(QPen(QColor(255, 255, 255, 150), 1))
+        for x, i in zip(xs, index, strict=True):
+            low, high = peaks[i : i + span, 0].min(), peaks[i : i + span, 1].max()
+            painter.drawLine(int(x), int(mid - high * half), int(x), int(mid - low * half))
         painter.restore()
 
     # --- input -----------------------------------------------------------------------------------

@@ -130,3 +130,20 @@ def test_solo_and_pan(samples):
     assert np.abs(panned[:, 1]).max() == 0 and np.allclose(panned[:, 0], solo[:, 0], atol=1e-4)
     with pytest.raises(tl.EditError, match="0 to 60 dB"):
         tl.set_track_sound(project, project.tracks[2].id, duck=-90)
+
+
+def test_waveform_peaks_are_cached_and_bad_files_explained(samples, tmp_path):
+    from core.audio.waveform import _cache_file, waveform
+    from core.errors import MediaError
+
+    path = samples.path("music-bed.wav")
+    peaks = waveform(path)
+    assert peaks.dtype == np.float32 and (peaks[:, 0] <= peaks[:, 1]).all()
+    cache = _cache_file(path)
+    assert cache.exists()
+    cache.write_bytes(b"damaged")
+    assert np.array_equal(waveform(path), peaks)  # remade, not trusted
+    with pytest.raises(MediaError, match="missing"):
+        waveform(tmp_path / "gone.wav")
+    with pytest.raises(MediaError, match="no sound"):
+        waveform(samples.path("title-card.png"))

@@ -50,3 +50,19 @@ def test_track_sound_settings_and_beat_markers(qtbot, window):
     assert marked.args[0] == pytest.approx(120, abs=2)
     gaps = {b - a for a, b in zip(window.timeline.beat_markers, window.timeline.beat_markers[1:], strict=False)}
     assert gaps <= {14, 15, 16}  # half a second at 30 fps, give or take a frame
+
+
+def test_waveform_is_computed_once_and_drawn(qtbot, window, samples):
+    from core.audio.waveform import waveform
+
+    music = window.project.tracks[2].clips[0]
+    qtbot.waitUntil(lambda: music.media_id in window.timeline.waveforms, timeout=30000)
+    peaks = window.timeline.waveforms[music.media_id]
+    assert peaks.shape[1] == 2 and len(peaks) >= 100 * 19  # 100 a second over the bed
+    assert (peaks[:, 1] >= peaks[:, 0]).all() and peaks[:, 1].max() > 0.1
+    assert waveform(samples.path("music-bed.wav")) is not None  # the second time comes from the cache
+    window.timeline.resize(1400, 400)
+    image = window.timeline.grab().toImage()
+    row = next(r for t, r in window.timeline._track_rows() if t.id == window.project.tracks[2].id)
+    column = [image.pixelColor(400, int(y)).lightness() for y in range(int(row.top()) + 20, int(row.bottom()) - 4)]
+    assert max(column) - min(column) > 40  # the waveform's lines show on the clip
