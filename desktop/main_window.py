@@ -142,7 +142,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(JobsPanel(self.runner))
 
         self.bin.files_dropped.connect(self.import_files)
-        self.timeline.playhead_moved.connect(self.preview.seek)
+        self.timeline.playhead_moved.connect(self.preview.scrub_to)
         self.preview.playhead_moved.connect(self.timeline.set_playhead)
         self.preview.sound_unavailable.connect(lambda why: self.statusBar().showMessage(why + " Playing silently.", 10000))
         self.timeline.selection_changed.connect(self._selection_changed)

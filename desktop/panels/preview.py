@@ -197,12 +197,18 @@ class PreviewPanel(QWidget):
         self.playhead_moved.emit(frame)
         self._want(frame)
 
+    def scrub_to(self, frame: int) -> None:
+        """A seek by hand: while paused, a short burst of the sound there is heard."""
+        self.seek(frame)
+        if not self.playing and self.project is not None:
+            self.audio.scrub(copy.deepcopy(self.project), self.playhead / self.project.fps)
+
     def step(self, frames: int) -> None:
         self.pause()
         self.seek(self.playhead + frames)
 
     def _slider_moved(self, value: int) -> None:
-        self.seek(value)
+        self.scrub_to(value)
 
     # --- playback --------------------------------------------------------------------------------
 
@@ -227,7 +233,7 @@ class PreviewPanel(QWidget):
         self.rate = rate
         if rate > 0 and self.playhead >= self.project.duration_frames - 1:
             self.seek(0)
-        self._play_origin = (time.monotonic(), self.playhead)  # wall clock drives the picture
+        self._play_origin = (time.monotonic(), self.playhead)  # until the sound's clock starts
         if rate == 1.0:
             self._start_sound()
         self._timer.start(max(5, int(1000 / self.project.fps / 2)))
@@ -242,8 +248,14 @@ class PreviewPanel(QWidget):
         self.play_button.setText("▶")
 
     def _tick(self) -> None:
-        started, first = self._play_origin
-        frame = first + int((time.monotonic() - started) * self.project.fps * self.rate)
+        """The picture follows the sound being heard when there is sound (so they stay in sync
+        whatever the device's buffering), the wall clock otherwise (silence, J/K/L shuttle)."""
+        heard = self.audio.position() if self.rate == 1.0 else None
+        if heard is not None:
+            frame = int(heard * self.project.fps)
+        else:
+            started, first = self._play_origin
+            frame = first + int((time.monotonic() - started) * self.project.fps * self.rate)
         if frame >= self.project.duration_frames or frame < 0:
             self.seek(min(max(frame, 0), self.project.duration_frames - 1))
             self.pause()

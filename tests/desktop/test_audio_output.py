@@ -78,3 +78,44 @@ def test_missing_portaudio_is_reported_once_and_playback_goes_on(qtbot, samples,
         panel.play()
     panel.pause()
     panel.shutdown()
+
+
+class _LatentStream(_FakeStream):
+    latency = 0.05
+
+
+def test_the_audio_clock_is_what_has_been_heard(samples, monkeypatch):
+    fake = types.SimpleNamespace(OutputStream=_LatentStream)
+    monkeypatch.setitem(sys.modules, "sounddevice", fake)
+    _FakeStream.written.clear()
+    _FakeStream.enough.clear()
+    player = AudioPlayer()
+    assert player.position() is None  # nothing heard yet
+    assert player.start(music_project(samples), 2.0)
+    assert _FakeStream.enough.wait(10)
+    heard = player.position()
+    written = sum(len(c) for c in _FakeStream.written) / 48000
+    assert heard is not None and 2.0 <= heard <= 2.0 + written - 0.05 + CHUNK_SECONDS
+    player.stop()
+    assert player.position() is None
+
+
+def test_scrubbing_plays_a_short_faded_burst(samples, monkeypatch):
+    fake = types.SimpleNamespace(OutputStream=_FakeStream)
+    monkeypatch.setitem(sys.modules, "sounddevice", fake)
+    _FakeStream.written.clear()
+    done = threading.Event()
+    real_write = _FakeStream.write
+
+    def write(self, chunk):
+        real_write(self, chunk)
+        done.set()
+
+    monkeypatch.setattr(_FakeStream, "write", write)
+    player = AudioPlayer()
+    player.scrub(music_project(samples), 3.0)
+    player.scrub(music_project(samples), 3.01)  # within 50 ms: ignored
+    assert done.wait(10)
+    burst = _FakeStream.written[0]
+    assert len(_FakeStream.written) == 1 and len(burst) == int(0.08 * 48000)
+    assert abs(burst[0]).max() == 0 and np.abs(burst).max() > 0.01  # faded in from silence
