@@ -50,6 +50,8 @@ class Inspector(QWidget):
         self.position = _spin(0, 86400, 0.1, " s", decimals=2)
         self.speed = _spin(0.05, 20, 0.25, "x", decimals=2)
         self.volume = _spin(0, 400, 5, " %")
+        self.balance = _spin(-100, 100, 10, " %")
+        self.balance.setToolTip("Sound balance: -100 % only the left, 100 % only the right")
         self.audio_fade_in = _spin(0, 600, 0.25, " s", decimals=2)
         self.audio_fade_out = _spin(0, 600, 0.25, " s", decimals=2)
         self.opacity = _spin(0, 100, 5, " %")
@@ -73,7 +75,7 @@ class Inspector(QWidget):
         outer.addWidget(self.effects)
         outer.addStretch(1)
         for label, widget in (("Media", self.media), ("Source", self.source), ("Length", self.length),
-                              ("Start", self.position), ("Speed", self.speed), ("Volume", self.volume),
+                              ("Start", self.position), ("Speed", self.speed), ("Volume", self.volume), ("Balance", self.balance),
                               ("Fade in", self.audio_fade_in), ("Fade out", self.audio_fade_out),
                               ("Opacity", self.opacity), ("Fit", self.fit), ("Scale", self.scale),
                               ("Position X", self.pan_x), ("Position Y", self.pan_y)):
@@ -82,6 +84,7 @@ class Inspector(QWidget):
             "position": (self.position, lambda v: int(round(v * self.fps))),
             "speed": (self.speed, float),
             "volume": (self.volume, lambda v: v / 100),
+            "pan": (self.balance, lambda v: v / 100),
             "audio_fade_in": (self.audio_fade_in, float),
             "audio_fade_out": (self.audio_fade_out, float),
             "opacity": (self.opacity, lambda v: v / 100),
@@ -164,6 +167,7 @@ class Inspector(QWidget):
     def _show_values(self, clip: Clip) -> None:
         values = {
             "position": clip.position / self.fps, "speed": clip.speed, "volume": clip.volume * 100,
+            "pan": clip.pan * 100,
             "audio_fade_in": clip.audio_fade_in, "audio_fade_out": clip.audio_fade_out,
             "opacity": clip.opacity * 100, "scale": clip.scale * 100,
             "pan_x": clip.pan_x * 100, "pan_y": clip.pan_y * 100,

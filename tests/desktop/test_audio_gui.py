@@ -66,3 +66,13 @@ def test_waveform_is_computed_once_and_drawn(qtbot, window, samples):
     row = next(r for t, r in window.timeline._track_rows() if t.id == window.project.tracks[2].id)
     column = [image.pixelColor(400, int(y)).lightness() for y in range(int(row.top()) + 20, int(row.bottom()) - 4)]
     assert max(column) - min(column) > 40  # the waveform's lines show on the clip
+
+
+def test_balance_in_the_inspector(qtbot, window):
+    clip = window.project.tracks[2].clips[0]
+    window.timeline.selected = [clip.id]
+    window._selection_changed([clip.id])
+    window.inspector.balance.setValue(-50)
+    assert window.project.tracks[2].clips[0].pan == pytest.approx(-0.5)
+    window.undo_stack.undo()
+    assert window.project.tracks[2].clips[0].pan == 0
