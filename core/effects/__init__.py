@@ -51,20 +51,20 @@ def register(name: str, label: str, category: str, params: type, space: str = CL
 
 
 def _load_builtin() -> None:
-    from core.effects import colour, key, particles, text  # noqa: F401  (they register themselves)
+    """Import the built-in effect modules (they register themselves). Always all of them: one
+    may already be imported on its own (the backdrop uses the grain), the others not yet."""
+    from core.effects import colour, key, particles, text  # noqa: F401
 
 
 def effect_type(name: str) -> EffectType:
-    if not REGISTRY:
-        _load_builtin()
+    _load_builtin()
     if name not in REGISTRY:
         raise EditError(f"Unknown effect '{name}'. Known effects: {', '.join(sorted(REGISTRY))}.")
     return REGISTRY[name]
 
 
 def all_effects() -> list[EffectType]:
-    if not REGISTRY:
-        _load_builtin()
+    _load_builtin()
     return sorted(REGISTRY.values(), key=lambda e: (e.category, e.label))
 
 

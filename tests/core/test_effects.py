@@ -120,7 +120,7 @@ def test_picture_in_picture_rounds_corners_and_draws_a_border():
     assert out[H // 2, 2, :3].tolist() == [255, 0, 0] and out[H // 2, W // 2, :3].tolist() == [50, 50, 50]
 
 
-def test_keyed_clip_shows_the_track_below(samples):
+def test_keyed_clip_shows_the_track_below(samples, tmp_path):
     from core.compositor import Compositor
     from core.media import probe, write_image
 
@@ -128,7 +128,7 @@ def test_keyed_clip_shows_the_track_below(samples):
     below = tl.MediaRef.from_info(probe(samples.path("beach-drone.mp4")))
     tl.add_media(project, below)
     tl.add_clip(project, project.tracks[0].id, tl.make_clip(project, below.id, 0, 0, 1))
-    green = samples.folder / "green-card.png"
+    green = tmp_path / "green-card.png"
     card = np.zeros((90, 160, 3), np.uint8)
     card[:] = (0, 255, 0)
     card[30:60, 60:100] = (230, 180, 150)
@@ -373,7 +373,7 @@ def test_track_effects_adjust_everything_below_but_not_above(samples, tmp_path):
 
     project = tl.Project.new("landscape_720p", fps=30)
     project.width, project.height = 320, 180
-    card = samples.folder / "grey-card.png"
+    card = tmp_path / "grey-card.png"
     write_image(card, np.full((90, 160, 3), 120, np.uint8))
     media = tl.MediaRef.from_info(probe(card))
     tl.add_media(project, media)
