@@ -54,6 +54,19 @@ def tiny_model() -> Path:
 
 
 @pytest.fixture
+def picture_folder(tmp_path) -> Path:
+    """A folder of eight generated pictures, as a creator's own training set would be."""
+    from core.gan.data import procedural_backdrop
+    from core.media import write_image
+
+    folder = tmp_path / "my pictures"
+    folder.mkdir()
+    for i in range(8):
+        write_image(folder / f"{i}.png", procedural_backdrop("bokeh", i, 128))
+    return folder
+
+
+@pytest.fixture
 def bad_media(tmp_path, samples) -> dict[str, Path]:
     """One file (or path) for each kind of bad input a creator can throw at Reelsmith."""
     good = samples.clips[0].read_bytes()

@@ -121,7 +121,7 @@ class TrainDialog(QDialog):
         source_buttons.addStretch(1)
         self.name = QLineEdit("my-look")
         self.steps = QSpinBox()
-        self.steps.setRange(10, 100_000)
+        self.steps.setRange(1, 100_000)
         self.steps.setValue(600)
         self.steps.setSingleStep(100)
         self.fine_tune = QCheckBox("Start from the Reelsmith model (faster, needs fewer pictures)")

@@ -127,15 +127,10 @@ def test_backdrop_cli_renders_the_asked_size_and_refuses_bad_input(tmp_path, tin
     assert bad.returncode == 2 and "damaged" in bad.stderr
 
 
-def test_train_cli_trains_resumes_and_refuses_to_overwrite(tmp_path):
-    from core.gan.data import procedural_backdrop
+def test_train_cli_trains_resumes_and_refuses_to_overwrite(tmp_path, picture_folder):
     from core.gan.train import load_model_file
-    from core.media import write_image
 
-    folder = tmp_path / "pictures"
-    folder.mkdir()
-    for i in range(8):
-        write_image(folder / f"{i}.jpg", procedural_backdrop("aurora", i, 128))
+    folder = picture_folder
     out = tmp_path / "mine.pt"
     args = ["train", "--data", str(folder), "--out", str(out), "--batch", "4", "--from-scratch"]
     first = run_cli(*args, "--steps", "2")
@@ -152,17 +147,12 @@ def test_train_cli_trains_resumes_and_refuses_to_overwrite(tmp_path):
     assert nothing.returncode == 2 and "None of these files" in nothing.stderr
 
 
-def test_training_killed_mid_run_resumes_from_its_checkpoint(tmp_path):
+def test_training_killed_mid_run_resumes_from_its_checkpoint(tmp_path, picture_folder):
     import signal
 
-    from core.gan.data import procedural_backdrop
     from core.gan.train import checkpoint_path, load_model_file
-    from core.media import write_image
 
-    folder = tmp_path / "pictures"
-    folder.mkdir()
-    for i in range(8):
-        write_image(folder / f"{i}.png", procedural_backdrop("plasma", i, 128))
+    folder = picture_folder
     out = tmp_path / "killed.pt"
     args = [sys.executable, "main.py", "train", "--data", str(folder), "--out", str(out), "--batch", "4",
             "--from-scratch", "--checkpoint-every", "2", "--sample-every", "3"]

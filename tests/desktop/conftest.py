@@ -19,3 +19,20 @@ def endless_job():
             threading.Event().wait(0.01)  # stands in for a unit of real work
 
     return endless, started
+
+
+@pytest.fixture
+def demo_window(qtbot, samples):
+    """The main window on the demo project; closed without an unsaved-changes prompt."""
+    from core.demo import demo_project
+    from desktop.main_window import MainWindow
+
+    window = MainWindow()
+    window.resize(1400, 900)
+    window.show()
+    window.set_project(demo_project(samples), None)
+    yield window
+    window.undo_stack.setClean()
+    window.recovered_unsaved = False
+    window.close()
+    window.deleteLater()

@@ -4,21 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from core.demo import demo_project
-from desktop.main_window import MainWindow
-
 
 @pytest.fixture
-def window(qtbot, samples):
-    window = MainWindow()
-    window.resize(1400, 900)
-    window.show()
-    window.set_project(demo_project(samples), None)
-    yield window
-    window.undo_stack.setClean()
-    window.recovered_unsaved = False
-    window.close()
-    window.deleteLater()
+def window(demo_window):
+    return demo_window
 
 
 def test_generated_music_goes_on_a_ducked_track_in_one_step(qtbot, window):

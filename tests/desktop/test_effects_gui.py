@@ -6,22 +6,12 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt
 from PySide6.QtGui import QDropEvent
 
-from core.demo import demo_project
-from desktop.main_window import MainWindow
 from desktop.panels.effects_browser import EFFECT_MIME, LOOK_PREFIX
 
 
 @pytest.fixture
-def window(qtbot, samples):
-    window = MainWindow()
-    window.resize(1400, 900)
-    window.show()
-    window.set_project(demo_project(samples), None)
-    yield window
-    window.undo_stack.setClean()
-    window.recovered_unsaved = False
-    window.close()
-    window.deleteLater()
+def window(demo_window):
+    return demo_window
 
 
 def first_clip(window):

@@ -6,23 +6,13 @@ import numpy as np
 import pytest
 
 from core import timeline as tl
-from core.demo import demo_project
-from desktop.main_window import MainWindow
 
 pytest.importorskip("torch")
 
 
 @pytest.fixture
-def window(qtbot, samples):
-    window = MainWindow()
-    window.resize(1200, 800)
-    window.show()
-    window.set_project(demo_project(samples), None)
-    yield window
-    window.undo_stack.setClean()
-    window.recovered_unsaved = False
-    window.close()
-    window.deleteLater()
+def window(demo_window):
+    return demo_window
 
 
 def _backdrop_dialog(qtbot, window, model):
@@ -84,23 +74,12 @@ def test_a_damaged_model_is_explained(qtbot, window, tiny_model):
         damaged.unlink()
 
 
-def _picture_folder(tmp_path, count=8):
-    from core.gan.data import procedural_backdrop
-    from core.media import write_image
-
-    folder = tmp_path / "my pictures"
-    folder.mkdir()
-    for i in range(count):
-        write_image(folder / f"{i}.png", procedural_backdrop("bokeh", i, 96))
-    return folder
-
-
-def test_train_shows_progress_pauses_and_resumes(qtbot, window, tmp_path):
+def test_train_shows_progress_pauses_and_resumes(qtbot, window, picture_folder):
     from core.gan.train import load_model_file
 
     dialog = window.open_train_dialog()
     dialog.sources.clear()
-    dialog.sources.addItem(str(_picture_folder(tmp_path)))
+    dialog.sources.addItem(str(picture_folder))
     dialog.fine_tune.setChecked(False)
     dialog.name.setText("bokeh look")
     dialog.steps.setValue(400)
