@@ -10,6 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QDoubleSpinBox,
     QHBoxLayout,
@@ -96,6 +97,12 @@ class SmartCutDialog(QDialog):
         self.reel_seconds.setRange(3, 600)
         self.reel_seconds.setValue(30)
         self.reel_seconds.setSuffix(" s")
+        self.beat_source = QComboBox()
+        self.beat_source.addItem("cut freely", None)
+        for media in window.project.media.values():
+            if media.kind == "audio" and not media.offline:
+                self.beat_source.addItem(f"cut to the beat of {Path(media.path).name}", media.path)
+        self.beat_source.setToolTip("Every cut of the reel lands on a beat of this music, which plays under it")
         self.reel_button = QPushButton("Build highlight reel")
         self.reel_button.setToolTip("The best moments of these clips, appended after the end of the timeline")
         self.reel_button.clicked.connect(self.build_reel)
@@ -112,6 +119,7 @@ class SmartCutDialog(QDialog):
         reel = QHBoxLayout()
         reel.addWidget(QLabel("Highlight reel of"))
         reel.addWidget(self.reel_seconds)
+        reel.addWidget(self.beat_source)
         reel.addWidget(self.reel_button)
         reel.addStretch(1)
         reel.addWidget(self.reframe_button)
@@ -238,7 +246,7 @@ class SmartCutDialog(QDialog):
         self.summary.setText("Building the highlight reel…")
         self.window_.runner.submit(
             "Highlight reel", build_highlights, paths, self.reel_seconds.value(),
-            width=project.width, height=project.height, fps=project.fps,
+            width=project.width, height=project.height, fps=project.fps, music=self.beat_source.currentData(),
             on_result=self._append_reel, on_error=self._reel_failed)
 
     def _reel_failed(self, message: str) -> None:
@@ -254,14 +262,18 @@ class SmartCutDialog(QDialog):
         window.undo_stack.beginMacro("Add highlight reel")
         try:
             placed = {}
-            for clip in reel.tracks[0].clips:
+            music = [c for t in reel.tracks_of_kind(tl.AUDIO_TRACK) for c in t.clips]
+            if music:  # the beat-cut reel's music, starting with it, on a track of its own
+                window.perform(tl.add_track, tl.AUDIO_TRACK, "Reel music")
+                music_track = window.project.tracks[-1]
+            for clip, target in [*((c, track) for c in reel.tracks[0].clips), *((c, music_track) for c in music)]:
                 path = reel.media[clip.media_id].path
                 if path not in by_path:
                     media = tl.MediaRef(**{**vars(reel.media[clip.media_id]), "id": tl.new_id()})
                     window.perform(tl.add_media, media)
                     by_path[path] = media.id
                 piece = tl.Clip(tl.new_id(), by_path[path], offset + clip.position, clip.length, clip.source_in, clip.speed)
-                if window.perform(tl.add_clip, track.id, piece):
+                if window.perform(tl.add_clip, target.id, piece):
                     placed[clip.id] = piece.id
             for tr in reel.tracks[0].transitions:
                 if tr.from_clip in placed and tr.to_clip in placed:

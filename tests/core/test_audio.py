@@ -147,3 +147,25 @@ def test_waveform_peaks_are_cached_and_bad_files_explained(samples, tmp_path):
         waveform(tmp_path / "gone.wav")
     with pytest.raises(MediaError, match="no sound"):
         waveform(samples.path("title-card.png"))
+
+
+@pytest.mark.parametrize("suffix", ["mp3", "flac", "m4a"])
+def test_music_in_common_formats_mixes_like_the_wav(samples, tmp_path, suffix):
+    import subprocess
+
+    from core.compositor import Compositor
+    from core.ffmpeg import ffmpeg_command
+    from core.media import probe
+
+    source = samples.path("music-bed.wav")
+    converted = tmp_path / f"bed.{suffix}"
+    subprocess.run(ffmpeg_command("-y", "-i", str(source), str(converted)), check=True)
+    levels = []
+    for path in (source, converted):
+        project = tl.Project.new("landscape_720p", fps=30)
+        ref = tl.MediaRef.from_info(probe(path))
+        tl.add_media(project, ref)
+        tl.add_clip(project, project.tracks[2].id, tl.make_clip(project, ref.id, 0, 0, 4))
+        with Compositor(project) as compositor:
+            levels.append(integrated_loudness(compositor.audio_between(0.5, 3.5), RATE))
+    assert levels[1] == pytest.approx(levels[0], abs=1.0)  # lossy MP3 and AAC cut the highest hats a little
