@@ -36,6 +36,12 @@ def create_app(argv: list[str] | None = None):
     app.setApplicationName("Reelsmith")
     app.setOrganizationName("Reelsmith")
     app.setApplicationVersion(__version__)
+    app.setDesktopFileName("reelsmith")  # Wayland matches the window to reelsmith.desktop's icon
+    from PySide6.QtGui import QIcon
+
+    from core.paths import resource
+
+    app.setWindowIcon(QIcon(str(resource("icons", "reelsmith.svg"))))
     apply_dark_theme(app)
     return app
 

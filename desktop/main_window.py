@@ -220,6 +220,7 @@ class MainWindow(QMainWindow):
             "train": a("Train model", self.open_train_dialog, tip="Teach the backdrop GAN your own look"),
             "music": a("Generate music", self.open_music_dialog, tip="A royalty-free music bed in any mood, key and tempo"),
             "export": a("Export…", self.open_export_dialog, "Ctrl+E", "Export the timeline to an MP4"),
+            "about": a("&About Reelsmith", self.show_about),
         }
         # Fixed labels (the toolbar must not jump about); what they would undo is in the tooltip.
         undo = a("&Undo", self.undo_stack.undo, QKeySequence.Undo)
@@ -237,6 +238,7 @@ class MainWindow(QMainWindow):
             "&Edit": ["undo", "redo", None, "split", "freeze", "delete", "ripple"],
             "&Playback": ["play", "shuttle_back", "shuttle_stop", "shuttle_forward", "back", "forward"],
             "&Assistant": ["smart_cut", "backdrop", "train", "music"],
+            "&Help": ["about"],
         }
         for title, entries in menus.items():
             menu = self.menuBar().addMenu(title)
@@ -684,6 +686,20 @@ class MainWindow(QMainWindow):
         return candidate
 
     # --- messages --------------------------------------------------------------------------------
+
+    def show_about(self) -> QMessageBox:
+        from core import __version__
+        from core.paths import data_dir
+
+        box = QMessageBox(QMessageBox.Information, "About Reelsmith",
+                          f"<h3>Reelsmith {__version__}</h3>"
+                          "<p>The video-editing assistant for short videos: smart cuts, generated "
+                          "backdrops and music, effects and captions, export for every platform.</p>"
+                          "<p>Everything runs on this computer; nothing is sent anywhere.</p>"
+                          f"<p>Your projects' helpers, models and logs: {data_dir()}</p>", QMessageBox.Ok, self)
+        box.setIconPixmap(self.windowIcon().pixmap(96, 96))
+        box.open()
+        return box
 
     def show_error(self, title: str, text: str) -> None:
         """Tell the user without blocking the window; details are already in the log."""

@@ -498,3 +498,14 @@ def test_smart_cut_reframes_for_a_vertical_canvas(qtbot, window, samples, tmp_pa
     assert clip.fit == "fill" and len(clip.reframe) == 30
     window.undo_stack.undo()
     assert window.project.tracks[0].clips[0].reframe == []
+
+
+def test_about_names_the_version_and_the_window_has_the_icon(qtbot, window):
+    from core import __version__
+    from desktop.app import create_app
+
+    assert not create_app().windowIcon().isNull()
+    box = window.show_about()
+    assert __version__ in box.text() and "nothing is sent" in box.text()
+    box.close()
+    assert "about" in window.actions_by_name
