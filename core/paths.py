@@ -39,5 +39,7 @@ RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 
 
 def resource(*parts: str) -> Path:
-    """A file shipped with the app (models, fonts, icons)."""
-    return RESOURCES.joinpath(*parts)
+    """A file shipped with the app (models, fonts, icons): beside the code in a checkout, or
+    where the installer put them (REELSMITH_RESOURCES, set by its launcher)."""
+    base = os.environ.get("REELSMITH_RESOURCES")
+    return (Path(base) if base else RESOURCES).joinpath(*parts)

@@ -24,7 +24,14 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("paths", nargs="*", help=f"a project ({EXTENSION}) or media files to import")
     parser.add_argument("--screenshot", metavar="OUT.png", help="render the window to a PNG and exit")
     parser.add_argument("--size", default="1600x900", help="window size for --screenshot (WxH)")
-    return parser.parse_args(argv)
+    parser.add_argument("--smoke", action="store_true",
+                        help="start offscreen, open what was given, say what is shown, and exit (for installers)")
+    args = parser.parse_args(argv)
+    if args.smoke and not args.screenshot:
+        from core.paths import data_dir
+
+        args.screenshot = str(data_dir() / "smoke.png")
+    return args
 
 
 def create_app(argv: list[str] | None = None):
@@ -86,6 +93,9 @@ def _screenshot(app, window, args) -> int:
             print(f"reelsmith: error: could not write {args.screenshot}", file=sys.stderr)
         else:
             outcome["status"] = 0
+            if args.smoke:
+                print(f"Reelsmith {__version__} started: {window.windowTitle()} "
+                      f"({len(window.project.media) if window.project else 0} media)")
         window.runner.shutdown()
         window.preview.shutdown()
         app.quit()
