@@ -247,16 +247,18 @@ def write_wav(path: Path, samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -
 
 def encode_video(path: Path, frames: Iterator[np.ndarray], size: tuple[int, int], fps: float,
                  audio: np.ndarray | None = None, total: int | None = None,
-                 progress: Progress | None = None, cancel: CancelToken | None = None) -> None:
-    """Encode RGB frames (and optional float audio at SAMPLE_RATE) to an H.264/AAC MP4, atomically."""
+                 progress: Progress | None = None, cancel: CancelToken | None = None,
+                 preset: str = "veryfast", crf: int = 20, frame_format: str = "rgb24") -> None:
+    """Encode frames (RGB, or I420 planes with ``frame_format="yuv420p"``) and optional float
+    audio at SAMPLE_RATE to an H.264/AAC MP4, atomically."""
     width, height = size
     with tempfile.TemporaryDirectory() as scratch, atomic_path(path) as tmp:
-        args = ["-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-r", str(fps), "-i", "-"]
+        args = ["-y", "-f", "rawvideo", "-pix_fmt", frame_format, "-s", f"{width}x{height}", "-r", str(fps), "-i", "-"]
         if audio is not None:
             wav = Path(scratch) / "audio.wav"
             write_wav(wav, audio)
             args += ["-i", str(wav), "-map", "0:v", "-map", "1:a", "-c:a", "aac", "-b:a", "160k", "-shortest"]
-        args += ["-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p",
+        args += ["-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p",
                  "-g", str(int(fps * 2)), "-movflags", "+faststart", "-f", "mp4", str(tmp)]
         proc = subprocess.Popen(ffmpeg_command(*args), stdin=subprocess.PIPE, stderr=subprocess.PIPE)
         try:

@@ -128,7 +128,11 @@ class BackdropRenderer:
             columns = max(2, int(round(side * width / height)))
             left = (side - columns) // 2
             crop = small[:, left : left + columns]
-        frame = cv2.resize(crop, (width, height), interpolation=cv2.INTER_CUBIC)
+        # Bicubic to a quarter of the size, then bilinear the rest of the way: as smooth as
+        # bicubic all the way for pictures this soft, at a fraction of the cost at 1080p.
+        quarter = (max(crop.shape[1], width // 4), max(crop.shape[0], height // 4))
+        frame = cv2.resize(cv2.resize(crop, quarter, interpolation=cv2.INTER_CUBIC), (width, height),
+                           interpolation=cv2.INTER_LINEAR)
         if self.settings.grain > 0:
             from core.effects.colour import Grain, grain
 
@@ -185,7 +189,8 @@ def render_backdrop(
     cancel: CancelToken | None = None,
 ) -> Path:
     """Render a backdrop to an MP4 (H.264, no sound) at ``out``, atomically; returns the path."""
-    from core.jobs import sub_progress
+    import cv2
+
     from core.samples import encode_video
 
     out = Path(out)
@@ -193,7 +198,11 @@ def render_backdrop(
     if settings.match:
         renderer.match_colours(settings.match)
     report(progress, 0.0, "Generating the backdrop")
-    encode_video(out, renderer.frames(cancel, sub_progress(progress, 0.0, 1.0)), (settings.width, settings.height),
-                 settings.fps, cancel=cancel)
+    # An intermediate clip, re-encoded when the project is exported: the fastest x264 preset at
+    # a generous quality keeps up with the generator (a slower preset halves the frame rate),
+    # and handing ffmpeg I420 planes spares its single-threaded colour conversion.
+    planes = (cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420) for frame in renderer.frames(cancel, progress))
+    encode_video(out, planes, (settings.width, settings.height), settings.fps, cancel=cancel,
+                 preset="ultrafast", crf=16, frame_format="yuv420p")
     report(progress, 1.0, "Backdrop ready")
     return out
