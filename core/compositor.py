@@ -303,7 +303,9 @@ class Compositor:
                 elif tr.to_clip == clip.id:
                     begin = start
                     ramps.append((start, length, True))
-            yield clip, int(round(begin * rate)), int(round(finish * rate)), _gain(clip.volume, ramps)
+            # Volume keys, when there are any, give the level over time instead of the one volume.
+            level = 1.0 if clip.volume_keys else clip.volume
+            yield clip, int(round(begin * rate)), int(round(finish * rate)), _gain(level, ramps)
 
     def _audio_reader(self, track: Track, clip: Clip) -> AudioReader:
         key = (track.id, clip.id)

@@ -93,7 +93,8 @@ class Clip:
     effects: list[dict] = field(default_factory=list)
     freeze: bool = False  # a held frame: shows source_in throughout, silent
     pan: float = 0.0  # sound: -1 left .. 1 right
-    volume_keys: list[tuple[float, float]] = field(default_factory=list)  # (seconds into the clip, gain)
+    # (seconds into the clip, gain): when present, the level over time instead of ``volume``.
+    volume_keys: list[tuple[float, float]] = field(default_factory=list)
 
     @property
     def end(self) -> int:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QSpinBox,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -50,6 +53,17 @@ class Inspector(QWidget):
         self.position = _spin(0, 86400, 0.1, " s", decimals=2)
         self.speed = _spin(0.05, 20, 0.25, "x", decimals=2)
         self.volume = _spin(0, 400, 5, " %")
+        self.volume_key = QToolButton()
+        self.volume_key.setText("◆")
+        self.volume_key.setCheckable(True)
+        self.volume_key.setToolTip("Animate the volume: a key at the playhead (click again to stop animating)")
+        self.volume_key.clicked.connect(self._volume_key_clicked)
+        self.volume_keys: list[tuple[float, float]] = []
+        volume_row = QWidget()
+        row = QHBoxLayout(volume_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.volume, 1)
+        row.addWidget(self.volume_key)
         self.balance = _spin(-100, 100, 10, " %")
         self.balance.setToolTip("Sound balance: -100 % only the left, 100 % only the right")
         self.audio_fade_in = _spin(0, 600, 0.25, " s", decimals=2)
@@ -75,7 +89,7 @@ class Inspector(QWidget):
         outer.addWidget(self.effects)
         outer.addStretch(1)
         for label, widget in (("Media", self.media), ("Source", self.source), ("Length", self.length),
-                              ("Start", self.position), ("Speed", self.speed), ("Volume", self.volume), ("Balance", self.balance),
+                              ("Start", self.position), ("Speed", self.speed), ("Volume", volume_row), ("Balance", self.balance),
                               ("Fade in", self.audio_fade_in), ("Fade out", self.audio_fade_out),
                               ("Opacity", self.opacity), ("Fit", self.fit), ("Scale", self.scale),
                               ("Position X", self.pan_x), ("Position Y", self.pan_y)):
@@ -93,9 +107,25 @@ class Inspector(QWidget):
             "pan_y": (self.pan_y, lambda v: v / 100),
         }
         for name, (box, convert) in self._editors.items():
-            box.valueChanged.connect(lambda value, n=name, c=convert: self._request(n, c(value)))
+            if name != "volume":
+                box.valueChanged.connect(lambda value, n=name, c=convert: self._request(n, c(value)))
+        self.volume.valueChanged.connect(self._volume_changed)
         self.fit.currentTextChanged.connect(lambda text: self._request("fit", text))
         self._set_enabled(False)
+
+    def _volume_changed(self, percent: float) -> None:
+        """The one volume, or (when animated) the key at the playhead."""
+        if not self.volume_keys:
+            self._request("volume", percent / 100)
+        else:
+            self._request("volume_keys", _with_key(self.volume_keys, self._clip_time(), percent / 100))
+
+    def _volume_key_clicked(self, animate: bool) -> None:
+        if animate:
+            self._request("volume_keys", _with_key(self.volume_keys, self._clip_time(), self.volume.value() / 100))
+        else:  # stop animating: the level shown now becomes the one volume
+            if self.clip_id is not None:
+                self.edit_requested.emit(self.clip_id, {"volume_keys": [], "volume": self.volume.value() / 100})
 
     def _request(self, name: str, value) -> None:
         if self.clip_id is not None:
@@ -163,6 +193,7 @@ class Inspector(QWidget):
         self.playhead = frame
         if self.clip_id is not None or self.track_id is not None:
             self.effects.set_stack(self.effects.stack, self._clip_time())
+            self._show_keyed_volume()
 
     def _show_values(self, clip: Clip) -> None:
         values = {
@@ -180,3 +211,20 @@ class Inspector(QWidget):
         self.fit.blockSignals(True)
         self.fit.setCurrentText(clip.fit)
         self.fit.blockSignals(False)
+        self.volume_keys = list(clip.volume_keys)
+        self.volume_key.setChecked(bool(self.volume_keys))
+        self._show_keyed_volume()
+
+    def _show_keyed_volume(self) -> None:
+        if self.volume_keys:
+            from core.audio.mix import keyed_gain
+
+            self.volume.blockSignals(True)
+            self.volume.setValue(float(keyed_gain(self.volume_keys, np.array([self._clip_time()]))[0]) * 100)
+            self.volume.blockSignals(False)
+
+
+def _with_key(keys: list[tuple[float, float]], t: float, gain: float) -> list[tuple[float, float]]:
+    """``keys`` with (t, gain) added, replacing a key at the same moment."""
+    kept = [(k, g) for k, g in keys if abs(k - t) > 1e-3]
+    return sorted([*kept, (round(t, 3), gain)])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 
@@ -81,3 +82,27 @@ def test_highlight_reel_cut_to_the_beat_of_the_music(qtbot, window):
     assert music.name == "Reel music" and music.clips[0].position == end
     window.undo_stack.undo()
     assert video.end == end and window.project.tracks[-1].name != "Reel music"
+
+
+def test_volume_keyframes_from_the_inspector(qtbot, window):
+    from core.compositor import Compositor
+
+    clip = window.project.tracks[2].clips[0]
+    window.timeline.selected = [clip.id]
+    window._selection_changed([clip.id])
+    inspector = window.inspector
+    window.preview.seek(clip.position)
+    level = clip.volume  # the demo's bed sits at 35 %
+    inspector.volume_key.click()  # animate: a key at the clip's start at today's level
+    window.preview.seek(clip.position + 60)  # two seconds in
+    inspector.volume.setValue(0)  # ... down to silence there
+    assert window.project.tracks[2].clips[0].volume_keys == [(0.0, level), (2.0, 0.0)]
+    window.preview.seek(clip.position + 30)
+    assert inspector.volume.value() == pytest.approx(level * 50, abs=1)  # halfway (whole percents), as heard
+    for track in window.project.tracks[:2]:
+        track.muted = True
+    with Compositor(window.project) as compositor:
+        early, late = compositor.audio_between(0.1, 0.3), compositor.audio_between(1.9, 2.5)
+    assert np.abs(early).max() > 0.02 and np.abs(late[-4800:]).max() < 1e-4
+    inspector.volume_key.click()  # stop animating
+    assert window.project.tracks[2].clips[0].volume_keys == []
