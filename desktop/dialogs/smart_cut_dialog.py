@@ -213,9 +213,34 @@ class SmartCutDialog(QDialog):
             window.undo_stack.endMacro()
 
     def remove_dead_air(self) -> None:
+        """Remove the ticked dead air; cut to the beat of the chosen music when there is one
+        (its beats are found as a job first)."""
+        music = self.beat_source.currentData()
+        if music is None:
+            self._remove_dead_air(None)
+            return
+        from desktop.main_window import _beats_job
+
+        self.dead_air_button.setEnabled(False)
+        self.window_.runner.submit("Find the beats", _beats_job, music,
+                                   on_result=lambda report: self._remove_dead_air(self._beat_frames(music, report)),
+                                   on_error=self._failed)
+
+    def _beat_frames(self, music: str, report) -> tuple[list[int], float] | None:
+        """The music's beats as timeline frames (where its first clip plays them) and the period."""
+        project = self.window_.project
+        clip = next((c for t in project.tracks for c in t.clips if project.media[c.media_id].path == music), None)
+        if clip is None or report.bpm <= 0:
+            return None
+        frames = [timeline_frame(clip, b, project.fps) for b in report.beats]
+        return [f for f in frames if clip.position <= f < clip.end], 60 / report.bpm * project.fps
+
+    def _remove_dead_air(self, beats: tuple[list[int], float] | None) -> None:
         """Cut the ticked stretches of dead air out of the analysed clips and close the gaps:
         one undo step. Overlapping stretches (a silence over a black picture) merge naturally:
-        the later one is gone before the earlier one is cut."""
+        the later one is gone before the earlier one is cut. With ``beats``, each cut starts on a
+        beat and removes whole beats, so everything after it stays on the music's grid."""
+        self.dead_air_button.setEnabled(True)
         window = self.window_
         fps = window.project.fps
         chosen = self.accepted_dead_air()
@@ -228,6 +253,8 @@ class SmartCutDialog(QDialog):
                     _, current = window.project.find_clip(clip.id)
                     first = max(current.position, timeline_frame(current, start, fps))
                     last = min(current.end, timeline_frame(current, end, fps))
+                    if beats is not None:
+                        first, last = _on_the_beat(first, last, *beats)
                     if last - first < 1:
                         continue
                     if last < current.end:
@@ -308,6 +335,15 @@ class SmartCutDialog(QDialog):
         self.reframe_button.setEnabled(True)
         self.summary.setText(f"Reframed {len(keys_by_clip)} clip(s) to follow their subjects.")
         self.reframed.emit()
+
+
+def _on_the_beat(first: int, last: int, beats: list[int], period: float) -> tuple[int, int]:
+    """The stretch shrunk to start on a beat and last whole beats (empty when none fits)."""
+    start = next((b for b in beats if first <= b < last), None)
+    if start is None or period <= 0:
+        return first, first
+    whole = int((last - start) // period)
+    return start, start + int(round(whole * period))
 
 
 def _reframe_all(clips: list[tuple[str, str, float, float]], *, progress=None, cancel=None) -> dict[str, list]:

@@ -106,3 +106,20 @@ def test_volume_keyframes_from_the_inspector(qtbot, window):
     assert np.abs(early).max() > 0.02 and np.abs(late[-4800:]).max() < 1e-4
     inspector.volume_key.click()  # stop animating
     assert window.project.tracks[2].clips[0].volume_keys == []
+
+
+def test_dead_air_removal_cut_to_the_beat(qtbot, window):
+    video = window.project.tracks[0]
+    studio = video.clips[2]  # studio-talk: a pause of 1.5 s in the middle
+    window.timeline.selected = [studio.id]
+    dialog = window.open_smart_cut()
+    with qtbot.waitSignal(dialog.analysed, timeout=60000):
+        dialog.analyse_button.click()
+    end = video.end
+    dialog.beat_source.setCurrentIndex(1)  # the 120 BPM bed: a beat every 15 frames
+    with qtbot.waitSignal(window.undo_stack.indexChanged, timeout=60000):
+        dialog.dead_air_button.click()
+    removed = end - video.end
+    assert removed > 0 and removed % 15 == 0  # whole beats
+    cut = next(c.position for c in video.clips if c.position > studio.position)
+    assert cut % 15 == 0  # the cut lands on a beat
