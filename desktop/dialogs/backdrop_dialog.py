@@ -7,7 +7,6 @@ rate as another job, then adds it on a backdrop track under the footage as one u
 
 from __future__ import annotations
 
-import random
 import time
 from pathlib import Path
 
@@ -23,7 +22,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
 )
 
@@ -32,6 +30,7 @@ from core.gan import available_models
 from core.jobs import check_cancel
 from core.paths import data_subdir
 from desktop.panels.preview import to_qimage
+from desktop.widgets import seed_field
 
 PREVIEW_FRAMES = 4
 PREVIEW_SIZE = (192, 108)
@@ -72,11 +71,7 @@ class BackdropDialog(QDialog):
         for name, path in available_models().items():
             self.model.addItem(name, str(path))
         self.style = QComboBox()
-        self.seed = QSpinBox()
-        self.seed.setRange(0, 999_999)
-        dice = QPushButton("Surprise me")
-        dice.setToolTip("Another seed: a different backdrop in the same style")
-        dice.clicked.connect(lambda: self.seed.setValue(random.randrange(1_000_000)))
+        self.seed, seed_row = seed_field("Another seed: a different backdrop in the same style")
         self.seconds = QDoubleSpinBox()
         self.seconds.setRange(1, 600)
         self.seconds.setValue(10)
@@ -94,9 +89,6 @@ class BackdropDialog(QDialog):
         for media in window.project.media.values():
             if media.has_video and not media.offline:
                 self.match.addItem(f"Match {Path(media.path).name}", media.path)
-        seed_row = QHBoxLayout()
-        seed_row.addWidget(self.seed, 1)
-        seed_row.addWidget(dice)
         form = QFormLayout()
         form.addRow("Model", self.model)
         form.addRow("Style", self.style)

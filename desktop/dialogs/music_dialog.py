@@ -3,7 +3,6 @@ track under everything (ducked under the voice if wanted) as one undo step."""
 
 from __future__ import annotations
 
-import random
 import time
 
 from PySide6.QtCore import Signal
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
 from core import timeline as tl
 from core.audio.music import MOODS, NOTE_NAMES, MusicSettings, write_music
 from core.paths import data_subdir
+from desktop.widgets import seed_field
 
 
 class MusicDialog(QDialog):
@@ -48,13 +48,7 @@ class MusicDialog(QDialog):
         self.seconds.setSuffix(" s")
         project = window.project
         self.seconds.setValue(max(10.0, project.duration_frames / project.fps) if project else 30.0)
-        self.seed = QSpinBox()
-        self.seed.setRange(0, 999_999)
-        dice = QPushButton("Surprise me")
-        dice.clicked.connect(lambda: self.seed.setValue(random.randrange(1_000_000)))
-        seed_row = QHBoxLayout()
-        seed_row.addWidget(self.seed, 1)
-        seed_row.addWidget(dice)
+        self.seed, seed_row = seed_field("Another seed: different music in the same mood")
         self.duck = QCheckBox("Duck it under the voice and the footage's sound")
         self.duck.setChecked(True)
         form = QFormLayout()

@@ -1,0 +1,20 @@
+"""Small widgets more than one dialog uses."""
+
+from __future__ import annotations
+
+import random
+
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSpinBox
+
+
+def seed_field(tip: str = "Another seed: something different in the same style") -> tuple[QSpinBox, QHBoxLayout]:
+    """A seed box with a "Surprise me" button that picks a random one: (the box, its row)."""
+    seed = QSpinBox()
+    seed.setRange(0, 999_999)
+    dice = QPushButton("Surprise me")
+    dice.setToolTip(tip)
+    dice.clicked.connect(lambda: seed.setValue(random.randrange(1_000_000)))
+    row = QHBoxLayout()
+    row.addWidget(seed, 1)
+    row.addWidget(dice)
+    return seed, row
