@@ -630,6 +630,20 @@ class MainWindow(QMainWindow):
             return None
         return self._open(BackdropDialog(self))
 
+    def generated_media_folder(self, kind: str) -> Path:
+        """Where generated backdrops and music go: beside a saved project ("NAME media"), so
+        the project and what it uses travel together; the data folder until it is saved."""
+        from core.paths import data_subdir
+
+        if self.project_path is None:
+            return data_subdir(kind)
+        folder = self.project_path.parent / f"{self.project_path.stem} media"
+        try:
+            folder.mkdir(exist_ok=True)
+        except OSError:
+            return data_subdir(kind)  # a read-only project folder: still somewhere safe
+        return folder
+
     def open_music_dialog(self):
         from desktop.dialogs.music_dialog import MusicDialog
 

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
 from core import timeline as tl
 from core.gan import available_models
 from core.jobs import check_cancel
-from core.paths import data_subdir
 from desktop.panels.preview import to_qimage
 from desktop.widgets import seed_field
 
@@ -196,7 +195,7 @@ class BackdropDialog(QDialog):
 
         settings = self.settings()
         name = f"backdrop-{settings.style}-seed{settings.seed}-{time.strftime('%Y%m%d-%H%M%S')}.mp4"
-        out = data_subdir("backdrops") / name
+        out = self.window_.generated_media_folder("backdrops") / name
         self.generate_button.setEnabled(False)
         self.progress.setVisible(True)
         self.progress.setValue(0)

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
 
 from core import timeline as tl
 from core.audio.music import MOODS, NOTE_NAMES, MusicSettings, write_music
-from core.paths import data_subdir
 from desktop.widgets import seed_field
 
 
@@ -82,7 +81,7 @@ class MusicDialog(QDialog):
         name = f"music-{settings.mood}-{settings.key}-{int(settings.bpm)}bpm-seed{settings.seed}-{time.strftime('%H%M%S')}.wav"
         self.generate_button.setEnabled(False)
         self.status.setText("Composing…")
-        self.job = self.window_.runner.submit("Generate music", _make, settings, str(data_subdir("music") / name),
+        self.job = self.window_.runner.submit("Generate music", _make, settings, str(self.window_.generated_media_folder("music") / name),
                                               on_result=self._add, on_error=self._failed)
 
     def _failed(self, message: str) -> None:

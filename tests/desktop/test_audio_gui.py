@@ -123,3 +123,13 @@ def test_dead_air_removal_cut_to_the_beat(qtbot, window):
     assert removed > 0 and removed % 15 == 0  # whole beats
     cut = next(c.position for c in video.clips if c.position > studio.position)
     assert cut % 15 == 0  # the cut lands on a beat
+
+
+def test_generated_media_goes_beside_a_saved_project(qtbot, window, tmp_path):
+    assert window.save_to(tmp_path / "Trip.reelsmith")
+    dialog = window.open_music_dialog()
+    dialog.seconds.setValue(4)
+    with qtbot.waitSignal(dialog.added, timeout=60000) as added:
+        dialog.generate_button.click()
+    assert added.args[0].startswith(str(tmp_path / "Trip media"))
+    dialog.reject()
