@@ -313,6 +313,7 @@ def cut_on_beats(pieces: list[tuple[ScoredShot, float, float]], beats: list[floa
 
 
 REFRAME_STEP = 0.2  # seconds between looks at the picture
+MOVED_LEVEL = 25  # grey levels a pixel must change by to count as moving (noise stays under)
 REFRAME_MAX_SPEED = 0.35  # how far (in picture widths per second) the framing may travel
 
 
@@ -321,18 +322,51 @@ def _subject_x(picture: np.ndarray, previous: np.ndarray | None) -> float | None
     import cv2
 
     grey = cv2.cvtColor(picture, cv2.COLOR_RGB2GRAY)
-    faces = _face_detector().detectMultiScale(cv2.equalizeHist(grey), 1.15, 5, minSize=(20, 20))
+    # Strict: a face must be found at several scales and be a sizeable part of the picture, or
+    # foliage and noise texture pass for faces and drag the framing along with the background.
+    side = max(20, grey.shape[0] // 8)
+    faces = _face_detector().detectMultiScale(cv2.equalizeHist(grey), 1.15, 8, minSize=(side, side))
     if len(faces):
         x, _y, w, _h = max(faces, key=lambda f: f[2] * f[3])
         return (x + w / 2) / grey.shape[1]
     if previous is None:
         return None
-    motion = np.abs(grey.astype(np.float32) - previous.astype(np.float32)).sum(axis=0)
-    if motion.sum() < 2.0 * grey.size:  # too little movement to follow
+    steadied, valid = _follow_camera(previous, grey)
+    moved = (np.abs(grey.astype(np.float32) - steadied) > MOVED_LEVEL) & valid
+    share = moved.mean()
+    if share < 0.002:  # too little movement to follow (compression noise stays under the level)
         return None
-    if motion.sum() > 40.0 * grey.size:  # a flash or a cut: everything changed, nothing to follow
+    if share > 0.6:  # a flash or a cut: everything changed, nothing to follow
         return None
-    return float((motion * np.arange(len(motion))).sum() / motion.sum() / len(motion))
+    columns = moved.sum(axis=0)
+    return float((columns * np.arange(len(columns))).sum() / columns.sum() / len(columns))
+
+
+def _follow_camera(previous: np.ndarray, grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The previous picture moved the way the camera moved, and where that picture is valid.
+
+    The camera's move (pan, zoom, a little roll) is a similarity fitted with RANSAC to corners
+    tracked between the two pictures: the background's many corners agree, the subject's few
+    are outliers. What is left of the difference is what moves in the scene, not the whole
+    scene sliding past a moving camera."""
+    import cv2
+
+    before = previous.astype(np.float32)
+    everywhere = np.ones(grey.shape, bool)
+    corners = cv2.goodFeaturesToTrack(previous, maxCorners=200, qualityLevel=0.01, minDistance=6)
+    if corners is None or len(corners) < 12:
+        return before, everywhere
+    moved, found, _ = cv2.calcOpticalFlowPyrLK(previous, grey, corners, None, winSize=(21, 21), maxLevel=3)
+    good = found.ravel() == 1
+    if good.sum() < 12:
+        return before, everywhere
+    camera, _ = cv2.estimateAffinePartial2D(corners[good], moved[good], method=cv2.RANSAC, ransacReprojThreshold=2.0)
+    if camera is None:
+        return before, everywhere
+    size = grey.shape[::-1]
+    valid = cv2.warpAffine(np.ones(grey.shape, np.uint8), camera, size, borderMode=cv2.BORDER_CONSTANT)
+    valid = cv2.erode(valid, np.ones((5, 5), np.uint8)) > 0  # what came into view is not motion
+    return cv2.warpAffine(before, camera, size, borderMode=cv2.BORDER_REPLICATE), valid
 
 
 def smooth_path(xs: list[float], step: float) -> list[float]:
