@@ -183,7 +183,19 @@ class SmartCutDialog(QDialog):
         self.split_button.setEnabled(bool(markers))
         self.dead_air_button.setEnabled(bool(proposals))
         self.analyse_button.setEnabled(True)
+        self._keyframe_thumbnails(results)
         self.analysed.emit()
+
+    def _keyframe_thumbnails(self, results: dict[str, dict]) -> None:
+        """The bin shows each analysed file by its first shot's keyframe: a sharp, typical
+        picture rather than whatever the first second happens to show."""
+        window = self.window_
+        for media in window.project.media.values():
+            found = results.get(media.path)
+            if found and found["keyframes"]:
+                pixmap = QPixmap.fromImage(to_qimage(found["keyframes"][0][1]))
+                window.bin.set_thumbnail(media.id, pixmap)
+                window.timeline.thumbnails[media.id] = pixmap
 
     def _go_to_shot(self, item: QListWidgetItem) -> None:
         self.window_.preview.seek(item.data(Qt.UserRole))

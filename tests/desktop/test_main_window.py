@@ -422,6 +422,9 @@ def test_smart_cut_splits_at_shots_and_removes_dead_air(qtbot, window, project_f
     assert frames[0] < 90 <= frames[1] < 150 <= 210 <= frames[2] < city.end
     dialog.storyboard.itemClicked.emit(shots[1])
     assert window.preview.playhead == frames[1] and window.timeline.playhead == frames[1]
+    # The bin now shows the clip by its first shot's keyframe.
+    first_shot = shots[0].icon().pixmap(160, 90).toImage().pixelColor(80, 45).name()
+    assert window.bin._icons[city.media_id].pixmap(160, 90).toImage().pixelColor(80, 45).name() == first_shot
     before = [(c.position, c.length) for c in video.clips]
     dialog.split_button.click()
     assert any(c.position == 90 for c in video.clips)
