@@ -424,7 +424,9 @@ class MainWindow(QMainWindow):
         self.runner.submit(f"Thumbnail of {Path(media.path).name}", _thumbnail_job, media.path,
                            on_result=show, on_error=lambda m: log.info("no thumbnail: %s", m))
         if media.kind == "audio":
-            self.runner.submit(f"Waveform of {Path(media.path).name}", _waveform_job, media.path,
+            from core.audio.waveform import waveform
+
+            self.runner.submit(f"Waveform of {Path(media.path).name}", waveform, media.path,
                                on_result=lambda peaks: self._show_waveform(media.id, peaks),
                                on_error=lambda m: log.info("no waveform: %s", m))
 
@@ -653,6 +655,8 @@ class MainWindow(QMainWindow):
 
     def mark_beats(self, clip_id: str) -> None:
         """Find the beats of a music clip (a job) and show them on the ruler."""
+        from core.audio.beats import beats_of_file
+
 
         _, clip = self.project.find_clip(clip_id)
         path = self.project.media[clip.media_id].path
@@ -665,7 +669,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"{report.bpm:.0f} BPM: {len(self.timeline.beat_markers)} beats marked.", 8000)
             self.beats_marked.emit(report.bpm)
 
-        self.runner.submit("Find the beats", _beats_job, path, on_result=show,
+        self.runner.submit("Find the beats", beats_of_file, path, on_result=show,
                            on_error=lambda m: self.show_error("No beat found", m))
 
     def open_train_dialog(self):
@@ -744,18 +748,6 @@ class MainWindow(QMainWindow):
         if answer == QMessageBox.Save:
             return self.save()
         return answer == QMessageBox.Discard
-
-
-def _waveform_job(path: str, *, progress=None, cancel=None):
-    from core.audio.waveform import waveform
-
-    return waveform(path, progress=progress, cancel=cancel)
-
-
-def _beats_job(path: str, *, progress=None, cancel=None):
-    from core.audio.beats import beats_of_file
-
-    return beats_of_file(path)
 
 
 def _fitted(effect: dict, seconds: float) -> dict:

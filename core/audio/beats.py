@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.errors import MediaError
+from core.jobs import CancelToken, Progress, check_cancel
+from core.jobs import report as report_progress
 
 FRAME_RATE = 200  # onset frames a second: 120 BPM is a 100-frame lag, so lags resolve ~1 BPM
 ANALYSIS_RATE = 22050
@@ -142,13 +144,18 @@ def _settle_octave(onset: np.ndarray, bpm: float, low: float = 55, high: float =
     return tempo
 
 
-def beats_of_file(path: str | os.PathLike) -> BeatReport:
+def beats_of_file(path: str | os.PathLike, *, progress: Progress | None = None,
+                  cancel: CancelToken | None = None) -> BeatReport:
+    """Tempo and beats of a music file (any format ffmpeg reads); runs as a job as it is."""
     from core.media import probe_cached, read_audio
 
     info = probe_cached(str(path))
     if not info.has_audio:
         raise MediaError(f"'{info.name}' has no sound to find a beat in.")
-    return detect_beats(read_audio(info.path, sample_rate=ANALYSIS_RATE), ANALYSIS_RATE)
+    check_cancel(cancel)
+    report = detect_beats(read_audio(info.path, sample_rate=ANALYSIS_RATE), ANALYSIS_RATE)
+    report_progress(progress, 1.0, f"{report.bpm:.0f} BPM")
+    return report
 
 
 def snap_to_beats(times: list[float], beats: list[float], tolerance: float = 0.25) -> list[float]:

@@ -231,10 +231,10 @@ class SmartCutDialog(QDialog):
         if music is None:
             self._remove_dead_air(None)
             return
-        from desktop.main_window import _beats_job
+        from core.audio.beats import beats_of_file
 
         self.dead_air_button.setEnabled(False)
-        self.window_.runner.submit("Find the beats", _beats_job, music,
+        self.window_.runner.submit("Find the beats", beats_of_file, music,
                                    on_result=lambda report: self._remove_dead_air(self._beat_frames(music, report)),
                                    on_error=self._failed)
 
