@@ -56,6 +56,9 @@ class SceneReport:
     # Per frame, for scoring shots (not part of the JSON): colour change and sharpness.
     change: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
     sharpness: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+    # Per frame, for dead air (core.smartcut.find_still_picture): black, and frozen.
+    black: np.ndarray = field(default_factory=lambda: np.zeros(0, bool), repr=False)
+    frozen: np.ndarray = field(default_factory=lambda: np.zeros(0, bool), repr=False)
 
     def to_json(self) -> dict:
         return {"fps": self.fps, "frames": self.frames,
@@ -165,6 +168,8 @@ class _Analysis:
         self.comes_back: list[float] = []  # smallest distance across a candidate cut, see _cut_gap
         self.brightness: list[float] = []
         self.black: list[bool] = []
+        self.frozen: list[bool] = []
+        self._still_anchor: np.ndarray | None = None  # first frame of the current still stretch
         self.sharpness: list[float] = []
         # length -> {index of the frame before a candidate dissolve: distance between its ends}
         self.ends_apart: dict[int, dict[int, float]] = {n: {} for n in DISSOLVE_LENGTHS}
@@ -177,6 +182,13 @@ class _Analysis:
         self.area.append(_changed_share(frame.luma, self.window[-1].luma) if self.window else 0.0)
         self.brightness.append(float(frame.luma.mean()))
         self.black.append(is_black(frame.luma))
+        # Compared with the first frame of the still stretch, not the previous one: a
+        # re-encoded keyframe inside a freeze differs a little from its neighbours.
+        anchor = self._still_anchor
+        still = anchor is not None and _largest_local_change(frame.luma, anchor) < FROZEN_CHANGE
+        self.frozen.append(still)
+        if not still:
+            self._still_anchor = frame.luma
         self.sharpness.append(float(cv2.Laplacian(frame.luma, cv2.CV_32F).var()))
         self.window.append(frame)
         self.comes_back.append(np.inf)
@@ -207,6 +219,17 @@ class _Analysis:
             begins = self.window[first]
             if not (self.black[begins.index] or self.black[ends.index]):
                 self.ends_apart[length][begins.index] = _distance(begins.hist, ends.hist)
+
+
+FROZEN_CHANGE = 0.02  # change (0..1) in every part of the picture under which nothing moves
+
+
+def _largest_local_change(a: np.ndarray, b: np.ndarray, grid: int = 8) -> float:
+    """The mean change of the most changed cell of a grid: a ticking clock or someone typing
+    changes one small part, which a mean over the whole picture would not notice."""
+    height, width = a.shape
+    cells = np.abs(a - b)[: height // grid * grid, : width // grid * grid]
+    return float(cells.reshape(grid, height // grid, grid, width // grid).mean(axis=(1, 3)).max())
 
 
 def _structure_change(a: np.ndarray, b: np.ndarray) -> float:
@@ -323,7 +346,8 @@ def detect_scenes(
     for t in transitions:
         t.time = round(float(times[min(t.frame, len(times) - 1)]), 4)
     result = SceneReport(info.fps, len(analysis.change), transitions,
-                         change=np.asarray(analysis.change), sharpness=np.asarray(analysis.sharpness))
+                         change=np.asarray(analysis.change), sharpness=np.asarray(analysis.sharpness),
+                         black=np.asarray(analysis.black, bool), frozen=np.asarray(analysis.frozen, bool))
     result.keyframes = _keyframes(result.shots, np.asarray(analysis.sharpness))
     report(progress, 1.0, "Shots found")
     return result

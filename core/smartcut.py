@@ -16,6 +16,7 @@ import numpy as np
 from core.errors import MediaError
 from core.jobs import CancelToken, Progress, check_cancel, report
 from core.media import MediaInfo, probe, read_audio
+from core.scenes import SceneReport
 
 ANALYSIS_RATE = 16000
 STEP = 0.01  # seconds per loudness measurement
@@ -101,29 +102,23 @@ def find_still_picture(
     source: MediaInfo | str,
     min_seconds: float = 1.0,
     *,
+    scenes: SceneReport | None = None,
     progress: Progress | None = None,
     cancel: CancelToken | None = None,
 ) -> list[DeadAir]:
-    """Stretches where the picture is black, or frozen (nothing moves), for ``min_seconds`` or more."""
-    from core.scenes import _small_frames, is_black
+    """Stretches where the picture is black, or frozen (nothing moves), for ``min_seconds`` or
+    more. Pass the file's ``scenes`` when they are already found: the same pass over the
+    picture measured both, so nothing is decoded again."""
+    from core.scenes import detect_scenes
 
     info = source if isinstance(source, MediaInfo) else probe(source)
     if not info.has_video or info.kind != "video":
         raise MediaError(f"'{info.name}' is not a video.")
-    black, frozen, anchor = [], [], None
-    for frame in _small_frames(info, cancel):
-        black.append(is_black(frame.luma))
-        # Compared with the first frame of the still stretch, not the previous one: a
-        # re-encoded keyframe inside a freeze differs a little from its neighbours.
-        still = anchor is not None and _largest_local_change(frame.luma, anchor) < FROZEN_CHANGE
-        frozen.append(still)
-        if not still:
-            anchor = frame.luma
-        if frame.index % 100 == 0:
-            report(progress, frame.index / max(1, info.frame_count), "Looking at the picture")
+    if scenes is None:
+        scenes = detect_scenes(info, progress=progress, cancel=cancel)
     times = info.frame_times
     found = []
-    for reason, mask in (("black", np.array(black)), ("frozen", np.array(frozen) & ~np.array(black))):
+    for reason, mask in (("black", scenes.black), ("frozen", scenes.frozen & ~scenes.black)):
         for start, end in _runs(mask):
             begin = float(times[start])
             finish = float(times[end]) if end < len(times) else float(info.duration)
@@ -131,17 +126,6 @@ def find_still_picture(
                 found.append(DeadAir(round(begin, 3), round(finish, 3), reason))
     report(progress, 1.0, "Still picture found")
     return sorted(found, key=lambda d: d.start)
-
-
-FROZEN_CHANGE = 0.02  # change (0..1) in every part of the picture under which nothing moves
-
-
-def _largest_local_change(a: np.ndarray, b: np.ndarray, grid: int = 8) -> float:
-    """The mean change of the most changed cell of a grid: a ticking clock or someone typing
-    changes one small part, which a mean over the whole picture would not notice."""
-    height, width = a.shape
-    cells = np.abs(a - b)[: height // grid * grid, : width // grid * grid]
-    return float(cells.reshape(grid, height // grid, grid, width // grid).mean(axis=(1, 3)).max())
 
 
 # ---------------------------------------------------------------------------------------------

@@ -42,10 +42,10 @@ def analyse_media(paths: list[str], *, progress=None, cancel=None) -> dict[str, 
     for i, path in enumerate(paths):
         share = sub_progress(progress, i / len(paths), (i + 1) / len(paths))
         info = probe_cached(path)
-        scenes = detect_scenes(info, progress=sub_progress(share, 0.0, 0.45), cancel=cancel)
+        scenes = detect_scenes(info, progress=sub_progress(share, 0.0, 0.8), cancel=cancel)
         keyframes = [(float(info.frame_times[k]), thumbnail(info, width=STORYBOARD_WIDTH, t=float(info.frame_times[k])))
                      for k in scenes.keyframes]
-        dead_air = find_still_picture(info, progress=sub_progress(share, 0.5, 0.95), cancel=cancel)
+        dead_air = find_still_picture(info, scenes=scenes)  # from the same pass: no second decode
         if info.has_audio:
             dead_air += find_silences(info, cancel=cancel)
         found[path] = {"cuts": [t.time for t in scenes.transitions],
