@@ -279,3 +279,21 @@ def test_memorisation_check_and_diversity(pictures):
     assert others.mse > 100 and others.max_ssim < 0.95
     assert diversity(np.repeat(images[:1], 6, axis=0), pairs=5) == pytest.approx(1.0)
     assert diversity(images, pairs=20) < 0.6
+
+
+def test_a_full_disk_stops_training_with_a_clear_message_and_keeps_the_last_model(tmp_path, pictures, monkeypatch):
+    import errno
+
+    import core.gan.train as train_module
+    from core.gan.train import TrainSettings, load_model_file, train
+
+    out = tmp_path / "full.pt"
+    train(pictures[0], out, TrainSettings(steps=2, batch=4))
+
+    def no_space(path, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(train_module, "atomic_write_bytes", no_space)
+    with pytest.raises(ModelError, match="disk is full"):
+        train(pictures[0], out, TrainSettings(steps=4, batch=4, checkpoint_every=1), resume=True)
+    assert load_model_file(out)["trained_steps"] == 2  # the last complete model is untouched
