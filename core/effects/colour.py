@@ -236,11 +236,11 @@ def vignette(frame, t, p: Vignette):
     return _with_alpha(cv2.multiply(rgb, mask, scale=1 / 255), alpha)
 
 
-@functools.lru_cache(maxsize=4)
-def grain_tiles(width: int, height: int, seed: int, strength: float = 1.0,
-                count: int = 4) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
-    """Film grain drawn once per size and strength: per tile the brightening and the darkening
-    part (uint8), so a frame needs two saturating additions, not a random draw."""
+@functools.lru_cache(maxsize=2)
+def grain_tiles(width: int, height: int, seed: int, count: int = 4) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    """Film grain at full strength, drawn once per size (about 50 MB at 1080p, so only the
+    sizes in use are kept): per tile the brightening and the darkening part (uint8), so a
+    frame needs a scaling and two saturating additions, not a random draw."""
     import cv2
 
     rng = np.random.default_rng(seed)
@@ -249,7 +249,7 @@ def grain_tiles(width: int, height: int, seed: int, strength: float = 1.0,
     # and the 1080p export show the same grain (two pixels across at 1080p).
     grid = (max(2, round(width * 540 / height)), 540)
     for _ in range(count):
-        noise = rng.normal(0, 14 * strength, grid[::-1]).astype(np.float32)
+        noise = rng.normal(0, 14, grid[::-1]).astype(np.float32)
         noise = cv2.resize(noise, (width, height), interpolation=cv2.INTER_LINEAR)
         grey = np.repeat(noise[..., None], 3, axis=2)
         tiles.append((np.clip(grey, 0, 255).astype(np.uint8), np.clip(-grey, 0, 255).astype(np.uint8)))
@@ -269,8 +269,10 @@ def grain(frame, t, p: Grain, fps: float = 24.0):
     rgb, alpha = _rgb(frame)
     if p.strength <= 0:
         return frame
-    strength = round(min(1.0, p.strength), 2)  # keyframed strength: a cached tile per hundredth
-    lighter, darker = grain_tiles(rgb.shape[1], rgb.shape[0], p.seed, strength)[int(t * fps) % 4]
+    lighter, darker = grain_tiles(rgb.shape[1], rgb.shape[0], p.seed)[int(t * fps) % 4]
+    if p.strength < 1:  # any strength, keyframed too, without drawing new tiles
+        lighter = cv2.convertScaleAbs(lighter, alpha=p.strength)
+        darker = cv2.convertScaleAbs(darker, alpha=p.strength)
     return _with_alpha(cv2.subtract(cv2.add(rgb, lighter), darker), alpha)
 
 
