@@ -93,6 +93,13 @@ def value_at(raw: Any, t: float) -> Any:
     return keys[-1][1]
 
 
+def with_key(keys: list, key) -> list:
+    """``keys`` with ``key`` (its first item the time) added, replacing a key at the same
+    moment, in time order. Effect settings and clip volume keys are both kept this way."""
+    kept = [k for k in keys if abs(k[0] - key[0]) > 1e-3]
+    return sorted([*kept, key], key=lambda k: k[0])
+
+
 def params_at(kind: EffectType, raw: dict, t: float):
     """The params dataclass with every animated value evaluated at ``t``."""
     values = {name: value_at(value, t) for name, value in raw.items()}

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.effects import effect_type, value_at
+from core.effects import effect_type, value_at, with_key
 from core.effects.particles import KINDS
 from core.effects.text import ANIMATIONS
 
@@ -192,8 +192,7 @@ class EffectEditor(QWidget):
         params = self.stack[row].setdefault("params", {})
         raw = params.get(name)
         if isinstance(raw, dict) and "keys" in raw:
-            keys = [k for k in raw["keys"] if abs(k[0] - self.time) > 1e-3]
-            params[name] = {"keys": sorted([*keys, [round(self.time, 3), value, "ease"]], key=lambda k: k[0])}
+            params[name] = {"keys": with_key(raw["keys"], [round(self.time, 3), value, "ease"])}
         else:
             params[name] = value
         self._emit()
@@ -203,8 +202,7 @@ class EffectEditor(QWidget):
         raw = params.get(name)
         if animate:
             keys = raw["keys"] if isinstance(raw, dict) else []
-            keys = [k for k in keys if abs(k[0] - self.time) > 1e-3]
-            params[name] = {"keys": sorted([*keys, [round(self.time, 3), value, "ease"]], key=lambda k: k[0])}
+            params[name] = {"keys": with_key(keys, [round(self.time, 3), value, "ease"])}
         else:
             params[name] = value  # stop animating: keep the value shown now
         self._emit()

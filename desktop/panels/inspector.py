@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.effects import with_key
 from core.timeline import FIT_MODES, Clip, Project
 from desktop.panels.effect_editor import EffectEditor
 from desktop.panels.timeline_view import timecode
@@ -118,11 +119,11 @@ class Inspector(QWidget):
         if not self.volume_keys:
             self._request("volume", percent / 100)
         else:
-            self._request("volume_keys", _with_key(self.volume_keys, self._clip_time(), percent / 100))
+            self._request("volume_keys", with_key(self.volume_keys, (round(self._clip_time(), 3), percent / 100)))
 
     def _volume_key_clicked(self, animate: bool) -> None:
         if animate:
-            self._request("volume_keys", _with_key(self.volume_keys, self._clip_time(), self.volume.value() / 100))
+            self._request("volume_keys", with_key(self.volume_keys, (round(self._clip_time(), 3), self.volume.value() / 100)))
         else:  # stop animating: the level shown now becomes the one volume
             if self.clip_id is not None:
                 self.edit_requested.emit(self.clip_id, {"volume_keys": [], "volume": self.volume.value() / 100})
@@ -223,8 +224,3 @@ class Inspector(QWidget):
             self.volume.setValue(float(keyed_gain(self.volume_keys, np.array([self._clip_time()]))[0]) * 100)
             self.volume.blockSignals(False)
 
-
-def _with_key(keys: list[tuple[float, float]], t: float, gain: float) -> list[tuple[float, float]]:
-    """``keys`` with (t, gain) added, replacing a key at the same moment."""
-    kept = [(k, g) for k, g in keys if abs(k - t) > 1e-3]
-    return sorted([*kept, (round(t, 3), gain)])
