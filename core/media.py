@@ -19,6 +19,7 @@ import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -57,8 +58,11 @@ class MediaInfo:
     channels: int | None = None
     audio_codec: str | None = None
     start_time: float = 0.0  # the container's start; frame times are relative to it
+    container: str | None = None  # ffmpeg's demuxer: "mov" (mp4, mov), "matroska" (mkv, webm), ...
     # Presentation time of every frame in seconds, sorted; None for stills and audio.
     frame_times: np.ndarray | None = field(default=None, repr=False)
+    # The times of the frames a decoder can start from (a seek there costs no decoding).
+    keyframe_times: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def has_video(self) -> bool:
@@ -223,6 +227,8 @@ def _parse_ffmpeg_info(stderr: str) -> _Streams:
     info = _Streams()
     current: dict | None = None
     for line in stderr.splitlines():
+        if line.startswith(("Output #", "Stream mapping:")):
+            break  # what follows describes what ffmpeg writes, not the file
         if m := _INPUT_RE.match(line):
             info.format_name = m.group(1).split(",")[0]
         elif line.lstrip().startswith("Duration:") and info.duration is None:
@@ -250,18 +256,23 @@ def _parse_ffmpeg_info(stderr: str) -> _Streams:
     return info
 
 
-def _scan_frame_times(
-    p: Path, streams: _Streams, progress: Progress | None, cancel: CancelToken | None
-) -> tuple[np.ndarray, str]:
-    """Presentation times of every video packet, read from the container without decoding.
+@dataclass
+class _Index:
+    """What one pass over the container's packets tells, without decoding anything."""
 
-    Times are relative to the file's start time, as ffmpeg's ``-ss`` seeks are.
-    """
-    duration = streams.duration
-    cmd = ffmpeg_command("-copyts", "-i", str(p), "-map", "0:v:0", "-c", "copy", "-f", "framemd5", "-")
+    stderr: str  # ffmpeg's description of the file (and any errors)
+    times: np.ndarray  # presentation time of every video frame, sorted, relative to the start
+    keyframe_times: np.ndarray  # the frames a decoder can start from
+
+
+def _read_index(p: Path, progress: Progress | None, cancel: CancelToken | None) -> _Index:
+    """One ffmpeg run describes the file (on stderr) and lists its video packets (on stdout):
+    a second run just for the description would cost as much again on short clips."""
+    cmd = ffmpeg_command("-copyts", "-i", str(p), "-map", "0:v:0?", "-c", "copy", "-f", "framecrc", "-",
+                         loglevel="info")
     with tempfile.TemporaryFile() as errors:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors)
-        timebase, pts = 1.0, []
+        timebase, pts, keys, duration = 1.0, [], [], None
         try:
             for raw in proc.stdout:
                 line = raw.decode("ascii", "replace")
@@ -269,17 +280,28 @@ def _scan_frame_times(
                     num, den = line.split(":", 1)[1].strip().split("/")
                     timebase = int(num) / int(den)
                 elif line[:1].isdigit():
-                    pts.append(int(line.split(",")[2]))
+                    fields = line.split(",")
+                    pts.append(int(fields[2]))
+                    # Flags are left out for a plain keyframe; side data may follow them.
+                    flags = next((f.strip()[2:] for f in fields[6:] if f.strip().startswith("F=")), "1")
+                    if int(flags, 16) & 1:
+                        keys.append(pts[-1])
                     if len(pts) % 2000 == 0:
                         check_cancel(cancel)
+                        if duration is None:
+                            errors.seek(0)
+                            duration = _parse_ffmpeg_info(errors.read().decode("utf-8", "replace")).duration or 0.0
                         if duration:
                             report(progress, pts[-1] * timebase / duration, "Indexing frames")
+            proc.wait(timeout=60)
         finally:
             proc.kill()
             proc.wait()
         errors.seek(0)
         stderr = errors.read().decode("utf-8", "replace")
-    return np.sort(np.asarray(pts, dtype=np.float64)) * timebase - streams.start, stderr
+    start = _parse_ffmpeg_info(stderr).start
+    return _Index(stderr, np.sort(np.asarray(pts, dtype=np.float64)) * timebase - start,
+                  np.sort(np.asarray(keys, dtype=np.float64)) * timebase - start)
 
 
 def _is_variable_rate(times: np.ndarray) -> bool:
@@ -298,8 +320,8 @@ def probe(
     """Read a media file's properties. Raises MediaError with a clear reason for bad input."""
     p = _check_path(path)
     check_cancel(cancel)
-    result = run_ffmpeg("-i", str(p), loglevel="info", timeout=60)
-    stderr = result.stderr.decode("utf-8", "replace")
+    index = _read_index(p, progress, cancel)
+    stderr = index.stderr
     streams = _parse_ffmpeg_info(stderr)
     if not streams.format_name:
         if "moov atom not found" in stderr and not _looks_like_mp4(p):
@@ -314,7 +336,7 @@ def probe(
         _check_decodes(p, "v" if streams.video else "a")
     if streams.video is None:
         return _audio_info(p, streams)
-    return _probe_video(p, streams, progress, cancel)
+    return _probe_video(p, streams, index)
 
 
 # Demuxers that read bare codec streams: they guess from the bytes alone, so random data can
@@ -368,13 +390,11 @@ def _probe_image(p: Path, streams: _Streams) -> MediaInfo:
     )
 
 
-def _probe_video(
-    p: Path, streams: _Streams, progress: Progress | None, cancel: CancelToken | None
-) -> MediaInfo:
+def _probe_video(p: Path, streams: _Streams, index: _Index) -> MediaInfo:
     video = streams.video
     if not video["width"] or not video["height"]:
         raise _media_error(p, "its picture size is unknown (unsupported or damaged video)")
-    times, scan_errors = _scan_frame_times(p, streams, progress, cancel)
+    times, scan_errors = index.times, index.stderr
     if len(times) == 0:
         raise _media_error(p, _explain(scan_errors) if scan_errors.strip() else "it has no frames")
     video_end = float(times[-1] + _frame_gap(times))
@@ -389,7 +409,9 @@ def _probe_video(
         path=str(p), kind=VIDEO, duration=duration, width=width, height=height,
         fps=float(round(fps or video["fps"] or 0.0, 3)), vfr=vfr, rotation=video["rotation"],
         codec=video["codec"], pix_fmt=video["pix_fmt"], frame_count=len(times),
-        start_time=streams.start, frame_times=times, **_audio_fields(streams),
+        start_time=streams.start, container=streams.format_name, frame_times=times,
+        keyframe_times=index.keyframe_times,
+        **_audio_fields(streams),
     )
 
 
@@ -465,6 +487,13 @@ def fit_size(width: int, height: int, max_width: int) -> tuple[int, int]:
     return _even(max_width), _even(height * max_width / width)
 
 
+# Containers whose headers say all a decoder needs, so it can start without a trial decode.
+_SELF_DESCRIBING = {"mov", "matroska"}
+
+# The cheapest decode analysis allows: the h264/hevc loop filter only smooths block edges,
+# which a picture shrunk to a hundred pixels across cannot show.
+ANALYSIS_DECODE = ["-skip_loop_filter", "all", "-flags2", "fast"]
+
 _PTS_RE = re.compile(r"pts_time:\s*(-?\d+(?:\.\d+)?(?:e-?\d+)?)")
 
 
@@ -476,14 +505,28 @@ class _Decoder:
     never has to trust that a seek landed where it asked.
     """
 
-    def __init__(self, info: MediaInfo, size: tuple[int, int], seek: float | None):
+    def __init__(self, info: MediaInfo, size: tuple[int, int], seek: float | None, *, analysis: bool = False,
+                 threads: int | None = None, until: float | None = None):
+        """``analysis``: the cheapest decode that still shows every frame's content (no loop
+        filter, area scaling) and a seek that starts at the keyframe before ``seek`` instead
+        of decoding on to it (the caller drops what it does not want by the frames' times).
+        ``until``: stop before the frame at this time, rather than decode on past it."""
         self.size = size
         self.start_time = info.start_time
         width, height = size
-        args = ["-copyts"] + (["-ss", f"{seek:.6f}"] if seek is not None else [])
+        args = ["-copyts"]
+        if analysis:
+            args += [*ANALYSIS_DECODE, "-noaccurate_seek"]
+            if info.container in _SELF_DESCRIBING:  # already probed: don't decode a frame to learn it again
+                args.append("-nofind_stream_info")
+        if threads:
+            args += ["-threads", str(threads)]
+        args += ["-ss", f"{seek:.6f}"] if seek is not None else []
+        scaling = "area" if analysis else "bicubic"
+        trim = f"trim=end={until + info.start_time:.6f}," if until is not None else ""
         args += [
             "-i", info.path, "-map", "0:v:0", "-an", "-sn", "-fps_mode", "passthrough",
-            "-vf", f"scale={width}:{height}:flags=bicubic,setsar=1,showinfo=checksum=0",
+            "-vf", f"{trim}scale={width}:{height}:flags={scaling},setsar=1,showinfo=checksum=0",
             "-f", "rawvideo", "-pix_fmt", "rgb24", "-",
         ]
         self.proc = subprocess.Popen(
@@ -626,6 +669,144 @@ class VideoReader(_Closable):
     def _reason(self) -> str:
         messages = list(self._decoder.messages) if self._decoder is not None else []
         return _explain("\n".join(messages)) if messages else "no picture could be decoded there"
+
+
+class _Piece(threading.Thread):
+    """Decodes frames [first, end) of a video on its own ffmpeg process, into a queue.
+
+    Frames are placed by their own timestamps: frames before ``first`` (a seek starts at the
+    keyframe before) are dropped, and a frame the decoder skips (damage) is stood in for by
+    the one before it, so the k-th frame out is always frame ``first + k``.
+    """
+
+    def __init__(self, info: MediaInfo, size: tuple[int, int], first: int, end: int, threads: int):
+        super().__init__(daemon=True)
+        self.info, self.size, self.first, self.end, self.threads = info, size, first, end, threads
+        self.frames: queue.SimpleQueue = queue.SimpleQueue()  # arrays, then None (or a MediaError)
+        self._decoder: _Decoder | None = None
+        self._stopped = threading.Event()
+        self.on_finished = lambda: None  # called from this thread once its frames are all queued
+
+    def run(self) -> None:
+        try:
+            self._decode()
+        except Exception as exc:  # handed to the consumer, which raises it in its own thread
+            self.frames.put(exc)
+        finally:
+            self.frames.put(None)
+            self.on_finished()
+
+    def _decode(self) -> None:
+        times = self.info.frame_times
+        seek = None
+        if self.first:  # just after the keyframe, so the demuxer lands on it, not the one before
+            seek = float(times[self.first]) + 0.5 * float(times[self.first + 1] - times[self.first]
+                                                          if self.first + 1 < len(times) else 0.0)
+        until = None
+        if self.end < len(times):  # halfway to the next piece's first frame: safe from rounding
+            until = 0.5 * float(times[self.end - 1] + times[self.end])
+        self._decoder = decoder = _Decoder(self.info, self.size, seek, analysis=True, threads=self.threads,
+                                           until=until)
+        wanted, previous = self.first, None
+        while wanted < self.end and not self._stopped.is_set():
+            got = decoder.read()
+            if got is None:
+                break
+            picture, when = got
+            at = wanted if when is None else self.info.frame_index_at(when)
+            if at < wanted:
+                continue
+            while wanted < min(at, self.end):  # frames the decoder could not give
+                self.frames.put(previous if previous is not None else picture)
+                wanted += 1
+            if wanted < self.end:
+                self.frames.put(picture)
+                wanted, previous = wanted + 1, picture
+        decoder.close()
+        if previous is None and not self._stopped.is_set():
+            raise MediaError(f"'{self.info.name}' could not be decoded at "
+                             f"{float(times[self.first]):.2f} s: {_explain(chr(10).join(decoder.messages))}.")
+        while wanted < self.end and not self._stopped.is_set():  # cut short: hold the last picture
+            self.frames.put(previous)
+            wanted += 1
+
+    def stop(self) -> None:
+        self._stopped.set()
+        if self._decoder is not None:
+            self._decoder.close()
+
+
+# A piece of video worth its own decoder process: about 60 full-HD frames, or as many smaller
+# ones (a process costs ~15 ms to start). Pieces stay under MAX_PIECE_FRAMES, whose small
+# pictures wait in memory while the pieces before them are read.
+MIN_PIECE_PIXELS = 1920 * 1080 * 60
+MAX_PIECE_FRAMES = 600
+LOOKAHEAD = 8
+
+
+def _pieces(info: MediaInfo, workers: int) -> list[tuple[int, int]]:
+    """Frame ranges that start on keyframes: small enough that ``workers`` decoders share
+    the work evenly, large enough that starting a process is a small part of each."""
+    count = info.frame_count
+    if info.keyframe_times is None:
+        return [(0, count)]
+    starts = np.unique(np.searchsorted(info.frame_times, info.keyframe_times - _TIME_EPSILON))
+    if workers < 2 or len(starts) < 2:
+        return [(0, count)]
+    shortest = int(np.ceil(MIN_PIECE_PIXELS / max(1, info.width * info.height)))
+    target = int(min(MAX_PIECE_FRAMES, max(shortest, count / (4 * workers))))
+    pieces, first = [], 0
+    for start in starts[1:]:
+        if start - first >= target and count - start >= shortest:
+            pieces.append((first, int(start)))
+            first = int(start)
+    return pieces + [(first, count)]
+
+
+def analysis_frames(info: MediaInfo, width: int) -> Iterator[np.ndarray]:
+    """Every frame of a video, in order, shrunk inside ffmpeg to ``width`` pixels across (RGB
+    uint8): the cheapest decode that still shows each frame's content.
+
+    Pieces between keyframes are decoded side by side, one process per core with one decoder
+    thread each: frame threads in a single process leave about a third of two cores idle.
+    A core that finishes its piece starts the next, up to LOOKAHEAD pieces ahead of the one
+    being read, so memory stays flat however long the video is. Use it with
+    ``contextlib.closing``, so a reader that stops early stops the decoders too.
+    """
+    if info.kind != VIDEO or info.frame_times is None:
+        raise MediaError(f"'{info.name}' is not a video.")
+    size = fit_size(info.width, info.height, width)
+    cores = os.cpu_count() or 1
+    ranges = _pieces(info, cores)
+    threads = 1 if len(ranges) > 1 else cores
+    pieces = [_Piece(info, size, first, end, threads) for first, end in ranges]
+    lock = threading.Lock()
+    state = {"started": 0, "decoding": 0, "reading": 0}
+
+    def start_more(finished: bool = False) -> None:
+        with lock:
+            state["decoding"] -= finished
+            while (state["started"] < len(pieces) and state["decoding"] < cores
+                   and state["started"] - state["reading"] < LOOKAHEAD):
+                piece = pieces[state["started"]]
+                piece.on_finished = lambda: start_more(finished=True)
+                state["started"] += 1
+                state["decoding"] += 1
+                piece.start()
+
+    try:
+        for index, piece in enumerate(pieces):
+            state["reading"] = index
+            start_more()
+            while (item := piece.frames.get()) is not None:
+                if isinstance(item, Exception):
+                    raise item
+                yield item
+    finally:
+        with lock:
+            state["started"] = len(pieces)  # start nothing more
+        for piece in pieces:
+            piece.stop()
 
 
 def frame_at(

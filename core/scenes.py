@@ -16,16 +16,15 @@ frame only a few numbers are kept, and the small pictures live in a rolling wind
 
 from __future__ import annotations
 
-import subprocess
 from collections import deque
+from contextlib import closing
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
 from core.errors import MediaError
-from core.ffmpeg import ffmpeg_command
 from core.jobs import CancelToken, Progress, check_cancel, report
-from core.media import VIDEO, MediaInfo, probe
+from core.media import VIDEO, MediaInfo, analysis_frames, probe
 
 ANALYSIS_WIDTH = 96
 HIST_BINS = [16, 4, 4]  # hue, saturation, value
@@ -109,17 +108,13 @@ def _histogram(hsv: np.ndarray) -> np.ndarray:
 def is_black(luma: np.ndarray) -> bool:
     """Black means even the brighter parts are dark: a night shot or letterboxed footage has
     a low mean brightness but bright highlights."""
-    return float(np.percentile(luma, 98)) < BLACK_LEVEL
+    return np.count_nonzero(luma >= BLACK_LEVEL) < 0.02 * luma.size  # the 98th percentile is dark
 
 
-def _changed_share(a: np.ndarray, b: np.ndarray) -> float:
+def _changed_share(a: np.ndarray, b: np.ndarray, difference: np.ndarray) -> float:
     """Share of the picture's content (not its black bars) that changed between two frames."""
     content = (a >= CONTENT_LEVEL) | (b >= CONTENT_LEVEL)
-    return float((np.abs(a - b) > 0.08)[content].sum() / max(1, int(content.sum())))
-
-
-def _distance(a: np.ndarray, b: np.ndarray) -> float:
-    return 0.5 * float(np.abs(a - b).sum())
+    return np.count_nonzero(content & (np.abs(difference) > 0.08)) / max(1, np.count_nonzero(content))
 
 
 @dataclass
@@ -133,27 +128,12 @@ def _small_frames(info: MediaInfo, cancel: CancelToken | None):
     """Small frames straight from the decoder, one at a time (the cheapest decode we can ask)."""
     import cv2
 
-    width = ANALYSIS_WIDTH
-    height = max(2, int(round(info.height * width / info.width / 2)) * 2)
-    args = ["-threads", "2", "-skip_loop_filter", "all", "-flags2", "fast", "-i", info.path, "-map", "0:v:0", "-an", "-sn",
-            "-fps_mode", "passthrough", "-vf", f"scale={width}:{height}:flags=area",
-            "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
-    proc = subprocess.Popen(ffmpeg_command(*args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL)
-    size = width * height * 3
-    try:
-        index = 0
-        while len(data := proc.stdout.read(size)) == size:
+    with closing(analysis_frames(info, ANALYSIS_WIDTH)) as pictures:
+        for index, rgb in enumerate(pictures):
             if index % 32 == 0:
                 check_cancel(cancel)
-            rgb = np.frombuffer(data, np.uint8).reshape(height, width, 3)
             luma = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
             yield _Frame(index, luma, _histogram(cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)))
-            index += 1
-    finally:
-        proc.kill()
-        proc.wait()
-        proc.stdout.close()
 
 
 class _Analysis:
@@ -162,6 +142,9 @@ class _Analysis:
     def __init__(self, limits: Thresholds):
         self.limits = limits
         self.window: deque[_Frame] = deque(maxlen=WINDOW)
+        # Per frame in the window: its histogram distance to each earlier frame, newest first
+        # (one array operation per frame instead of a distance per pair).
+        self.looking_back: deque[np.ndarray] = deque(maxlen=WINDOW)
         self.change: list[float] = []  # histogram distance to the previous frame
         self.structure: list[float] = []  # picture change to the previous frame, brightness aside
         self.area: list[float] = []  # share of the picture that changed since the previous frame
@@ -177,10 +160,21 @@ class _Analysis:
     def add(self, frame: _Frame) -> None:
         import cv2
 
-        self.change.append(_distance(frame.hist, self.window[-1].hist) if self.window else 0.0)
-        self.structure.append(_structure_change(frame.luma, self.window[-1].luma) if self.window else 0.0)
-        self.area.append(_changed_share(frame.luma, self.window[-1].luma) if self.window else 0.0)
-        self.brightness.append(float(frame.luma.mean()))
+        brightness = float(frame.luma.mean())
+        if self.window:
+            earlier = np.stack([f.hist for f in reversed(self.window)])
+            back = 0.5 * np.abs(earlier - frame.hist).sum(axis=1)
+            previous = self.window[-1].luma
+            difference = frame.luma - previous
+            self.change.append(float(back[0]))
+            self.structure.append(_structure_change(difference, brightness - self.brightness[-1]))
+            self.area.append(_changed_share(frame.luma, previous, difference))
+        else:
+            back = np.zeros(0)
+            self.change.append(0.0)
+            self.structure.append(0.0)
+            self.area.append(0.0)
+        self.brightness.append(brightness)
         self.black.append(is_black(frame.luma))
         # Compared with the first frame of the still stretch, not the previous one: a
         # re-encoded keyframe inside a freeze differs a little from its neighbours.
@@ -191,10 +185,11 @@ class _Analysis:
             self._still_anchor = frame.luma
         self.sharpness.append(float(cv2.Laplacian(frame.luma, cv2.CV_32F).var()))
         self.window.append(frame)
+        self.looking_back.append(back)
         self.comes_back.append(np.inf)
         if len(self.window) > BACK + AHEAD:
             self.comes_back[frame.index - AHEAD] = self._cut_gap(len(self.window) - 1 - AHEAD)
-        self._find_dissolves()
+        self._find_dissolves(back)
 
     def finish(self) -> None:
         for position in range(max(BACK, len(self.window) - AHEAD), len(self.window)):
@@ -204,21 +199,19 @@ class _Analysis:
         """How close any frame just before window position ``k`` is to any from ``k`` on.
 
         A real cut keeps the two sides apart; a flash or a passing object does not."""
-        before = [self.window[i].hist for i in range(max(0, k - BACK), k)]
-        after = [self.window[j].hist for j in range(k, min(len(self.window), k + AHEAD + 1))]
-        return min((_distance(a, b) for a in before for b in after), default=np.inf)
+        gaps = [self.looking_back[j][j - k : j - k + min(BACK, k)]
+                for j in range(k, min(len(self.window), k + AHEAD + 1))]
+        return min((float(g.min()) for g in gaps if len(g)), default=np.inf)
 
-    def _find_dissolves(self) -> None:
-        """For every candidate dissolve ending just before the newest frame: how different its ends are."""
-        newest = len(self.window) - 1
-        ends = self.window[newest]
+    def _find_dissolves(self, back: np.ndarray) -> None:
+        """For every candidate dissolve ending at the newest frame: how different its ends are."""
+        ends = self.window[-1].index
         for length in DISSOLVE_LENGTHS:
-            first = newest - length - 1
-            if first < 0:
+            begins = ends - length - 1
+            if begins < 0:
                 return
-            begins = self.window[first]
-            if not (self.black[begins.index] or self.black[ends.index]):
-                self.ends_apart[length][begins.index] = _distance(begins.hist, ends.hist)
+            if not (self.black[begins] or self.black[ends]):
+                self.ends_apart[length][begins] = float(back[length])
 
 
 FROZEN_CHANGE = 0.02  # change (0..1) in every part of the picture under which nothing moves
@@ -232,10 +225,10 @@ def _largest_local_change(a: np.ndarray, b: np.ndarray, grid: int = 8) -> float:
     return float(cells.reshape(grid, height // grid, grid, width // grid).mean(axis=(1, 3)).max())
 
 
-def _structure_change(a: np.ndarray, b: np.ndarray) -> float:
+def _structure_change(difference: np.ndarray, brightening: float) -> float:
     """How much the picture changed apart from its overall brightness. A flat field fading
     from one shade to the next jumps between histogram bins; this stays near zero."""
-    return float(np.abs((a - a.mean()) - (b - b.mean())).mean())
+    return float(np.abs(difference - brightening).mean())
 
 
 def _local_level(change: np.ndarray) -> np.ndarray:

@@ -245,3 +245,67 @@ def test_probe_cache_follows_the_file(samples, tmp_path):
     target.unlink()
     with pytest.raises(MediaError, match="could not be found"):
         probe_cached(target)
+
+
+def _split_into_pieces(monkeypatch) -> None:
+    """Make even a short clip worth decoding in pieces, on three 'cores'."""
+    from core import media
+
+    monkeypatch.setattr(media, "MIN_PIECE_PIXELS", 1)
+    monkeypatch.setattr(media.os, "cpu_count", lambda: 3)
+
+
+@pytest.mark.parametrize("container", ["mp4", "mpegts"])
+def test_analysis_frames_decoded_in_pieces_match_one_decode(samples, tmp_path, monkeypatch, container):
+    from core import media
+    from core.ffmpeg import run_ffmpeg
+
+    path = samples.path("city-walk.mp4")
+    if container == "mpegts":  # seeks by byte position, and its clock starts at 1.4 s
+        path = tmp_path / "clip.ts"
+        assert run_ffmpeg("-i", str(samples.path("city-walk.mp4")), "-c", "copy", "-f", "mpegts", str(path)).returncode == 0
+    info = probe(path)
+    keyframes = np.searchsorted(info.frame_times, info.keyframe_times - 1e-4)
+    assert keyframes[0] == 0 and len(keyframes) >= 3 and np.all(keyframes < info.frame_count)
+    whole = list(media.analysis_frames(info, 48))
+    _split_into_pieces(monkeypatch)
+    pieces = media._pieces(info, 3)
+    assert len(pieces) >= 3
+    assert [first for first, _ in pieces] == sorted(set(first for first, _ in pieces) & set(keyframes.tolist()))
+    assert pieces[0][0] == 0 and pieces[-1][1] == info.frame_count
+    assert all(end == following[0] for (_, end), following in zip(pieces, pieces[1:]))
+    split = list(media.analysis_frames(info, 48))
+    assert len(split) == len(whole) == info.frame_count
+    assert all(np.array_equal(a, b) for a, b in zip(whole, split))
+
+
+def test_analysis_frames_stopped_early_ends_every_decoder(samples, monkeypatch):
+    from core import media
+
+    _split_into_pieces(monkeypatch)
+    frames = media.analysis_frames(probe(samples.path("city-walk.mp4")), 48)
+    assert next(frames).shape == (28, 48, 3)
+    pieces = frames.gi_frame.f_locals["pieces"]
+    started = [piece for piece in pieces if piece.ident is not None]
+    assert len(started) >= 2  # decoding side by side
+    frames.close()
+    for piece in started:
+        piece.join(timeout=30)
+        assert not piece.is_alive()
+        assert piece._decoder.proc.poll() is not None
+
+
+def test_analysis_frames_of_a_damaged_video_keep_every_frame_in_place(samples, tmp_path, monkeypatch):
+    """Where the decoder gives up on damaged frames, the picture before stands in, so frame k
+    is still frame k."""
+    from core import media
+
+    data = bytearray(samples.path("city-walk.mp4").read_bytes())
+    for share in (0.3, 0.5, 0.7):
+        start = int(len(data) * share)
+        data[start : start + len(data) // 20] = bytes(len(data) // 20)
+    damaged = tmp_path / "damaged.mp4"
+    damaged.write_bytes(bytes(data))
+    info = probe(damaged)
+    _split_into_pieces(monkeypatch)
+    assert len(list(media.analysis_frames(info, 48))) == info.frame_count
