@@ -149,6 +149,52 @@ def real_joins(folder: Path, media: Path) -> dict[str, dict]:
     return truth
 
 
+def long_edit(folder: Path) -> dict[str, dict]:
+    """A minute of full-HD footage: twelve shots joined by cuts, dissolves and fades. Real
+    footage is this long, and here the cost of starting on each file fades and decoding is
+    everything. Made as a stream (a full-HD shot would not fit in memory as a list)."""
+    size, length = (1920, 1080), 150
+    joins = [("cut", 0), ("dissolve", 15), ("cut", 0), ("fade", 10), ("cut", 0), ("dissolve", 24),
+             ("cut", 0), ("cut", 0), ("fade", 12), ("cut", 0), ("dissolve", 8)]
+    cuts, gradual = [], []
+
+    def frames():
+        held: list[np.ndarray] = []  # the end of the previous shot, to dissolve into this one
+        written = 0
+        for k in range(len(joins) + 1):
+            kind_in, n_in = joins[k - 1] if k else ("none", 0)
+            kind_out, n_out = joins[k] if k < len(joins) else ("none", 0)
+            if kind_in == "cut":
+                cuts.append(written)
+            elif kind_in == "dissolve":
+                gradual.append((written, written + n_in - 1))
+            ending: list[np.ndarray] = []
+            shot = shot_frames(Shot(("city", "beach", "studio")[k % 3], 40 + k, length, pan=0.2 + 0.05 * k), size)
+            for i, frame in enumerate(shot):
+                from_end = length - i  # 1 for the last frame
+                if kind_in == "dissolve" and i < n_in:
+                    weight = (i + 1) / (n_in + 1)
+                    frame = ((1 - weight) * held[i] + weight * frame).astype(np.uint8)
+                elif kind_in == "fade" and i < n_in:
+                    frame = (frame * ((i + 1) / n_in)).astype(np.uint8)
+                if kind_out == "dissolve" and from_end <= n_out:
+                    ending.append(frame)
+                    continue
+                if kind_out == "fade" and from_end <= n_out:
+                    if from_end == n_out:
+                        gradual.append((written, written + 2 * n_out - 1))
+                    frame = (frame * ((from_end - 1) / n_out)).astype(np.uint8)
+                written += 1
+                yield frame
+            held = ending
+
+    path = folder / "long-edit-1080p.mp4"
+    total = (len(joins) + 1) * length - sum(n for kind, n in joins if kind == "dissolve")
+    encode_video(path, frames(), size, FPS, None, total)
+    return {str(path): {"cuts": [c / FPS for c in cuts], "gradual": [(a / FPS, b / FPS) for a, b in gradual],
+                        "frame": 1 / FPS}}
+
+
 TRAPS = ("fast-pan.mp4", "zoom.mp4", "title.mp4", "hand.mp4", "studio-talk.mp4")  # no boundary inside
 
 
@@ -167,6 +213,7 @@ def dataset() -> dict[str, dict]:
         truth[str(film)] = {"cuts": [float(times[60]), float(times[140])], "gradual": [], "frame": 1001 / 24000}
         truth.update(real_joins(Path(tempfile.mkdtemp()), film.parent))
     truth.update(hard_cases(Path(tempfile.mkdtemp())))
+    truth.update(long_edit(Path(tempfile.mkdtemp())))
     return truth
 
 
@@ -186,7 +233,7 @@ def pyscenedetect(detector_name: str):
         manager = scenedetect.SceneManager()
         manager.add_detector(getattr(scenedetect, detector_name)())
         manager.detect_scenes(video)
-        return [start.get_seconds() for start, _ in manager.get_scene_list()[1:]], []
+        return [start.seconds for start, _ in manager.get_scene_list()[1:]], []
 
     return run
 
@@ -204,7 +251,7 @@ def score(truth: dict, found: tuple[list[float], list[tuple[float, float]]]) -> 
             "gradual_total": len(truth["gradual"]), "false": len(boundaries) - len(explained)}
 
 
-def main() -> None:
+def main() -> dict:
     import cv2
 
     assert "headless" in cv2.__file__ or not Path(cv2.__file__).with_name("qt").exists(), "cv2 must be the headless wheel"
@@ -234,29 +281,34 @@ def main() -> None:
               f"{totals['gradual_total']}, false boundaries {totals['false']} ({trapped} on traps), "
               f"precision {precision:.2f}, recall {recall:.2f}, F1 {f1:.2f}, {seconds:.2f} s "
               f"({frames / seconds:.0f} frames/s)")
+    return truth
 
 
-def speed_1080p() -> None:
-    """Decoding is the floor of the cost, so the gap shows best on full-HD footage."""
+def speed(groups: dict[str, list[str]]) -> None:
+    """Decoding is the floor of the cost, so the gap shows best on full-HD footage; the
+    short demo clips show the cost of starting on each file, the long edit real lengths."""
     import subprocess
 
     from core.ffmpeg import ffmpeg_command
 
-    clips = [str(p) for p in ensure_samples((1920, 1080)).clips]
-    frames = sum(probe(p).frame_count for p in clips)
-    start = time.perf_counter()
-    for path in clips:
+    def plain_ffmpeg(path: str) -> None:
         subprocess.run(ffmpeg_command("-i", path, "-an", "-f", "null", "-"), check=True)
-    seconds = time.perf_counter() - start
-    print(f"1080p speed, plain ffmpeg decode only (the floor): {frames / seconds:.0f} frames/s")
-    for name, detect in (("reelsmith", ours), ("PySceneDetect ContentDetector", pyscenedetect("ContentDetector"))):
-        start = time.perf_counter()
-        for path in clips:
-            detect(path)
-        seconds = time.perf_counter() - start
-        print(f"1080p speed, {name}: {frames} frames in {seconds:.2f} s ({frames / seconds:.0f} frames/s)")
+
+    for group, clips in groups.items():
+        frames = sum(probe(p).frame_count for p in clips)
+        rates = {}
+        for name, detect in (("plain ffmpeg, decode only", plain_ffmpeg), ("reelsmith", ours),
+                             ("PySceneDetect ContentDetector", pyscenedetect("ContentDetector"))):
+            start = time.perf_counter()
+            for path in clips:
+                detect(path)
+            rates[name] = frames / (time.perf_counter() - start)
+        anchor = rates["PySceneDetect ContentDetector"]
+        for name, rate in rates.items():
+            print(f"speed, {group} ({frames} frames), {name}: {rate:.0f} frames/s, {rate / anchor:.2f}x ContentDetector")
 
 
 if __name__ == "__main__":
-    main()
-    speed_1080p()
+    truth = main()
+    speed({"1080p demo clips, 5-8 s each": [str(p) for p in ensure_samples((1920, 1080)).clips],
+           "1080p long edit, 60 s": [p for p in truth if Path(p).name == "long-edit-1080p.mp4"]})

@@ -288,7 +288,9 @@ def _dissolves(analysis: _Analysis, taken: list[Transition]) -> list[Transition]
             after = before + length + 1
             inside = change[before + 1 : after + 1]
             around = np.concatenate([change[max(1, before - LOCAL) : before + 1], change[after + 1 : after + 1 + LOCAL]])
-            if len(around) < LOCAL // 2 or inside.max() >= limits.cut + 0.2:
+            # One step carrying most of the change is a cut (or a flash), not a dissolve; a short
+            # dissolve between very different colours still takes big steps, but many of them.
+            if len(around) < LOCAL // 2 or inside.max() > 0.5 * inside.sum():
                 continue
             level = max(float(np.median(around)), 0.01)
             strength = float(np.median(inside)) / level
