@@ -28,6 +28,7 @@ from core.media import VIDEO, MediaInfo, analysis_frames, probe
 
 ANALYSIS_WIDTH = 96
 HIST_BINS = [16, 4, 4]  # hue, saturation, value
+HIST_SIZE = 16 * 4 * 4
 BLACK_LEVEL = 0.1  # a frame is black when even its brighter parts stay under this (0..1)
 CONTENT_LEVEL = 0.05  # darker pixels are left out of colour comparisons: letterbox bars, black
 DISSOLVE_LENGTHS = (6, 10, 14, 20, 28, 40)  # frames
@@ -142,8 +143,11 @@ class _Analysis:
     def __init__(self, limits: Thresholds):
         self.limits = limits
         self.window: deque[_Frame] = deque(maxlen=WINDOW)
-        # Per frame in the window: its histogram distance to each earlier frame, newest first
-        # (one array operation per frame instead of a distance per pair).
+        # The window's histograms in a ring, newest at ``self._ring_next - 1``, so each new frame
+        # is compared with all of them in one array operation.
+        self._ring = np.zeros((WINDOW, HIST_SIZE), np.float32)
+        self._ring_next = 0
+        # Per frame in the window: its histogram distance to each earlier frame, newest first.
         self.looking_back: deque[np.ndarray] = deque(maxlen=WINDOW)
         self.change: list[float] = []  # histogram distance to the previous frame
         self.structure: list[float] = []  # picture change to the previous frame, brightness aside
@@ -162,8 +166,8 @@ class _Analysis:
 
         brightness = float(frame.luma.mean())
         if self.window:
-            earlier = np.stack([f.hist for f in reversed(self.window)])
-            back = 0.5 * np.abs(earlier - frame.hist).sum(axis=1)
+            newest_first = (self._ring_next - 1 - np.arange(len(self.window))) % WINDOW
+            back = 0.5 * np.abs(self._ring[newest_first] - frame.hist).sum(axis=1)
             previous = self.window[-1].luma
             difference = frame.luma - previous
             self.change.append(float(back[0]))
@@ -183,8 +187,10 @@ class _Analysis:
         self.frozen.append(still)
         if not still:
             self._still_anchor = frame.luma
-        self.sharpness.append(float(cv2.Laplacian(frame.luma, cv2.CV_32F).var()))
+        self.sharpness.append(float(cv2.meanStdDev(cv2.Laplacian(frame.luma, cv2.CV_32F))[1][0, 0] ** 2))
         self.window.append(frame)
+        self._ring[self._ring_next] = frame.hist
+        self._ring_next = (self._ring_next + 1) % WINDOW
         self.looking_back.append(back)
         self.comes_back.append(np.inf)
         if len(self.window) > BACK + AHEAD:
@@ -220,9 +226,11 @@ FROZEN_CHANGE = 0.02  # change (0..1) in every part of the picture under which n
 def _largest_local_change(a: np.ndarray, b: np.ndarray, grid: int = 8) -> float:
     """The mean change of the most changed cell of a grid: a ticking clock or someone typing
     changes one small part, which a mean over the whole picture would not notice."""
+    import cv2
+
     height, width = a.shape
-    cells = np.abs(a - b)[: height // grid * grid, : width // grid * grid]
-    return float(cells.reshape(grid, height // grid, grid, width // grid).mean(axis=(1, 3)).max())
+    cells = cv2.absdiff(a, b)[: height // grid * grid, : width // grid * grid]
+    return float(cv2.resize(cells, (grid, grid), interpolation=cv2.INTER_AREA).max())  # exact cell means
 
 
 def _structure_change(difference: np.ndarray, brightening: float) -> float:
