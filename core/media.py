@@ -778,7 +778,7 @@ def analysis_frames(info: MediaInfo, width: int) -> Iterator[np.ndarray]:
     size = fit_size(info.width, info.height, width)
     cores = os.cpu_count() or 1
     ranges = _pieces(info, cores)
-    threads = 1 if len(ranges) > 1 else cores
+    threads = max(1, cores // len(ranges))  # fewer pieces than cores: frame threads use the rest
     pieces = [_Piece(info, size, first, end, threads) for first, end in ranges]
     lock = threading.Lock()
     state = {"started": 0, "decoding": 0, "reading": 0}
