@@ -17,9 +17,9 @@ import re
 import subprocess
 import tempfile
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
@@ -741,7 +741,7 @@ class _Piece(threading.Thread):
 # pictures wait in memory while the pieces before them are read.
 MIN_PIECE_PIXELS = 1920 * 1080 * 60
 MAX_PIECE_FRAMES = 600
-LOOKAHEAD = 8
+LOOKAHEAD = 2  # pieces started ahead of the one being read, per core
 
 
 def _pieces(info: MediaInfo, workers: int) -> list[tuple[int, int]]:
@@ -769,8 +769,8 @@ def analysis_frames(info: MediaInfo, width: int) -> Iterator[np.ndarray]:
 
     Pieces between keyframes are decoded side by side, one process per core with one decoder
     thread each: frame threads in a single process leave about a third of two cores idle.
-    A core that finishes its piece starts the next, up to LOOKAHEAD pieces ahead of the one
-    being read, so memory stays flat however long the video is. Use it with
+    A core that finishes its piece starts the next, up to LOOKAHEAD pieces per core ahead of
+    the one being read, so memory stays flat however long the video is. Use it with
     ``contextlib.closing``, so a reader that stops early stops the decoders too.
     """
     if info.kind != VIDEO or info.frame_times is None:
@@ -787,7 +787,7 @@ def analysis_frames(info: MediaInfo, width: int) -> Iterator[np.ndarray]:
         with lock:
             state["decoding"] -= finished
             while (state["started"] < len(pieces) and state["decoding"] < cores
-                   and state["started"] - state["reading"] < LOOKAHEAD):
+                   and state["started"] - state["reading"] <= LOOKAHEAD * cores):
                 piece = pieces[state["started"]]
                 piece.on_finished = lambda: start_more(finished=True)
                 state["started"] += 1

@@ -245,6 +245,16 @@ def write_wav(path: Path, samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -
 # Encoding
 
 
+def _encoder_failure(stderr: str) -> str:
+    """What a creator can act on, from ffmpeg's account of why it stopped writing."""
+    if "No space left on device" in stderr or "Disk quota exceeded" in stderr:
+        return "the disk is full. Free some space and try again."
+    if "Permission denied" in stderr or "Read-only file system" in stderr:
+        return "permission denied (is the folder read-only?)."
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    return f"the encoder stopped ({lines[-1][:160] if lines else 'no reason given'})."
+
+
 def encode_video(path: Path, frames: Iterator[np.ndarray], size: tuple[int, int], fps: float,
                  audio: np.ndarray | None = None, total: int | None = None,
                  progress: Progress | None = None, cancel: CancelToken | None = None,
@@ -262,15 +272,18 @@ def encode_video(path: Path, frames: Iterator[np.ndarray], size: tuple[int, int]
                  "-g", str(int(fps * 2)), "-movflags", "+faststart", "-f", "mp4", str(tmp)]
         proc = subprocess.Popen(ffmpeg_command(*args), stdin=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
-            for i, frame in enumerate(frames):
-                check_cancel(cancel)
-                proc.stdin.write(np.ascontiguousarray(frame).tobytes())
-                if total:
-                    report(progress, (i + 1) / total, f"Encoding {path.name}")
-            proc.stdin.close()
-            stderr = proc.stderr.read()
+            try:
+                for i, frame in enumerate(frames):
+                    check_cancel(cancel)
+                    proc.stdin.write(np.ascontiguousarray(frame).tobytes())
+                    if total:
+                        report(progress, (i + 1) / total, f"Encoding {path.name}")
+                proc.stdin.close()
+            except BrokenPipeError:
+                pass  # ffmpeg stopped early; its own words below say why
+            stderr = proc.stderr.read().decode(errors="replace")
             if proc.wait() != 0:
-                raise MediaError(f"Could not encode {path.name}: {stderr.decode(errors='replace')[-200:]}")
+                raise MediaError(f"Could not write {path.name}: {_encoder_failure(stderr)}")
         finally:
             if proc.poll() is None:
                 proc.kill()

@@ -239,6 +239,27 @@ def test_cancelling_a_backdrop_leaves_no_file(tmp_path, tiny_model):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_full_disk_stops_a_backdrop_with_a_clear_message(tmp_path, tiny_model, monkeypatch):
+    """ffmpeg itself meets the full disk (it writes to /dev/full), and a creator reads why."""
+    import contextlib
+    from pathlib import Path
+
+    import core.samples
+    from core.errors import MediaError
+    from core.gan.backdrop import BackdropSettings, render_backdrop
+
+    @contextlib.contextmanager
+    def full_disk(target, suffix=""):
+        yield Path("/dev/full")
+
+    monkeypatch.setattr(core.samples, "atomic_path", full_disk)
+    out = tmp_path / "backdrop.mp4"
+    out.write_bytes(b"the creator's earlier backdrop")
+    with pytest.raises(MediaError, match="disk is full"):
+        render_backdrop(BackdropSettings(seconds=2, width=320, height=180, fps=20, model=str(tiny_model)), out)
+    assert out.read_bytes() == b"the creator's earlier backdrop"
+
+
 def test_shipped_model_is_small_safe_and_varied():
     from core.gan import shipped_model
     from core.gan.metrics import diversity, generate_samples
