@@ -737,14 +737,14 @@ class _Piece(threading.Thread):
 
 
 # A piece of video worth its own decoder process: about 60 full-HD frames, or as many smaller
-# ones (a process costs ~15 ms to start). Pieces stay under MAX_PIECE_FRAMES, whose small
-# pictures wait in memory while the pieces before them are read.
+# ones (a process costs ~0.1 s before its first full-HD frame). A piece's pictures wait in
+# memory while the pieces before it are read, so each holds at most MAX_PIECE_BYTES of them.
 MIN_PIECE_PIXELS = 1920 * 1080 * 60
-MAX_PIECE_FRAMES = 600
+MAX_PIECE_BYTES = 16 * 1024 * 1024
 LOOKAHEAD = 2  # pieces started ahead of the one being read, per core
 
 
-def _pieces(info: MediaInfo, workers: int) -> list[tuple[int, int]]:
+def _pieces(info: MediaInfo, workers: int, frame_bytes: int = 96 * 54 * 3) -> list[tuple[int, int]]:
     """Frame ranges that start on keyframes: small enough that ``workers`` decoders share
     the work evenly, large enough that starting a process is a small part of each."""
     count = info.frame_count
@@ -754,7 +754,7 @@ def _pieces(info: MediaInfo, workers: int) -> list[tuple[int, int]]:
     if workers < 2 or len(starts) < 2:
         return [(0, count)]
     shortest = int(np.ceil(MIN_PIECE_PIXELS / max(1, info.width * info.height)))
-    target = int(min(MAX_PIECE_FRAMES, max(shortest, count / (4 * workers))))
+    target = int(max(shortest, min(MAX_PIECE_BYTES // frame_bytes, count / (4 * workers))))
     pieces, first = [], 0
     for start in starts[1:]:
         if start - first >= target and count - start >= shortest:
@@ -777,7 +777,7 @@ def analysis_frames(info: MediaInfo, width: int) -> Iterator[np.ndarray]:
         raise MediaError(f"'{info.name}' is not a video.")
     size = fit_size(info.width, info.height, width)
     cores = os.cpu_count() or 1
-    ranges = _pieces(info, cores)
+    ranges = _pieces(info, cores, size[0] * size[1] * 3)
     threads = max(1, cores // len(ranges))  # fewer pieces than cores: frame threads use the rest
     pieces = [_Piece(info, size, first, end, threads) for first, end in ranges]
     lock = threading.Lock()
