@@ -9,6 +9,7 @@ rate footage too, where frames are not evenly spaced.
 from __future__ import annotations
 
 import collections
+import contextlib
 import functools
 import logging
 import os
@@ -769,15 +770,35 @@ def analysis_frames(info: MediaInfo, width: int) -> Iterator[np.ndarray]:
 
     Pieces between keyframes are decoded side by side, one process per core with one decoder
     thread each: frame threads in a single process leave about a third of two cores idle.
-    A core that finishes its piece starts the next, up to LOOKAHEAD pieces per core ahead of
-    the one being read, so memory stays flat however long the video is. Use it with
-    ``contextlib.closing``, so a reader that stops early stops the decoders too.
+    Use it with ``contextlib.closing``, so a reader that stops early stops the decoders too.
     """
+    _check_video(info)
+    size = fit_size(info.width, info.height, width)
+    return _decode_pieces(info, size, _pieces(info, os.cpu_count() or 1, size[0] * size[1] * 3))
+
+
+def pictures_at(info: MediaInfo, indices: list[int], width: int) -> list[np.ndarray]:
+    """Small pictures of the frames ``indices`` (a storyboard's), decoded side by side the
+    same cheap way: each from the keyframe before it, on its own core."""
+    _check_video(info)
+    size = fit_size(info.width, info.height, width)
+    order = sorted(range(len(indices)), key=lambda i: indices[i])
+    with contextlib.closing(_decode_pieces(info, size, [(indices[i], indices[i] + 1) for i in order])) as decoded:
+        pictures = list(decoded)
+    return [pictures[order.index(i)] for i in range(len(indices))]
+
+
+def _check_video(info: MediaInfo) -> None:
     if info.kind != VIDEO or info.frame_times is None:
         raise MediaError(f"'{info.name}' is not a video.")
-    size = fit_size(info.width, info.height, width)
+
+
+def _decode_pieces(info: MediaInfo, size: tuple[int, int], ranges: list[tuple[int, int]]) -> Iterator[np.ndarray]:
+    """The frames of ``ranges``, in order, each range on its own single-threaded process.
+
+    A core that finishes its piece starts the next, up to LOOKAHEAD pieces per core ahead of
+    the one being read, so memory stays flat however long the video is."""
     cores = os.cpu_count() or 1
-    ranges = _pieces(info, cores, size[0] * size[1] * 3)
     threads = max(1, cores // len(ranges))  # fewer pieces than cores: frame threads use the rest
     pieces = [_Piece(info, size, first, end, threads) for first, end in ranges]
     lock = threading.Lock()

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from core import timeline as tl
-from core.media import probe_cached, thumbnail
+from core.media import pictures_at, probe_cached
 from core.scenes import detect_scenes
 from core.smartcut import auto_reframe, build_highlights, find_silences, find_still_picture
 from desktop.panels.preview import to_qimage
@@ -43,8 +43,8 @@ def analyse_media(paths: list[str], *, progress=None, cancel=None) -> dict[str, 
         share = sub_progress(progress, i / len(paths), (i + 1) / len(paths))
         info = probe_cached(path)
         scenes = detect_scenes(info, progress=sub_progress(share, 0.0, 0.8), cancel=cancel)
-        keyframes = [(float(info.frame_times[k]), thumbnail(info, width=STORYBOARD_WIDTH, t=float(info.frame_times[k])))
-                     for k in scenes.keyframes]
+        pictures = pictures_at(info, scenes.keyframes, STORYBOARD_WIDTH)  # side by side, not one seek at a time
+        keyframes = [(float(info.frame_times[k]), picture) for k, picture in zip(scenes.keyframes, pictures, strict=True)]
         dead_air = find_still_picture(info, scenes=scenes)  # from the same pass: no second decode
         if info.has_audio:
             dead_air += find_silences(info, cancel=cancel)

@@ -309,3 +309,15 @@ def test_analysis_frames_of_a_damaged_video_keep_every_frame_in_place(samples, t
     info = probe(damaged)
     _split_into_pieces(monkeypatch)
     assert len(list(media.analysis_frames(info, 48))) == info.frame_count
+
+
+def test_storyboard_pictures_are_the_frames_asked_for(samples):
+    """Each picture is decoded on its own from the keyframe before it, in any order asked."""
+    from core import media
+
+    info = probe(samples.path("city-walk.mp4"))
+    every = list(media.analysis_frames(info, 48))
+    wanted = [150, 7, 100, 61]  # in different pieces between keyframes, out of order
+    pictures = media.pictures_at(info, wanted, 48)
+    assert all(np.array_equal(picture, every[k]) for picture, k in zip(pictures, wanted, strict=True))
+    assert not np.array_equal(pictures[0], pictures[1])
