@@ -25,7 +25,7 @@ import proglog
 
 from core.compositor import Compositor
 from core.errors import ExportError, MediaError
-from core.fileio import describe_os_error
+from core.fileio import describe_os_error, os_error_in
 from core.jobs import CancelToken, Progress, check_cancel, report
 from core.timeline import Project
 
@@ -230,10 +230,9 @@ def _encode(compositor: Compositor, timeline_fps: float, path: Path, audio: Path
 
 def _encoder_error(exc: OSError) -> Exception:
     text = str(exc)
-    if "No space left" in text or exc.errno == errno.ENOSPC:
-        return ExportError("The export stopped: the disk is full. Free some space and try again.")
-    if "Permission denied" in text:
-        return ExportError("The export stopped: permission denied writing the file.")
+    known = os_error_in(text) or (exc if exc.errno in (errno.ENOSPC, errno.EDQUOT) else None)
+    if known is not None:
+        return ExportError(f"The export stopped: {describe_os_error(known)}.")
     log.error("encoder failed: %s", text)
     return ExportError("The video encoder stopped unexpectedly; details are in the log.")
 

@@ -13,7 +13,7 @@ from pathlib import Path
 def describe_os_error(exc: OSError) -> str:
     """A creator-readable reason for a failed write."""
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return "the disk is full"
+        return "the disk is full (free some space and try again)"
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return "permission denied (is the folder read-only?)"
     if exc.errno == errno.ENOENT:
@@ -21,6 +21,19 @@ def describe_os_error(exc: OSError) -> str:
     if exc.errno == errno.EISDIR:
         return "a folder with that name is in the way"
     return exc.strerror or str(exc)
+
+
+# How tools that report in words (ffmpeg) say what describe_os_error words for a creator.
+_ERROR_WORDS = {"No space left on device": errno.ENOSPC, "Disk quota exceeded": errno.EDQUOT,
+                "Permission denied": errno.EACCES, "Read-only file system": errno.EROFS}
+
+
+def os_error_in(text: str) -> OSError | None:
+    """The write error a tool's message names, if any, for ``describe_os_error``."""
+    for words, code in _ERROR_WORDS.items():
+        if words in text:
+            return OSError(code, words)
+    return None
 
 
 def _fsync_dir(folder: Path) -> None:

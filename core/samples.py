@@ -20,7 +20,7 @@ import numpy as np
 
 from core.errors import MediaError
 from core.ffmpeg import ffmpeg_command
-from core.fileio import atomic_path, atomic_write_bytes
+from core.fileio import atomic_path, atomic_write_bytes, describe_os_error, os_error_in
 from core.jobs import CancelToken, Progress, check_cancel, report, sub_progress
 from core.media import write_image
 from core.paths import data_subdir
@@ -247,12 +247,10 @@ def write_wav(path: Path, samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -
 
 def _encoder_failure(stderr: str) -> str:
     """What a creator can act on, from ffmpeg's account of why it stopped writing."""
-    if "No space left on device" in stderr or "Disk quota exceeded" in stderr:
-        return "the disk is full. Free some space and try again."
-    if "Permission denied" in stderr or "Read-only file system" in stderr:
-        return "permission denied (is the folder read-only?)."
+    if (error := os_error_in(stderr)) is not None:
+        return describe_os_error(error)
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    return f"the encoder stopped ({lines[-1][:160] if lines else 'no reason given'})."
+    return f"the encoder stopped ({lines[-1][:160] if lines else 'no reason given'})"
 
 
 def encode_video(path: Path, frames: Iterator[np.ndarray], size: tuple[int, int], fps: float,
@@ -283,7 +281,7 @@ def encode_video(path: Path, frames: Iterator[np.ndarray], size: tuple[int, int]
                 pass  # ffmpeg stopped early; its own words below say why
             stderr = proc.stderr.read().decode(errors="replace")
             if proc.wait() != 0:
-                raise MediaError(f"Could not write {path.name}: {_encoder_failure(stderr)}")
+                raise MediaError(f"Could not write {path.name}: {_encoder_failure(stderr)}.")
         finally:
             if proc.poll() is None:
                 proc.kill()
