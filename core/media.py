@@ -262,6 +262,7 @@ class _Index:
     """What one pass over the container's packets tells, without decoding anything."""
 
     stderr: str  # ffmpeg's description of the file (and any errors)
+    streams: _Streams  # that description, parsed
     times: np.ndarray  # presentation time of every video frame, sorted, relative to the start
     keyframe_times: np.ndarray  # the frames a decoder can start from
 
@@ -294,15 +295,16 @@ def _read_index(p: Path, progress: Progress | None, cancel: CancelToken | None) 
                             duration = _parse_ffmpeg_info(errors.read().decode("utf-8", "replace")).duration or 0.0
                         if duration:
                             report(progress, pts[-1] * timebase / duration, "Indexing frames")
-            proc.wait(timeout=60)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=60)  # its last words on stderr (a cut-off file) come after stdout ends
         finally:
             proc.kill()
             proc.wait()
         errors.seek(0)
         stderr = errors.read().decode("utf-8", "replace")
-    start = _parse_ffmpeg_info(stderr).start
-    return _Index(stderr, np.sort(np.asarray(pts, dtype=np.float64)) * timebase - start,
-                  np.sort(np.asarray(keys, dtype=np.float64)) * timebase - start)
+    streams = _parse_ffmpeg_info(stderr)
+    return _Index(stderr, streams, np.sort(np.asarray(pts, dtype=np.float64)) * timebase - streams.start,
+                  np.sort(np.asarray(keys, dtype=np.float64)) * timebase - streams.start)
 
 
 def _is_variable_rate(times: np.ndarray) -> bool:
@@ -322,8 +324,7 @@ def probe(
     p = _check_path(path)
     check_cancel(cancel)
     index = _read_index(p, progress, cancel)
-    stderr = index.stderr
-    streams = _parse_ffmpeg_info(stderr)
+    stderr, streams = index.stderr, index.streams
     if not streams.format_name:
         if "moov atom not found" in stderr and not _looks_like_mp4(p):
             stderr = "Invalid data found when processing input"  # chosen by the name, not the content
@@ -745,7 +746,7 @@ MAX_PIECE_BYTES = 16 * 1024 * 1024
 LOOKAHEAD = 2  # pieces started ahead of the one being read, per core
 
 
-def _pieces(info: MediaInfo, workers: int, frame_bytes: int = 96 * 54 * 3) -> list[tuple[int, int]]:
+def _pieces(info: MediaInfo, workers: int, frame_bytes: int) -> list[tuple[int, int]]:
     """Frame ranges that start on keyframes: small enough that ``workers`` decoders share
     the work evenly, large enough that starting a process is a small part of each."""
     count = info.frame_count
@@ -782,10 +783,12 @@ def pictures_at(info: MediaInfo, indices: list[int], width: int) -> list[np.ndar
     same cheap way: each from the keyframe before it, on its own core."""
     _check_video(info)
     size = fit_size(info.width, info.height, width)
-    order = sorted(range(len(indices)), key=lambda i: indices[i])
+    order = sorted(range(len(indices)), key=lambda i: indices[i])  # decoding runs forward
+    pictures: list[np.ndarray] = [np.empty(0)] * len(indices)
     with contextlib.closing(_decode_pieces(info, size, [(indices[i], indices[i] + 1) for i in order])) as decoded:
-        pictures = list(decoded)
-    return [pictures[order.index(i)] for i in range(len(indices))]
+        for i, picture in zip(order, decoded, strict=True):
+            pictures[i] = picture
+    return pictures
 
 
 def _check_video(info: MediaInfo) -> None:

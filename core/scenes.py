@@ -28,7 +28,7 @@ from core.media import VIDEO, MediaInfo, analysis_frames, probe
 
 ANALYSIS_WIDTH = 96
 HIST_BINS = [16, 4, 4]  # hue, saturation, value
-HIST_SIZE = 16 * 4 * 4
+HIST_SIZE = int(np.prod(HIST_BINS))
 BLACK_LEVEL = 0.1  # a frame is black when even its brighter parts stay under this (0..1)
 CONTENT_LEVEL = 0.05  # darker pixels are left out of colour comparisons: letterbox bars, black
 DISSOLVE_LENGTHS = (6, 10, 14, 20, 28, 40)  # frames

@@ -269,7 +269,7 @@ def test_analysis_frames_decoded_in_pieces_match_one_decode(samples, tmp_path, m
     assert keyframes[0] == 0 and len(keyframes) >= 3 and np.all(keyframes < info.frame_count)
     whole = list(media.analysis_frames(info, 48))
     _split_into_pieces(monkeypatch)
-    pieces = media._pieces(info, 3)
+    pieces = media._pieces(info, 3, 48 * 28 * 3)
     assert len(pieces) >= 3
     assert {first for first, _ in pieces} <= set(keyframes.tolist())  # each starts on a keyframe
     assert pieces[0][0] == 0 and pieces[-1][1] == info.frame_count
