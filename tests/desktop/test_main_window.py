@@ -14,6 +14,7 @@ from PySide6.QtGui import QDropEvent, QImage
 from core import timeline as tl
 from core.demo import demo_project
 from core.project_io import load_project, save_project
+from core.quick import project_from_media
 from desktop.main_window import MainWindow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -449,18 +450,13 @@ def test_smart_cut_removes_dead_air_as_one_step(qtbot, window, project_file):
 
 
 def test_smart_cut_proposes_frozen_and_black_stretches_and_keeps_unticked_ones(qtbot, window, tmp_path):
-    from core.media import probe
     from core.samples import Shot, encode_video, shot_frames
 
     moving = list(shot_frames(Shot("city", 3, 60, pan=0.5), (160, 90)))
     frames = moving[:30] + [moving[30]] * 45 + [np.zeros_like(moving[0])] * 45 + moving[30:]
     path = tmp_path / "still.mp4"
     encode_video(path, iter(frames), (160, 90), 30, None, len(frames))
-    project = tl.Project.new("landscape_720p", fps=30)
-    ref = tl.MediaRef.from_info(probe(path))
-    tl.add_media(project, ref)
-    tl.add_clip(project, project.tracks[0].id, tl.make_clip(project, ref.id, 0))
-    window.set_project(project, None)
+    window.set_project(project_from_media([path], 1280, 720, 30), None)
     dialog = window.open_smart_cut()
     with qtbot.waitSignal(dialog.analysed, timeout=60000):
         dialog.analyse_button.click()
@@ -487,13 +483,7 @@ def test_smart_cut_appends_a_highlight_reel_as_one_step(qtbot, window, project_f
 
 
 def test_smart_cut_reframes_for_a_vertical_canvas(qtbot, window, samples, tmp_path):
-    from core.media import probe
-
-    project = tl.Project.new("vertical_1080x1920", fps=30)
-    ref = tl.MediaRef.from_info(probe(samples.path("studio-talk.mp4")))
-    tl.add_media(project, ref)
-    tl.add_clip(project, project.tracks[0].id, tl.make_clip(project, ref.id, 0))
-    window.set_project(project, None)
+    window.set_project(project_from_media([samples.path("studio-talk.mp4")], 1080, 1920, 30), None)
     dialog = window.open_smart_cut()
     with qtbot.waitSignal(dialog.reframed, timeout=60000):
         dialog.reframe_button.click()
