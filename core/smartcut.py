@@ -169,14 +169,15 @@ def count_faces(picture: np.ndarray) -> int:
 
 def score_shots(info: MediaInfo, cancel: CancelToken | None = None, progress: Progress | None = None) -> list[ScoredShot]:
     """Every shot of a video with what makes it worth watching: motion, sharpness, sound, faces."""
-    from core.media import fit_size, frame_at
+    from core.media import pictures_at
     from core.scenes import detect_scenes
 
     found = detect_scenes(info, progress=progress, cancel=cancel)
     levels = loudness_db(read_audio(info, sample_rate=ANALYSIS_RATE, channels=1)[:, 0]) if info.has_audio else None
     times = info.frame_times
+    pictures = pictures_at(info, found.keyframes, 640)  # for the faces: side by side, not a seek each
     shots = []
-    for (first, end), keyframe in zip(found.shots, found.keyframes, strict=True):
+    for (first, end), keyframe, picture in zip(found.shots, found.keyframes, pictures, strict=True):
         check_cancel(cancel)
         start_s, end_s = float(times[first]), float(times[end]) if end < len(times) else float(info.duration)
         if end_s - start_s < 0.5:
@@ -185,7 +186,6 @@ def score_shots(info: MediaInfo, cancel: CancelToken | None = None, progress: Pr
         if levels is not None:
             span = levels[int(start_s / STEP) : max(int(start_s / STEP) + 1, int(end_s / STEP))]
             sound = float(10 * np.log10(np.mean(10 ** (span / 10)))) if len(span) else -90.0
-        picture = frame_at(info, float(times[keyframe]), fit_size(info.width, info.height, 640))
         shots.append(ScoredShot(info.path, start_s, end_s, float(times[keyframe]),
                                 float(np.mean(found.change[first + 1 : end])) if end - first > 1 else 0.0,
                                 float(np.mean(found.sharpness[first:end])), sound, count_faces(picture)))
