@@ -220,8 +220,8 @@ def dataset() -> dict[str, dict]:
 def ours(path: str) -> tuple[list[float], list[tuple[float, float]]]:
     report = detect_scenes(path)
     fps = report.fps
-    cuts = [t.time for t in report.transitions if t.kind == "cut"]
-    gradual = [(t.start / fps, t.end / fps) for t in report.transitions if t.kind != "cut"]
+    cuts = [t.time for t in report.boundaries if t.kind == "cut"]
+    gradual = [(t.start / fps, t.end / fps) for t in report.boundaries if t.kind != "cut"]
     return cuts, gradual
 
 

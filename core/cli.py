@@ -160,7 +160,7 @@ def _cmd_scenes(args: argparse.Namespace) -> int:
         print(json.dumps(result.to_json(), indent=2))
         return EXIT_OK
     print(f"{args.video}: {result.frames} frames at {result.fps:g} fps, {len(result.shots)} shots")
-    for t in result.transitions:
+    for t in result.boundaries:
         span = f"frame {t.frame}" if t.kind == "cut" else f"frames {t.start}-{t.end}"
         print(f"  {t.time:9.3f} s  {t.kind:<8} {span}")
     return EXIT_OK
@@ -179,10 +179,10 @@ def _scenes_args(p: argparse.ArgumentParser) -> None:
 def _cmd_highlights(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from core.assist.highlights import build_highlights
     from core.errors import ProjectError
     from core.export import preset
     from core.project_io import save_project
-    from core.smartcut import build_highlights
 
     out = Path(args.out)
     if out.exists() and not args.overwrite:

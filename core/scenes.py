@@ -39,7 +39,7 @@ MIN_STRUCTURE_CHANGE = 0.02  # a cut changes the picture, not just its brightnes
 
 
 @dataclass
-class Transition:
+class ShotBoundary:
     kind: str  # "cut" | "fade" | "dissolve"
     frame: int  # first frame of the new shot
     start: int  # first frame of the transition (== frame for a cut)
@@ -51,24 +51,24 @@ class Transition:
 class SceneReport:
     fps: float
     frames: int
-    transitions: list[Transition] = field(default_factory=list)
+    boundaries: list[ShotBoundary] = field(default_factory=list)
     keyframes: list[int] = field(default_factory=list)
     # Per frame, for scoring shots (not part of the JSON): colour change and sharpness.
     change: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
     sharpness: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
-    # Per frame, for dead air (core.smartcut.find_still_picture): black, and frozen.
+    # Per frame, for dead air (core.assist.dead_air.find_still_picture): black, and frozen.
     black: np.ndarray = field(default_factory=lambda: np.zeros(0, bool), repr=False)
     frozen: np.ndarray = field(default_factory=lambda: np.zeros(0, bool), repr=False)
 
     def to_json(self) -> dict:
         return {"fps": self.fps, "frames": self.frames,
-                "transitions": [asdict(t) for t in self.transitions], "keyframes": self.keyframes}
+                "transitions": [asdict(t) for t in self.boundaries], "keyframes": self.keyframes}
 
     @property
     def shots(self) -> list[tuple[int, int]]:
         """(first frame, one past the last) of each shot, with transitions left out."""
         bounds, start = [], 0
-        for t in self.transitions:
+        for t in self.boundaries:
             if t.start > start:
                 bounds.append((start, t.start))
             start = t.frame if t.kind == "cut" else t.end + 1
@@ -247,7 +247,7 @@ def _local_level(change: np.ndarray) -> np.ndarray:
     return np.median(others, axis=1)
 
 
-def _cuts(analysis: _Analysis) -> list[Transition]:
+def _cuts(analysis: _Analysis) -> list[ShotBoundary]:
     limits = analysis.limits
     change = np.asarray(analysis.change)
     level = _local_level(change)
@@ -257,10 +257,10 @@ def _cuts(analysis: _Analysis) -> list[Transition]:
                            & (comes_back >= np.maximum(0.05, limits.keeps_apart * change))
                            & (np.asarray(analysis.structure) >= MIN_STRUCTURE_CHANGE)
                            & (area >= np.maximum(limits.area, 1.5 * _local_level(area))))
-    return [Transition("cut", int(k), int(k), int(k)) for k in found if k > 0]
+    return [ShotBoundary("cut", int(k), int(k), int(k)) for k in found if k > 0]
 
 
-def _fades(brightness: np.ndarray, dark: np.ndarray, fps: float) -> list[Transition]:
+def _fades(brightness: np.ndarray, dark: np.ndarray, fps: float) -> list[ShotBoundary]:
     """Runs of black frames between two shots, widened to the whole fade out and in (at most
     two seconds each way: dark footage drifts in brightness too)."""
     longest = int(round(2 * fps))
@@ -280,11 +280,11 @@ def _fades(brightness: np.ndarray, dark: np.ndarray, fps: float) -> list[Transit
             start -= 1  # the light was still falling
         while end < n - 1 and brightness[end + 1] > brightness[end] + 0.002 and end - run_end < longest:
             end += 1  # the light was still rising
-        fades.append(Transition("fade", (run_start + run_end + 1) // 2, start, end))
+        fades.append(ShotBoundary("fade", (run_start + run_end + 1) // 2, start, end))
     return fades
 
 
-def _dissolves(analysis: _Analysis, taken: list[Transition]) -> list[Transition]:
+def _dissolves(analysis: _Analysis, taken: list[ShotBoundary]) -> list[ShotBoundary]:
     """Sustained plateaus of change between two different-looking ends, best first, apart
     from each other and from the cuts and fades."""
     limits, change = analysis.limits, np.asarray(analysis.change)
@@ -304,11 +304,11 @@ def _dissolves(analysis: _Analysis, taken: list[Transition]) -> list[Transition]
             strength = float(np.median(inside)) / level
             if strength >= limits.plateau and inside.min() >= 1.2 * level:
                 candidates.append((strength, before + 1, after - 1, level))
-    chosen: list[Transition] = []
+    chosen: list[ShotBoundary] = []
     for _strength, start, end, level in sorted(candidates, reverse=True):
         start, end = _widen(change, start, end, 1.5 * level)
         if not any(start <= t.end + 2 and t.start - 2 <= end for t in [*taken, *chosen]):
-            chosen.append(Transition("dissolve", (start + end + 1) // 2, start, end))
+            chosen.append(ShotBoundary("dissolve", (start + end + 1) // 2, start, end))
     return chosen
 
 
@@ -344,11 +344,11 @@ def detect_scenes(
     analysis.finish()
     fades = _fades(np.asarray(analysis.brightness), np.asarray(analysis.black), info.fps)
     cuts = [c for c in _cuts(analysis) if not any(f.start - 1 <= c.frame <= f.end + 1 for f in fades)]
-    transitions = sorted([*cuts, *fades, *_dissolves(analysis, [*cuts, *fades])], key=lambda t: t.start)
+    boundaries = sorted([*cuts, *fades, *_dissolves(analysis, [*cuts, *fades])], key=lambda t: t.start)
     times = info.frame_times
-    for t in transitions:
+    for t in boundaries:
         t.time = round(float(times[min(t.frame, len(times) - 1)]), 4)
-    result = SceneReport(info.fps, len(analysis.change), transitions,
+    result = SceneReport(info.fps, len(analysis.change), boundaries,
                          change=np.asarray(analysis.change), sharpness=np.asarray(analysis.sharpness),
                          black=np.asarray(analysis.black, bool), frozen=np.asarray(analysis.frozen, bool))
     result.keyframes = _keyframes(result.shots, np.asarray(analysis.sharpness))

@@ -104,6 +104,10 @@ class Clip:
     def source_out(self, fps: float) -> float:
         return self.source_in + self.length * self.speed / fps
 
+    def frame_of(self, seconds: float, fps: float) -> int:
+        """The timeline frame showing ``seconds`` of the media (the inverse of source_time)."""
+        return self.position + int(round((seconds - self.source_in) * fps / self.speed))
+
     def source_time(self, frame: int, fps: float) -> float:
         """The media time shown at timeline ``frame``."""
         if self.freeze:
@@ -297,6 +301,21 @@ class _State:
     media: dict[str, MediaRef] | None
 
 
+@dataclass(frozen=True)
+class Change:
+    """What an edit changed, for views that redraw only that: the tracks whose clips,
+    transitions or settings differ, whether tracks were added, removed or reordered, and
+    whether the media list changed."""
+
+    track_ids: frozenset[str] = frozenset()
+    track_order: bool = False
+    media: bool = False
+
+    def __or__(self, other: Change) -> Change:
+        return Change(self.track_ids | other.track_ids, self.track_order or other.track_order,
+                      self.media or other.media)
+
+
 @dataclass
 class Edit:
     label: str
@@ -308,6 +327,12 @@ class Edit:
 
     def redo(self, project: Project) -> None:
         _install(project, self.after)
+
+    @property
+    def change(self) -> Change:
+        return Change(frozenset(self.before.tracks) | frozenset(self.after.tracks),
+                      self.before.track_order != self.after.track_order,
+                      self.after.media is not None)
 
 
 def _install(project: Project, state: _State) -> None:
@@ -357,6 +382,21 @@ def _apply(
             validate_track(scratch, track)
     after = _snapshot(scratch, touched, with_media)
     edit = Edit(label, before, after)
+    edit.redo(project)
+    return edit
+
+
+def combine(project: Project, label: str, steps: Callable[[Project], None]) -> Edit:
+    """Several edits as one: ``steps`` makes ordinary edits to a scratch copy of the project.
+    If any step is refused (EditError), the project is left exactly as it was; otherwise one
+    Edit takes it from before to after, so one undo reverts the lot."""
+    scratch = copy.deepcopy(project)
+    steps(scratch)
+    old = {t.id: t for t in project.tracks}
+    touched = [t.id for t in scratch.tracks if old.get(t.id) != t]
+    touched += [tid for tid in old if tid not in {t.id for t in scratch.tracks}]
+    with_media = scratch.media != project.media
+    edit = Edit(label, _snapshot(project, touched, with_media), _snapshot(scratch, touched, with_media))
     edit.redo(project)
     return edit
 

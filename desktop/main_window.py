@@ -8,7 +8,7 @@ import uuid
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence, QPixmap, QUndoStack
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
@@ -23,9 +23,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core import recipes
 from core import timeline as tl
 from core.errors import ReelsmithError
-from core.media import probe, probe_cached, thumbnail
+from core.media import probe
 from core.paths import data_dir
 from core.project_io import (
     EXTENSION,
@@ -35,13 +36,13 @@ from core.project_io import (
     save_project,
     write_recovery,
 )
-from desktop.commands import perform
+from desktop.document import Document
 from desktop.jobs import JobRunner
 from desktop.panels.bin import MediaBin
 from desktop.panels.effects_browser import EffectsBrowser
 from desktop.panels.inspector import Inspector
 from desktop.panels.jobs_panel import JobsPanel
-from desktop.panels.preview import PreviewPanel, to_qimage
+from desktop.panels.preview import PreviewPanel
 from desktop.panels.timeline_view import TimelineView
 
 log = logging.getLogger(__name__)
@@ -114,17 +115,15 @@ class MainWindow(QMainWindow):
     project_changed = Signal()
     error_shown = Signal(str)
     beats_marked = Signal(float)  # the tempo found
-    waveform_ready = Signal(str)  # media id
 
     def __init__(self):
         super().__init__()
         self.setWindowTitle("Reelsmith")
         self.resize(1440, 900)
-        self.project: tl.Project | None = None
-        self.project_path: Path | None = None
         self.imports: list[_ImportBatch] = []
         self.runner = JobRunner(self)
-        self.undo_stack = QUndoStack(self)
+        self.document = Document(self.runner, self)
+        self.undo_stack = self.document.undo_stack
         self.undo_stack.cleanChanged.connect(self._update_title)
         self.session = uuid.uuid4().hex[:12]  # names this window's autosave file
         self.recovered_unsaved = False  # opened from an autosave: unsaved until saved
@@ -141,6 +140,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self.statusBar().addPermanentWidget(JobsPanel(self.runner))
 
+        self._connect_document()
         self.bin.files_dropped.connect(self.import_files)
         self.timeline.playhead_moved.connect(self.preview.scrub_to)
         self.preview.playhead_moved.connect(self.timeline.set_playhead)
@@ -152,7 +152,8 @@ class MainWindow(QMainWindow):
         self.timeline.files_dropped.connect(self._drop_on_timeline)
         self.timeline.effect_dropped.connect(lambda clip_id, name: self.add_effect([clip_id], name))
         self.timeline.track_effect_dropped.connect(self.add_track_effect)
-        self.timeline.track_sound_requested.connect(lambda track_id, change: self.perform(tl.set_track_sound, track_id, **change))
+        self.timeline.track_sound_requested.connect(
+            lambda track_id, change: self.perform(tl.set_track_sound, track_id, merge_key=("duck", track_id), **change))
         self.timeline.beats_requested.connect(self.mark_beats)
         self.timeline.track_clicked.connect(lambda track_id: self.inspector.show_track(self.project, track_id))
         self.inspector.track_effects_changed.connect(
@@ -165,6 +166,57 @@ class MainWindow(QMainWindow):
                                                                                     effects=stack))
         self.settings = QSettings(str(data_dir() / "settings.ini"), QSettings.IniFormat)
         self._restore_window_state()
+
+    # --- the document ----------------------------------------------------------------------------
+
+    @property
+    def project(self) -> tl.Project | None:
+        return self.document.project
+
+    @property
+    def project_path(self) -> Path | None:
+        return self.document.path
+
+    @project_path.setter
+    def project_path(self, path: Path | None) -> None:
+        self.document.path = path
+
+    def _connect_document(self) -> None:
+        document = self.document
+        document.opened.connect(self._project_opened)
+        document.changed.connect(self._edited)
+        document.refused.connect(self._refused)
+        document.picture_ready.connect(self._picture_ready)
+        document.markers_changed.connect(self._markers_changed)
+        document.seek_requested.connect(self.preview.seek)
+        self.timeline.thumbnails, self.timeline.waveforms = document.thumbnails, document.waveforms
+        for moved in (self.timeline.playhead_moved, self.preview.playhead_moved):
+            moved.connect(lambda frame: setattr(document, "playhead", frame))
+
+    def _project_opened(self) -> None:
+        project = self.project
+        self.recovered_unsaved = False
+        self.bin.set_project(project)
+        self.timeline.set_project(project)
+        self.preview.set_project(project)
+        self.inspector.show_clip(project, None)
+        self._markers_changed()
+        self._update_title()
+
+    def _refused(self, message: str) -> None:
+        self.statusBar().showMessage(message, 6000)
+        self.error_shown.emit(message)
+
+    def _picture_ready(self, media_id: str) -> None:
+        pixmap = self.document.thumbnails.get(media_id)
+        if pixmap is not None and not pixmap.isNull():
+            self.bin.set_thumbnail(media_id, pixmap)
+        self.timeline.update()
+
+    def _markers_changed(self) -> None:
+        self.timeline.markers = self.document.markers
+        self.timeline.beat_markers = self.document.beat_markers
+        self.timeline.update()
 
     # --- construction ----------------------------------------------------------------------------
 
@@ -268,16 +320,7 @@ class MainWindow(QMainWindow):
     # --- project ---------------------------------------------------------------------------------
 
     def set_project(self, project: tl.Project, path: Path | None) -> None:
-        self.project, self.project_path = project, path
-        self.recovered_unsaved = False
-        self.undo_stack.clear()
-        self.bin.set_project(project)
-        self.timeline.set_project(project)
-        self.preview.set_project(project)
-        self.inspector.show_clip(project, None)
-        self._update_title()
-        for media in project.media.values():
-            self._load_thumbnail(media)
+        self.document.set_project(project, path)
         offline = [Path(m.path).name for m in project.media.values() if m.offline]
         if offline:
             self.show_error("Some media could not be found",
@@ -375,32 +418,13 @@ class MainWindow(QMainWindow):
             job.cancelled.connect(batch.cancelled)
 
     def add_imported(self, infos: list, place: tuple[int, str] | None) -> None:
-        """Add probed media to the bin (and end to end on the timeline): one undo step."""
+        """Add probed media to the bin (and end to end on the timeline): one undo step. Media
+        that does not fit where it was dropped still goes into the bin."""
         if not infos:
             return
-        self.undo_stack.beginMacro("Import media")
-        try:
-            frame = place[0] if place else 0
-            for info in infos:
-                media = tl.MediaRef.from_info(info)
-                self.perform(tl.add_media, media)
-                self._load_thumbnail(media)
-                if place is not None:
-                    track_id = self._track_for(media, place[1])
-                    clip = tl.make_clip(self.project, media.id, frame)
-                    if self.perform(tl.add_clip, track_id, clip):
-                        frame = clip.end
-        finally:
-            self.undo_stack.endMacro()
-
-    def _track_for(self, media: tl.MediaRef, wanted: str) -> str:
-        """The dropped-on track if it takes this media, else the first track that does."""
-        def fits(track: tl.Track) -> bool:
-            return media.has_video if track.kind != tl.AUDIO_TRACK else media.has_audio and not media.has_video
-
-        tracks = self.project.tracks
-        chosen = next((t for t in tracks if t.id == wanted and fits(t)), None)
-        return (chosen or next((t for t in tracks if fits(t)), tracks[0])).id
+        refs = [tl.MediaRef.from_info(info) for info in infos]
+        if not self.perform(recipes.import_media, refs, place) and place is not None:
+            self.perform(recipes.import_media, refs)
 
     def _drop_on_timeline(self, paths: list[str], frame: int, track_id: str) -> None:
         self.import_files(paths, (frame, track_id))
@@ -411,68 +435,27 @@ class MainWindow(QMainWindow):
     def _trim_clip(self, clip_id: str, edge: str, frame: int) -> None:
         self.perform(tl.trim_start if edge == "start" else tl.trim_end, clip_id, frame)
 
-    def _load_thumbnail(self, media: tl.MediaRef) -> None:
-        if media.offline or self.bin.has_thumbnail(media.id):
-            return
-
-        def show(picture) -> None:
-            pixmap = QPixmap.fromImage(to_qimage(picture))
-            self.bin.set_thumbnail(media.id, pixmap)
-            self.timeline.thumbnails[media.id] = pixmap
-            self.timeline.update()
-
-        self.runner.submit(f"Thumbnail of {Path(media.path).name}", _thumbnail_job, media.path,
-                           on_result=show, on_error=lambda m: log.info("no thumbnail: %s", m))
-        if media.kind == "audio":
-            from core.audio.waveform import waveform
-
-            self.runner.submit(f"Waveform of {Path(media.path).name}", waveform, media.path,
-                               on_result=lambda peaks: self._show_waveform(media.id, peaks),
-                               on_error=lambda m: log.info("no waveform: %s", m))
-
-    def _show_waveform(self, media_id: str, peaks) -> None:
-        self.timeline.waveforms[media_id] = peaks
-        self.timeline.update()
-        self.waveform_ready.emit(media_id)
-
     # --- edits -----------------------------------------------------------------------------------
 
     def perform(self, op, *args, **kwargs) -> bool:
-        """Apply a core edit through the undo stack; an invalid edit is explained, not applied."""
-        try:
-            perform(self.undo_stack, self.project, self._edited, op, *args, **kwargs)
-        except ReelsmithError as exc:
-            self.statusBar().showMessage(str(exc), 6000)
-            self.error_shown.emit(str(exc))
-            return False
-        return True
+        """Apply a core edit through the document; an invalid edit is explained, not applied."""
+        return self.document.perform(op, *args, **kwargs)
 
-    def _edited(self) -> None:
-        self.bin.set_project(self.project)
-        self.timeline.refresh()
-        self.preview.project_edited()
-        if self.inspector.track_id is not None and not self.timeline.selected:
-            self.inspector.show_track(self.project, self.inspector.track_id)
-        else:
-            self.inspector.show_clip(self.project, self.timeline.selected[0] if self.timeline.selected else None)
+    def _edited(self, change: tl.Change) -> None:
+        """Each view redraws what it shows of the change, and only that."""
+        if change.media:
+            self.bin.set_project(self.project)
+        self.timeline.refresh(change)
+        self.preview.project_edited(change)
+        self.inspector.project_edited(self.project, change, self.timeline.selected)
         self.project_changed.emit()
 
     def add_effect(self, clip_ids: list[str], name: str) -> None:
         """Put an effect (or every effect of a look) on clips: one undo step."""
         from desktop.panels.effects_browser import effects_for
 
-        if not clip_ids:
-            self.statusBar().showMessage("Select a clip first, or drag the effect onto one.", 5000)
+        if not self.perform(recipes.add_effects, list(clip_ids), effects_for(name), f"Add {name.split(':')[-1]}"):
             return
-        effects = effects_for(name)
-        self.undo_stack.beginMacro(f"Add {name.split(':')[-1]}")
-        try:
-            for clip_id in clip_ids:
-                _, clip = self.project.find_clip(clip_id)
-                for effect in effects:
-                    self.perform(tl.add_effect, clip_id, _fitted(effect, clip.length / self.project.fps))
-        finally:
-            self.undo_stack.endMacro()
         self.timeline.selected = list(clip_ids)
         self._selection_changed(list(clip_ids))
         if name == "captions" and len(clip_ids) == 1:  # captions start empty: write or import them now
@@ -480,23 +463,17 @@ class MainWindow(QMainWindow):
             self.open_captions_editor(clip.id, len(clip.effects) - 1)
 
     def split_at_playhead(self) -> None:
+        """Split the selected clips (or every clip) under the playhead: one undo step."""
         if self.project is None:
             return
-        frame = self.preview.playhead
-        targets = self.timeline.selected or [
-            c.id for t in self.project.tracks for c in t.clips if c.position < frame < c.end
-        ]
-        for clip_id in targets:
-            self.perform(tl.split_clip, clip_id, frame)
+        targets = self.timeline.selected or [c.id for _, c in tl.all_clips(self.project)]
+        self.perform(recipes.split_clips, targets, self.preview.playhead)
 
     def add_track_effect(self, track_id: str, name: str) -> None:
         """Add to a track's own stack (over everything below it): one undo step."""
         from desktop.panels.effects_browser import effects_for
 
-        track = self.project.track(track_id)
-        seconds = self.project.duration_frames / self.project.fps
-        added = [_fitted(e, seconds) for e in effects_for(name)]
-        if self.perform(tl.set_track_effects, track_id, [*track.effects, *added]):
+        if self.perform(recipes.add_track_effects, track_id, effects_for(name)):
             self.inspector.show_track(self.project, track_id)
 
     def freeze_at_playhead(self, seconds: float = 2.0) -> None:
@@ -504,8 +481,8 @@ class MainWindow(QMainWindow):
         if self.project is None:
             return
         frame = self.preview.playhead
-        under = [c for t in reversed(self.project.tracks) if t.kind != tl.AUDIO_TRACK for c in t.clips
-                 if c.position <= frame < c.end]
+        under = [c for t, c in reversed(list(tl.all_clips(self.project)))
+                 if t.kind != tl.AUDIO_TRACK and c.position <= frame < c.end]
         chosen = [c for c in under if c.id in self.timeline.selected] or under[:1]
         if not chosen:
             self.statusBar().showMessage("Put the playhead on a video clip to freeze a frame of it.", 5000)
@@ -520,10 +497,12 @@ class MainWindow(QMainWindow):
         self.inspector.show_clip(self.project, clip_ids[0] if clip_ids else None)
 
     def _inspector_edit(self, clip_id: str, changes: dict) -> None:
+        """A spin box's steps on one field of one clip merge into one undo step."""
+        merge_key = ("clip", clip_id, tuple(sorted(changes)))
         if "position" in changes:
-            done = self.perform(tl.move_clip, clip_id, changes["position"])
+            done = self.perform(tl.move_clip, clip_id, changes["position"], merge_key=merge_key)
         else:
-            done = self.perform(tl.set_clip_properties, clip_id, **changes)
+            done = self.perform(tl.set_clip_properties, clip_id, merge_key=merge_key, **changes)
         if not done:  # put the field back to what the clip really has
             self.inspector.show_clip(self.project, clip_id)
 
@@ -621,7 +600,7 @@ class MainWindow(QMainWindow):
         if not targets:
             self.show_error("Nothing to analyse", "Put some video clips on the timeline first.")
             return None
-        return self._open(SmartCutDialog(self, targets))
+        return self._open(SmartCutDialog(self.document, targets, self))
 
     # --- export ----------------------------------------------------------------------------------
 
@@ -630,28 +609,14 @@ class MainWindow(QMainWindow):
 
         if self.project is None:
             return None
-        return self._open(BackdropDialog(self))
-
-    def generated_media_folder(self, kind: str) -> Path:
-        """Where generated backdrops and music go: beside a saved project ("NAME media"), so
-        the project and what it uses travel together; the data folder until it is saved."""
-        from core.paths import data_subdir
-
-        if self.project_path is None:
-            return data_subdir(kind)
-        folder = self.project_path.parent / f"{self.project_path.stem} media"
-        try:
-            folder.mkdir(exist_ok=True)
-        except OSError:
-            return data_subdir(kind)  # a read-only project folder: still somewhere safe
-        return folder
+        return self._open(BackdropDialog(self.document, self))
 
     def open_music_dialog(self):
         from desktop.dialogs.music_dialog import MusicDialog
 
         if self.project is None:
             return None
-        return self._open(MusicDialog(self))
+        return self._open(MusicDialog(self.document, self))
 
     def mark_beats(self, clip_id: str) -> None:
         """Find the beats of a music clip (a job) and show them on the ruler."""
@@ -662,11 +627,9 @@ class MainWindow(QMainWindow):
         path = self.project.media[clip.media_id].path
 
         def show(report) -> None:
-            fps = self.project.fps
-            frames = [clip.position + int(round((t - clip.source_in) * fps / clip.speed)) for t in report.beats]
-            self.timeline.beat_markers = [f for f in frames if clip.position <= f < clip.end]
-            self.timeline.update()
-            self.statusBar().showMessage(f"{report.bpm:.0f} BPM: {len(self.timeline.beat_markers)} beats marked.", 8000)
+            grid = recipes.BeatGrid.of_clip(self.project, clip, report.beats, report.bpm)
+            self.document.set_markers(beats=list(grid.frames) if grid else [])
+            self.statusBar().showMessage(f"{report.bpm:.0f} BPM: {len(self.document.beat_markers)} beats marked.", 8000)
             self.beats_marked.emit(report.bpm)
 
         self.runner.submit("Find the beats", beats_of_file, path, on_result=show,
@@ -675,7 +638,7 @@ class MainWindow(QMainWindow):
     def open_train_dialog(self):
         from desktop.dialogs.train_dialog import TrainDialog
 
-        return self._open(TrainDialog(self))
+        return self._open(TrainDialog(self.document, self))
 
     def _open(self, dialog):
         dialog.setAttribute(Qt.WA_DeleteOnClose)
@@ -685,7 +648,7 @@ class MainWindow(QMainWindow):
     def open_captions_editor(self, clip_id: str, index: int):
         from desktop.dialogs.captions_dialog import CaptionsDialog
 
-        return self._open(CaptionsDialog(self, clip_id, index))
+        return self._open(CaptionsDialog(self.document, clip_id, index, self))
 
     def open_export_dialog(self):
         from desktop.dialogs.export_dialog import ExportDialog
@@ -748,17 +711,3 @@ class MainWindow(QMainWindow):
         if answer == QMessageBox.Save:
             return self.save()
         return answer == QMessageBox.Discard
-
-
-def _fitted(effect: dict, seconds: float) -> dict:
-    """A fresh effect's defaults made to fit its clip: a title lasts as long as the clip."""
-    import copy
-
-    effect = copy.deepcopy(effect)
-    if effect["type"] == "title":
-        effect["params"] = {"text": "Your title", **effect["params"], "end": round(seconds, 3)}
-    return effect
-
-
-def _thumbnail_job(path: str, *, progress=None, cancel=None):
-    return thumbnail(probe_cached(path), width=144)

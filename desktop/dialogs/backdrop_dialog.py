@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from core import recipes
 from core import timeline as tl
 from core.gan import available_models
 from core.jobs import check_cancel
@@ -33,7 +34,6 @@ from desktop.widgets import seed_field
 
 PREVIEW_FRAMES = 4
 PREVIEW_SIZE = (192, 108)
-BACKDROP_TRACK = "Backdrop"
 
 
 def preview_frames(settings, *, progress=None, cancel=None) -> list[np.ndarray]:
@@ -60,11 +60,11 @@ class BackdropDialog(QDialog):
     generated = Signal(str)  # the clip's file
     failed = Signal(str)
 
-    def __init__(self, window):
-        super().__init__(window)
+    def __init__(self, document, parent=None):
+        super().__init__(parent)
         self.setWindowTitle("Generate backdrop")
         self.setMinimumWidth(560)
-        self.window_ = window
+        self.document = document
         self.preview_job = self.render_job = None
         self.model = QComboBox()
         for name, path in available_models().items():
@@ -85,7 +85,7 @@ class BackdropDialog(QDialog):
         self.grain.setSingleStep(0.1)
         self.match = QComboBox()
         self.match.addItem("Its own colours", None)
-        for media in window.project.media.values():
+        for media in document.project.media.values():
             if media.has_video and not media.offline:
                 self.match.addItem(f"Match {Path(media.path).name}", media.path)
         form = QFormLayout()
@@ -158,7 +158,7 @@ class BackdropDialog(QDialog):
     def settings(self, preview: bool = False):
         from core.gan.backdrop import BackdropSettings
 
-        project = self.window_.project
+        project = self.document.project
         return BackdropSettings(
             seconds=self.seconds.value(), width=project.width, height=project.height, fps=project.fps,
             seed=self.seed.value(), style=self.style.currentData(), speed=self.speed.value(),
@@ -176,7 +176,7 @@ class BackdropDialog(QDialog):
         if self.preview_job is not None:
             self.preview_job.cancel()
         self.status.setText("Drawing the preview…")
-        job = self.window_.runner.submit("Backdrop preview", preview_frames, self.settings(preview=True))
+        job = self.document.runner.submit("Backdrop preview", preview_frames, self.settings(preview=True))
         # Only the newest preview counts: an older one may finish after it.
         job.succeeded.connect(lambda frames, job=job: self._show_preview(frames) if job is self.preview_job else None)
         job.failed.connect(lambda message, job=job: self._show_problem(message) if job is self.preview_job else None)
@@ -195,12 +195,12 @@ class BackdropDialog(QDialog):
 
         settings = self.settings()
         name = f"backdrop-{settings.style}-seed{settings.seed}-{time.strftime('%Y%m%d-%H%M%S')}.mp4"
-        out = self.window_.generated_media_folder("backdrops") / name
+        out = self.document.generated_media_folder("backdrops") / name
         self.generate_button.setEnabled(False)
         self.progress.setVisible(True)
         self.progress.setValue(0)
         self.status.setText(f"Generating {settings.seconds:g} s at {settings.width}x{settings.height}…")
-        self.render_job = self.window_.runner.submit("Generate backdrop", render_backdrop, settings, out,
+        self.render_job = self.document.runner.submit("Generate backdrop", render_backdrop, settings, out,
                                                      on_result=self._add_to_timeline, on_error=self._render_failed)
         self.render_job.progress.connect(lambda f, _m: self.progress.setValue(int(f * 100)))
         self.render_job.cancelled.connect(self._render_cancelled)
@@ -224,26 +224,15 @@ class BackdropDialog(QDialog):
         from core.media import probe
 
         self.render_job = None
-        window = self.window_
         media = tl.MediaRef.from_info(probe(path))
-        window.undo_stack.beginMacro("Generate backdrop")
-        try:
-            window.perform(tl.add_media, media)
-            track = next((t for t in window.project.tracks if t.name == BACKDROP_TRACK), None)
-            if track is None:
-                window.perform(tl.add_track, tl.VIDEO_TRACK, BACKDROP_TRACK, 0)  # first track: drawn under the rest
-                track = window.project.tracks[0]
-            at = window.preview.playhead
-            clip = tl.make_clip(window.project, media.id, at)
-            if any(c.position < clip.position + clip.length and clip.position < c.end for c in track.clips):
-                clip.position = track.end  # the playhead is taken: after the last backdrop
-            window.perform(tl.add_clip, track.id, clip)
-        finally:
-            window.undo_stack.endMacro()
-        window._load_thumbnail(media)
+        if not self.document.perform(recipes.add_backdrop, media, self.document.playhead):
+            self.progress.setVisible(False)
+            self.generate_button.setEnabled(True)
+            self.status.setText(f"The backdrop was saved as {path} but could not be added to the timeline.")
+            return
         self.progress.setVisible(False)
         self.generate_button.setEnabled(True)
-        self.status.setText(f"Added {Path(path).name} on the {BACKDROP_TRACK} track.")
+        self.status.setText(f"Added {Path(path).name} on the {recipes.BACKDROP_TRACK} track.")
         self.generated.emit(str(path))
 
     def _cancel_or_close(self) -> None:

@@ -3,8 +3,6 @@ SRT import and export. OK applies the whole table as one undoable edit."""
 
 from __future__ import annotations
 
-import copy
-
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QDialog,
@@ -26,12 +24,12 @@ class CaptionsDialog(QDialog):
     applied = Signal()
     failed = Signal(str)
 
-    def __init__(self, window, clip_id: str, index: int):
-        super().__init__(window)
+    def __init__(self, document, clip_id: str, index: int, parent=None):
+        super().__init__(parent)
         self.setWindowTitle("Captions")
         self.setMinimumSize(620, 420)
-        self.window_, self.clip_id, self.index = window, clip_id, index
-        _, clip = window.project.find_clip(clip_id)
+        self.document, self.clip_id, self.index = document, clip_id, index
+        _, clip = document.project.find_clip(clip_id)
         self.table = QTableWidget(0, 3)
         self.table.setHorizontalHeaderLabels(["Start (s)", "End (s)", "Text"])
         self.table.horizontalHeader().setStretchLastSection(True)
@@ -130,10 +128,6 @@ class CaptionsDialog(QDialog):
         except ReelsmithError as exc:
             self._failed(str(exc))
             return
-        window = self.window_
-        _, clip = window.project.find_clip(self.clip_id)
-        stack = copy.deepcopy(clip.effects)
-        stack[self.index].setdefault("params", {})["cues"] = cues
-        if window.perform(tl.set_clip_properties, self.clip_id, effects=stack):
+        if self.document.perform(tl.set_effect_params, self.clip_id, self.index, cues=cues):
             self.applied.emit()
             self.accept()

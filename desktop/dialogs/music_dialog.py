@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from core import recipes
 from core import timeline as tl
 from core.audio.music import MOODS, NOTE_NAMES, MusicSettings, write_music
 from desktop.widgets import seed_field
@@ -28,10 +29,10 @@ class MusicDialog(QDialog):
     added = Signal(str)  # the music file
     failed = Signal(str)
 
-    def __init__(self, window):
-        super().__init__(window)
+    def __init__(self, document, parent=None):
+        super().__init__(parent)
         self.setWindowTitle("Generate music")
-        self.window_ = window
+        self.document = document
         self.job = None
         self.mood = QComboBox()
         self.mood.addItems(list(MOODS))
@@ -45,7 +46,7 @@ class MusicDialog(QDialog):
         self.seconds = QDoubleSpinBox()
         self.seconds.setRange(2, 600)
         self.seconds.setSuffix(" s")
-        project = window.project
+        project = document.project
         self.seconds.setValue(max(10.0, project.duration_frames / project.fps) if project else 30.0)
         self.seed, seed_row = seed_field("Another seed: different music in the same mood")
         self.duck = QCheckBox("Duck it under the voice and the footage's sound")
@@ -81,7 +82,7 @@ class MusicDialog(QDialog):
         name = f"music-{settings.mood}-{settings.key}-{int(settings.bpm)}bpm-seed{settings.seed}-{time.strftime('%H%M%S')}.wav"
         self.generate_button.setEnabled(False)
         self.status.setText("Composing…")
-        self.job = self.window_.runner.submit("Generate music", _make, settings, str(self.window_.generated_media_folder("music") / name),
+        self.job = self.document.runner.submit("Generate music", _make, settings, str(self.document.generated_media_folder("music") / name),
                                               on_result=self._add, on_error=self._failed)
 
     def _failed(self, message: str) -> None:
@@ -95,18 +96,11 @@ class MusicDialog(QDialog):
         from core.media import probe
 
         self.job = None
-        window = self.window_
         media = tl.MediaRef.from_info(probe(path))
-        window.undo_stack.beginMacro("Generate music")
-        try:
-            window.perform(tl.add_media, media)
-            window.perform(tl.add_track, tl.AUDIO_TRACK, "Music")
-            track = window.project.tracks[-1]
-            window.perform(tl.add_clip, track.id, tl.make_clip(window.project, media.id, 0))
-            if self.duck.isChecked():
-                window.perform(tl.set_track_sound, track.id, duck=-12.0)
-        finally:
-            window.undo_stack.endMacro()
+        if not self.document.perform(recipes.add_music_bed, media, duck_db=-12.0 if self.duck.isChecked() else 0.0):
+            self.generate_button.setEnabled(True)
+            self.status.setText(f"The music was saved as {path} but could not be added to the timeline.")
+            return
         self.generate_button.setEnabled(True)
         self.status.setText("Added on a new Music track. Right-click a clip of it to mark its beats.")
         self.added.emit(path)

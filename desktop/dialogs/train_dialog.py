@@ -95,18 +95,18 @@ class TrainDialog(QDialog):
     failed = Signal(str)
     sampled = Signal(int)  # the step of the newest sample grid
 
-    def __init__(self, window):
-        super().__init__(window)
+    def __init__(self, document, parent=None):
+        super().__init__(parent)
         self.setWindowTitle("Train backdrop model")
         self.setMinimumSize(760, 560)
-        self.window_ = window
+        self.document = document
         self.job = None
         self.relay = _UpdateRelay()
         self.relay.update.connect(self._show_update)
         self.sources = QListWidget()
         self.sources.setToolTip("Folders of pictures, pictures or video clips to learn from")
         self.sources.setMaximumHeight(120)
-        for media in window.project.media.values() if window.project else []:
+        for media in document.project.media.values() if document.project else []:
             if media.has_video and not media.offline:
                 self.sources.addItem(media.path)
         add_folder = QPushButton("Add folder…")
@@ -198,7 +198,7 @@ class TrainDialog(QDialog):
             self.curve.points.clear()
         self._running(True)
         self.status.setText("Reading the pictures…" if not resume else "Carrying on…")
-        self.job = self.window_.runner.submit(
+        self.job = self.document.runner.submit(
             "Train backdrop model", train_from_sources, sources, str(out), self.steps.value(),
             self.fine_tune.isChecked(), resume, self.relay.update.emit,
             on_result=self._finished, on_error=self._failed)

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.effects import with_key
-from core.timeline import FIT_MODES, Clip, Project
+from core.timeline import FIT_MODES, Change, Clip, Project, all_clips
 from desktop.panels.effect_editor import EffectEditor
 from desktop.panels.timeline_view import timecode
 
@@ -46,6 +46,7 @@ class Inspector(QWidget):
         super().__init__(parent)
         self.setMinimumWidth(240)
         self.clip_id: str | None = None
+        self.clip_track_id: str | None = None  # the shown clip's track: edits there refresh it
         self.fps = 30.0
         self.media = QLabel("No clip selected")
         self.media.setWordWrap(True)
@@ -163,13 +164,25 @@ class Inspector(QWidget):
         self.effects.setEnabled(True)
         self.effects.set_stack(track.effects, self._clip_time())
 
+    def project_edited(self, project: Project, change: Change, selected: list[str]) -> None:
+        """Show the edit only where it touched what is shown: a spin box being dragged is not
+        rebuilt under the mouse by an edit elsewhere."""
+        if self.track_id is not None and not selected:
+            if self.track_id in change.track_ids:
+                self.show_track(project, self.track_id)
+            return
+        wanted = selected[0] if selected else None
+        if wanted != self.clip_id or self.clip_track_id in change.track_ids or change.media:
+            self.show_clip(project, wanted)
+
     def show_clip(self, project: Project | None, clip_id: str | None) -> None:
         self.track_id = None
         self.effects_title.setText("Effects: drag one from the Effects tab onto the clip")
-        clip = None
+        clip = track = None
         if project is not None and clip_id is not None:
-            clip = next((c for t in project.tracks for c in t.clips if c.id == clip_id), None)
+            track, clip = next(((t, c) for t, c in all_clips(project) if c.id == clip_id), (None, None))
         self.clip_id = clip.id if clip else None
+        self.clip_track_id = track.id if track else None
         self._set_enabled(clip is not None)
         if clip is None:
             self.media.setText("No clip selected")

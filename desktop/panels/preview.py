@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import logging
 import time
+from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, QRectF, Qt, QThread, QTimer, Signal, Slot
@@ -17,7 +18,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QVBoxLa
 
 from core.compositor import Compositor
 from core.errors import ReelsmithError
-from core.timeline import Project
+from core.timeline import Change, MediaRef, Project, Track
 from desktop.audio_output import AudioPlayer
 from desktop.panels.timeline_view import timecode
 
@@ -27,6 +28,15 @@ log = logging.getLogger(__name__)
 def to_qimage(frame: np.ndarray) -> QImage:
     height, width = frame.shape[:2]
     return QImage(frame.data, width, height, 3 * width, QImage.Format_RGB888).copy()
+
+
+@dataclass
+class _TrackUpdate:
+    """What an edit changed, copied for the render thread."""
+
+    order: list[str]
+    tracks: dict[str, Track]
+    media: dict[str, MediaRef] | None
 
 
 class _Renderer(QObject):
@@ -44,6 +54,17 @@ class _Renderer(QObject):
         if self._compositor is not None:
             self._compositor.close()
         self._compositor = Compositor(project) if project is not None else None
+
+    @Slot(object)
+    def update_tracks(self, update: _TrackUpdate) -> None:
+        """Install copies of the tracks an edit changed; the open readers stay open."""
+        if self._compositor is None:
+            return
+        project = self._compositor.project
+        by_id = {t.id: t for t in project.tracks} | update.tracks
+        project.tracks = [by_id[tid] for tid in update.order]
+        if update.media is not None:
+            project.media = update.media
 
     @Slot(int)
     def render(self, frame: int) -> None:
@@ -101,6 +122,7 @@ class PreviewPanel(QWidget):
     _no_sound = Signal(str)
     _request = Signal(int)
     _project_changed = Signal(object)
+    _tracks_changed = Signal(object)
     _closing = Signal()
 
     def __init__(self, parent: QWidget | None = None):
@@ -139,6 +161,7 @@ class PreviewPanel(QWidget):
         self._renderer.moveToThread(self._thread)
         self._request.connect(self._renderer.render)
         self._project_changed.connect(self._renderer.set_project)
+        self._tracks_changed.connect(self._renderer.update_tracks)
         self._closing.connect(self._renderer.close)
         self._renderer.rendered.connect(self._on_rendered)
         self._renderer.failed.connect(self._on_failed)
@@ -169,11 +192,16 @@ class PreviewPanel(QWidget):
         snapshot.height = max(2, int(round(snapshot.height * scale / 2)) * 2)
         return snapshot
 
-    def project_edited(self) -> None:
-        """The render thread works on its own copy: the GUI thread keeps editing the original."""
-        snapshot = self._preview_copy()
+    def project_edited(self, change: Change | None = None) -> None:
+        """The render thread works on its own copy: the GUI thread keeps editing the original.
+        After an edit it gets copies of just the tracks that changed (``change``)."""
         self._edits += 1
-        self._project_changed.emit(snapshot)
+        if change is None or self.project is None:
+            self._project_changed.emit(self._preview_copy())
+        else:
+            tracks = {t.id: copy.deepcopy(t) for t in self.project.tracks if t.id in change.track_ids}
+            media = copy.deepcopy(self.project.media) if change.media else None
+            self._tracks_changed.emit(_TrackUpdate([t.id for t in self.project.tracks], tracks, media))
         if self.project is not None:
             self.slider.blockSignals(True)
             self.slider.setRange(0, max(0, self.project.duration_frames - 1))

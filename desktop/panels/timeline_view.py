@@ -9,7 +9,7 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QWidget
 
-from core.timeline import AUDIO_TRACK, Project, Track
+from core.timeline import AUDIO_TRACK, Change, Project, Track, all_clips
 from desktop.panels.effects_browser import EFFECT_MIME
 from desktop.theme import ACCENT, CLIP_COLOURS
 
@@ -86,14 +86,23 @@ class TimelineView(QWidget):
         self._zoom_to_fit = True
         self.update()
 
-    def refresh(self) -> None:
-        if self.project is not None:
-            live = {c.id for t in self.project.tracks for c in t.clips}
-            kept = [cid for cid in self.selected if cid in live]
-            if kept != self.selected:
-                self.selected = kept
-                self.selection_changed.emit(kept)
-        self.update()
+    def refresh(self, change: Change | None = None) -> None:
+        """Redraw after an edit: with ``change``, only the ruler and the rows it touched."""
+        if self.project is None:
+            self.update()
+            return
+        live = {c.id for _, c in all_clips(self.project)}
+        kept = [cid for cid in self.selected if cid in live]
+        if kept != self.selected:
+            self.selected = kept
+            self.selection_changed.emit(kept)
+        if change is None or change.track_order:
+            self.update()
+            return
+        self.update(0, 0, self.width(), RULER_HEIGHT)
+        for track, row in self._track_rows():
+            if track.id in change.track_ids:
+                self.update(row.toAlignedRect())
 
     def set_playhead(self, frame: int) -> None:
         self.playhead = max(0, frame)

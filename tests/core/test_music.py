@@ -87,8 +87,8 @@ def test_music_and_beats_cli(tmp_path):
 
 
 def test_highlight_reel_cuts_on_the_beat(samples, tmp_path):
+    from core.assist.highlights import build_highlights
     from core.audio.music import write_music
-    from core.smartcut import build_highlights
 
     music = write_music(MusicSettings("upbeat", bpm=120, seconds=16, seed=1), tmp_path / "bed.wav")
     beats = detect_beats(generate_music(MusicSettings("upbeat", bpm=120, seconds=16, seed=1)), RATE).beats

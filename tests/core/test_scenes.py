@@ -20,13 +20,13 @@ SIZE, FPS = (320, 180), 30
 
 
 def kinds(report):
-    return [(t.kind, t.frame) for t in report.transitions]
+    return [(t.kind, t.frame) for t in report.boundaries]
 
 
 def test_generated_cut_and_fade(samples):
     truth = samples.manifest["clips"]["city-walk.mp4"]
     report = detect_scenes(str(samples.path("city-walk.mp4")))
-    cut, fade = report.transitions
+    cut, fade = report.boundaries
     at = truth["cuts"][0]
     assert (cut.kind, cut.frame, cut.start, cut.end) == ("cut", at, at, at)
     start, end = truth["fades"][0]
@@ -39,25 +39,25 @@ def test_generated_cut_and_fade(samples):
 
 def test_generated_dissolve(samples):
     start, end = samples.manifest["clips"]["beach-drone.mp4"]["dissolves"][0]
-    (dissolve,) = detect_scenes(str(samples.path("beach-drone.mp4"))).transitions
+    (dissolve,) = detect_scenes(str(samples.path("beach-drone.mp4"))).boundaries
     assert dissolve.kind == "dissolve"
     assert abs(dissolve.start - start) <= 4 and abs(dissolve.end - end) <= 4
 
 
 def test_camera_flash_is_not_a_cut(samples):
-    assert detect_scenes(str(samples.path("studio-talk.mp4"))).transitions == []
+    assert detect_scenes(str(samples.path("studio-talk.mp4"))).boundaries == []
 
 
 def test_real_film_cuts_to_the_frame(shared_media):
     report = detect_scenes(str(shared_media / "goldeneye-vfr-drop3.mp4"))
     assert kinds(report) == [("cut", 60), ("cut", 140)]
-    assert report.transitions[1].time == pytest.approx(210 * 1001 / 24000, abs=1e-3)  # VFR: real time
+    assert report.boundaries[1].time == pytest.approx(210 * 1001 / 24000, abs=1e-3)  # VFR: real time
 
 
 def test_real_fades(shared_media):
     report = detect_scenes(str(shared_media / "fades.mp4"))
-    assert [t.kind for t in report.transitions] == ["fade", "fade"]
-    assert all(t.end - t.start > 20 for t in report.transitions)
+    assert [t.kind for t in report.boundaries] == ["fade", "fade"]
+    assert all(t.end - t.start > 20 for t in report.boundaries)
 
 
 def _clip(path: Path, frames):
@@ -70,7 +70,7 @@ def test_fast_pan_and_zoom_are_one_shot(tmp_path):
     pan = shot_frames(Shot("city", 5, 90, pan=1.6), SIZE)
     zoom = shot_frames(Shot("beach", 6, 90, pan=0.0, zoom_from=1.0, zoom_to=2.5), SIZE)
     for name, frames in (("pan.mp4", pan), ("zoom.mp4", zoom)):
-        assert detect_scenes(str(_clip(tmp_path / name, frames))).transitions == [], name
+        assert detect_scenes(str(_clip(tmp_path / name, frames))).boundaries == [], name
 
 
 def test_title_appearing_is_not_a_cut(tmp_path):
@@ -84,7 +84,7 @@ def test_title_appearing_is_not_a_cut(tmp_path):
                 cv2.putText(frame, "SUBSCRIBE", (60, 150), cv2.FONT_HERSHEY_DUPLEX, 1.0, (20, 20, 20), 2)
             yield frame
 
-    assert detect_scenes(str(_clip(tmp_path / "title.mp4", titled()))).transitions == []
+    assert detect_scenes(str(_clip(tmp_path / "title.mp4", titled()))).boundaries == []
 
 
 def test_something_passing_the_lens_is_not_a_cut(tmp_path):
@@ -95,7 +95,7 @@ def test_something_passing_the_lens_is_not_a_cut(tmp_path):
                 frame[:, :] = (60, 40, 35)
             yield frame
 
-    assert detect_scenes(str(_clip(tmp_path / "hand.mp4", passing()))).transitions == []
+    assert detect_scenes(str(_clip(tmp_path / "hand.mp4", passing()))).boundaries == []
 
 
 def test_cut_between_similar_shots_is_found(tmp_path):
@@ -134,7 +134,7 @@ def test_black_frames_are_told_from_dark_ones():
 def test_sensitivity_orders_the_results(samples):
     path = str(samples.path("city-walk.mp4"))
     strict, loose = detect_scenes(path, 0.0), detect_scenes(path, 1.0)
-    assert len(strict.transitions) <= len(loose.transitions)
+    assert len(strict.boundaries) <= len(loose.boundaries)
 
 
 def test_keyframes_are_sharp_and_inside_their_shots(samples):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from core.assist.dead_air import STEP, DeadAirSettings, find_silences, smooth_keep
 from core.errors import MediaError
 from core.samples import speech_like, write_wav
-from core.smartcut import STEP, DeadAirSettings, find_silences, smooth_keep
 
 
 def test_the_declared_pause_is_found(samples):
@@ -54,8 +54,8 @@ def test_no_sound_is_a_clear_error(shared_media):
 
 
 def test_black_and_frozen_stretches(tmp_path):
+    from core.assist.dead_air import find_still_picture
     from core.samples import Shot, encode_video, shot_frames
-    from core.smartcut import find_still_picture
 
     moving = list(shot_frames(Shot("city", 3, 60, pan=0.5), (160, 90)))
     frames = moving[:30] + [moving[30]] * 45 + [np.zeros_like(moving[0])] * 45 + moving[30:]
@@ -69,7 +69,7 @@ def test_black_and_frozen_stretches(tmp_path):
 
 
 def test_a_small_change_is_not_a_freeze(shared_media):
-    from core.smartcut import find_still_picture
+    from core.assist.dead_air import find_still_picture
 
     # Each frame shows its own number: only the digits change, but they do change.
     assert find_still_picture(str(shared_media / "counter.mp4"), min_seconds=0.5) == []
@@ -77,7 +77,7 @@ def test_a_small_change_is_not_a_freeze(shared_media):
 
 def test_highlight_reel_is_the_right_length_and_in_order(samples):
     from core import timeline as tl
-    from core.smartcut import build_highlights
+    from core.assist.highlights import build_highlights
 
     videos = [str(p) for p in samples.clips]
     project = build_highlights(videos, 8.0, width=320, height=180)
@@ -92,7 +92,7 @@ def test_highlight_reel_is_the_right_length_and_in_order(samples):
 
 
 def test_loud_moving_shots_rank_first(samples):
-    from core.smartcut import ScoredShot, _rank
+    from core.assist.highlights import ScoredShot, _rank
 
     calm = ScoredShot("a", 0, 2, 1, motion=0.01, sharpness=1.0, loudness=-60, faces=0)
     lively = ScoredShot("a", 2, 4, 3, motion=0.2, sharpness=1.0, loudness=-12, faces=1)
@@ -103,7 +103,7 @@ def test_loud_moving_shots_rank_first(samples):
 def test_faces_are_counted(samples):
     import cv2
 
-    from core.smartcut import count_faces
+    from core.assist.faces import count_faces
 
     blank = np.full((240, 320, 3), 128, np.uint8)
     assert count_faces(blank) == 0
@@ -128,7 +128,7 @@ def test_highlights_cli_writes_a_project(samples, tmp_path):
 
 
 def test_auto_reframe_follows_the_presenter_smoothly(samples):
-    from core.smartcut import REFRAME_MAX_SPEED, REFRAME_STEP, auto_reframe
+    from core.assist.reframe import REFRAME_MAX_SPEED, REFRAME_STEP, auto_reframe
 
     keys = auto_reframe(str(samples.path("studio-talk.mp4")))  # the presenter walks to the right
     xs = [x for _, x in keys]
@@ -163,8 +163,8 @@ def test_reframe_keys_move_the_picture(samples):
 def test_auto_reframe_follows_the_subject_while_the_camera_pans(tmp_path):
     import cv2
 
+    from core.assist.reframe import auto_reframe
     from core.samples import encode_video
-    from core.smartcut import auto_reframe
 
     rng = np.random.default_rng(0)
     width, height = 320, 180

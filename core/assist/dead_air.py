@@ -1,0 +1,118 @@
+"""Dead air: stretches worth cutting, from the sound (silence) and the picture (frozen, black).
+
+Silence is judged against the clip's own loudness, not a fixed level, so a quiet recording
+and a loud one are treated alike. As in auto-editor, the keep/cut decision per 10 ms is then
+smoothed: a margin of sound is kept around speech, very short sounds inside a pause do not
+break it up, and pauses too short to be worth a cut are left alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.audio.mix import STEP, envelope_db
+from core.errors import MediaError
+from core.jobs import CancelToken, Progress, check_cancel, report
+from core.media import MediaInfo, probe, read_audio
+from core.scenes import SceneReport
+
+ANALYSIS_RATE = 16000
+
+
+@dataclass(frozen=True)
+class DeadAirSettings:
+    threshold_db: float = 26.0  # quieter than the clip's loud level by this much: silence
+    margin: float = 0.15  # seconds of sound kept either side of what is heard
+    min_clip: float = 0.2  # a sound shorter than this inside a pause does not break it
+    min_cut: float = 0.6  # a pause shorter than this is not worth a cut
+
+
+@dataclass(frozen=True)
+class DeadAir:
+    start: float  # seconds into the media
+    end: float
+    reason: str  # "silence" | "frozen" | "black"
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(start, end) index ranges where ``mask`` is True."""
+    padded = np.concatenate([[False], mask, [False]])
+    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
+    return list(zip(edges[::2], edges[1::2], strict=True))
+
+
+def smooth_keep(loud: np.ndarray, settings: DeadAirSettings) -> np.ndarray:
+    """auto-editor-style smoothing of a per-step 'there is sound' array into 'keep' (True)."""
+    keep = loud.copy()
+    for start, end in _runs(loud):  # a short blip inside a pause is not speech
+        if (end - start) * STEP < settings.min_clip:
+            keep[start:end] = False
+    margin = int(round(settings.margin / STEP))
+    grown = keep.copy()
+    for start, end in _runs(keep):  # keep a little air around what is heard
+        grown[max(0, start - margin) : end + margin] = True
+    for start, end in _runs(~grown):  # a pause too short to be worth cutting stays
+        if (end - start) * STEP < settings.min_cut:
+            grown[start:end] = True
+    return grown
+
+
+def find_silences(
+    source: MediaInfo | str,
+    settings: DeadAirSettings = DeadAirSettings(),
+    *,
+    progress: Progress | None = None,
+    cancel: CancelToken | None = None,
+) -> list[DeadAir]:
+    """Stretches of a clip's sound quiet enough, and long enough, to cut."""
+    info = source if isinstance(source, MediaInfo) else probe(source)
+    if not info.has_audio:
+        raise MediaError(f"'{info.name}' has no sound to look for silence in.")
+    check_cancel(cancel)
+    report(progress, 0.1, "Reading the sound")
+    samples = read_audio(info, sample_rate=ANALYSIS_RATE, channels=1)[:, 0]
+    check_cancel(cancel)
+    levels = envelope_db(samples, ANALYSIS_RATE)
+    if len(levels) == 0:
+        return []
+    reference = float(np.percentile(levels, 95))  # the clip's own loud level
+    loud = levels > reference - settings.threshold_db
+    keep = smooth_keep(loud, settings)
+    report(progress, 1.0, "Silences found")
+    return [DeadAir(round(float(start) * STEP, 3), round(float(end) * STEP, 3), "silence") for start, end in _runs(~keep)]
+
+
+def find_still_picture(
+    source: MediaInfo | str,
+    min_seconds: float = 1.0,
+    *,
+    scenes: SceneReport | None = None,
+    progress: Progress | None = None,
+    cancel: CancelToken | None = None,
+) -> list[DeadAir]:
+    """Stretches where the picture is black, or frozen (nothing moves), for ``min_seconds`` or
+    more. Pass the file's ``scenes`` when they are already found: the same pass over the
+    picture measured both, so nothing is decoded again."""
+    from core.scenes import detect_scenes
+
+    info = source if isinstance(source, MediaInfo) else probe(source)
+    if not info.has_video or info.kind != "video":
+        raise MediaError(f"'{info.name}' is not a video.")
+    if scenes is None:
+        scenes = detect_scenes(info, progress=progress, cancel=cancel)
+    times = info.frame_times
+    found = []
+    for reason, mask in (("black", scenes.black), ("frozen", scenes.frozen & ~scenes.black)):
+        for start, end in _runs(mask):
+            begin = float(times[start])
+            finish = float(times[end]) if end < len(times) else float(info.duration)
+            if finish - begin >= min_seconds:
+                found.append(DeadAir(round(begin, 3), round(finish, 3), reason))
+    report(progress, 1.0, "Still picture found")
+    return sorted(found, key=lambda d: d.start)

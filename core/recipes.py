@@ -1,0 +1,264 @@
+"""Edits made of several steps, each one operation returning one Edit.
+
+A recipe (import these files here, remove these stretches on the beat, append a highlight
+reel, add a music bed) runs ordinary ``core.timeline`` edits inside ``timeline.combine``: it is
+validated step by step on a scratch copy and applied whole or refused whole, so one undo
+reverts it and a refused step never leaves half a recipe behind. Dialogs gather the choices
+and call these; nothing here knows about Qt.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from core import timeline as tl
+from core.errors import EditError
+
+BACKDROP_TRACK = "Backdrop"
+MUSIC_TRACK = "Music"
+REEL_MUSIC_TRACK = "Reel music"
+
+
+@dataclass(frozen=True)
+class BeatGrid:
+    """Beats as timeline frames, and the frames between two beats."""
+
+    frames: tuple[int, ...]
+    period: float
+
+    @classmethod
+    def of_clip(cls, project: tl.Project, clip: tl.Clip, beats: Iterable[float], bpm: float) -> BeatGrid | None:
+        """The beats (seconds into the music) where ``clip`` plays them on the timeline."""
+        if bpm <= 0:
+            return None
+        frames = (clip.frame_of(b, project.fps) for b in beats)
+        return cls(tuple(f for f in frames if clip.position <= f < clip.end), 60 / bpm * project.fps)
+
+    def snap(self, first: int, last: int) -> tuple[int, int]:
+        """The stretch shrunk to start on a beat and last whole beats (empty when none fits),
+        so everything after a cut stays on the grid."""
+        start = next((b for b in self.frames if first <= b < last), None)
+        if start is None or self.period <= 0:
+            return first, first
+        whole = int((last - start) // self.period)
+        return start, start + int(round(whole * self.period))
+
+
+# --- media and effects --------------------------------------------------------------------------
+
+
+def track_for(project: tl.Project, media: tl.MediaRef, wanted: str | None = None) -> str:
+    """The track ``wanted`` if it takes this media, else the first track that does."""
+
+    def fits(track: tl.Track) -> bool:
+        return media.has_video if track.kind != tl.AUDIO_TRACK else media.has_audio and not media.has_video
+
+    chosen = next((t for t in project.tracks if t.id == wanted and fits(t)), None)
+    chosen = chosen or next((t for t in project.tracks if fits(t)), None)
+    if chosen is None:
+        raise EditError("There is no track for this media; add one first.")
+    return chosen.id
+
+
+def import_media(project: tl.Project, refs: Sequence[tl.MediaRef], place: tuple[int, str] | None = None) -> tl.Edit:
+    """Add media to the project; with ``place`` = (frame, track id), also end to end on the
+    timeline from there (each on the dropped-on track if it fits, else the first that does)."""
+
+    def steps(p: tl.Project) -> None:
+        frame = place[0] if place else 0
+        for ref in refs:
+            tl.add_media(p, ref)
+            if place is not None:
+                clip = tl.make_clip(p, ref.id, frame)
+                tl.add_clip(p, track_for(p, ref, place[1]), clip)
+                frame = clip.end
+
+    return tl.combine(project, "Import media", steps)
+
+
+def fitted_effect(effect: dict, seconds: float) -> dict:
+    """A fresh effect's defaults made to fit its clip: a title lasts as long as the clip."""
+    effect = copy.deepcopy(effect)
+    if effect["type"] == "title":
+        effect["params"] = {"text": "Your title", **effect.get("params", {}), "end": round(seconds, 3)}
+    return effect
+
+
+def add_effects(project: tl.Project, clip_ids: Sequence[str], effects: Sequence[dict], label: str = "Add effect") -> tl.Edit:
+    """Put ``effects`` (an effect, or every effect of a look) at the end of each clip's stack."""
+    if not clip_ids:
+        raise EditError("Select a clip first, or drag the effect onto one.")
+
+    def steps(p: tl.Project) -> None:
+        for clip_id in clip_ids:
+            _, clip = p.find_clip(clip_id)
+            for effect in effects:
+                tl.add_effect(p, clip_id, fitted_effect(effect, clip.length / p.fps))
+
+    return tl.combine(project, label, steps)
+
+
+def add_track_effects(project: tl.Project, track_id: str, effects: Sequence[dict]) -> tl.Edit:
+    """Add to a track's own stack (over everything below it), fitted to the whole timeline."""
+    seconds = project.duration_frames / project.fps
+    track = project.track(track_id)
+    return tl.set_track_effects(project, track_id, [*track.effects, *(fitted_effect(e, seconds) for e in effects)])
+
+
+# --- cutting ------------------------------------------------------------------------------------
+
+
+def split_clips(project: tl.Project, clip_ids: Iterable[str], frame: int) -> tl.Edit:
+    """Split each clip that ``frame`` falls inside; the others are left alone."""
+    inside = [cid for cid in clip_ids if project.find_clip(cid)[1].position < frame < project.find_clip(cid)[1].end]
+    if not inside:
+        raise EditError("Put the playhead inside a clip to split it.")
+
+    def steps(p: tl.Project) -> None:
+        for clip_id in inside:
+            tl.split_clip(p, clip_id, frame)
+
+    return tl.combine(project, "Split clip" if len(inside) == 1 else "Split clips", steps)
+
+
+def split_at_times(project: tl.Project, cuts: Mapping[str, Iterable[float]]) -> tl.Edit:
+    """Split clips where their media changes shot: clip id -> media seconds."""
+
+    def steps(p: tl.Project) -> None:
+        for clip_id, times in cuts.items():
+            _, clip = p.find_clip(clip_id)
+            frames = sorted({clip.frame_of(t, p.fps) for t in times}, reverse=True)  # right to left: the id stays on the left
+            for frame in frames:
+                if clip.position < frame < clip.end:
+                    tl.split_clip(p, clip_id, frame)
+
+    edit = tl.combine(project, "Split at shots", steps)
+    if not edit.change.track_ids:
+        raise EditError("No change of shot falls inside these clips.")
+    return edit
+
+
+def remove_ranges(project: tl.Project, ranges: Mapping[str, Iterable[tuple[float, float]]],
+                  snap_to: BeatGrid | None = None) -> tl.Edit:
+    """Cut stretches (media seconds) out of clips and close the gaps: clip id -> [(start, end)].
+
+    Overlapping stretches (a silence over a black picture) merge: the later one is gone before
+    the earlier one is cut. With ``snap_to``, each cut starts on a beat and removes whole
+    beats, so what follows stays on the music's grid.
+    """
+
+    def steps(p: tl.Project) -> None:
+        for clip_id, stretches in ranges.items():
+            track, _ = p.find_clip(clip_id)
+            for start, end in sorted(stretches, reverse=True):  # later ones first: the id stays on the left
+                _, clip = p.find_clip(clip_id)
+                first = max(clip.position, clip.frame_of(start, p.fps))
+                last = min(clip.end, clip.frame_of(end, p.fps))
+                if snap_to is not None:
+                    first, last = snap_to.snap(first, last)
+                if last - first < 1:
+                    continue
+                if last < clip.end:
+                    tl.split_clip(p, clip_id, last)
+                if first > clip.position:
+                    tl.split_clip(p, clip_id, first)
+                cut = next(c for c in track.clips if c.position == first)
+                tl.ripple_delete(p, [cut.id])
+
+    edit = tl.combine(project, "Remove dead air", steps)
+    if not edit.change.track_ids:
+        raise EditError("Nothing is left to remove: every stretch is shorter than a frame or a beat.")
+    return edit
+
+
+def apply_reframe(project: tl.Project, keys_by_clip: Mapping[str, list[tuple[float, float]]]) -> tl.Edit:
+    """Fill the canvas and follow the subject along each clip's reframe keys."""
+
+    def steps(p: tl.Project) -> None:
+        for clip_id, keys in keys_by_clip.items():
+            tl.set_clip_properties(p, clip_id, fit="fill", pan_x=0.0, reframe=keys)
+
+    return tl.combine(project, "Auto-reframe", steps)
+
+
+# --- assembling ---------------------------------------------------------------------------------
+
+
+def append_reel(project: tl.Project, reel: tl.Project) -> tl.Edit:
+    """Put a highlight reel (a project of its own) after the end of the first video track;
+    the reel's music, if any, starts with it on a sound track of its own."""
+    if not project.tracks_of_kind(tl.VIDEO_TRACK):
+        raise EditError("The project has no video track for the reel.")
+    if not reel.tracks or not reel.tracks[0].clips:
+        raise EditError("The highlight reel is empty.")
+
+    def steps(p: tl.Project) -> None:
+        track = p.tracks_of_kind(tl.VIDEO_TRACK)[0]
+        offset = track.end
+        ids = _merge_media(p, reel, {c.media_id for t in reel.tracks for c in t.clips})
+        placed = {clip.id: _place(p, track.id, clip, ids, offset) for clip in reel.tracks[0].clips}
+        for tr in reel.tracks[0].transitions:
+            tl.add_transition(p, placed[tr.from_clip], placed[tr.to_clip], tr.kind, tr.length)
+        music = [c for t in reel.tracks_of_kind(tl.AUDIO_TRACK) for c in t.clips]
+        if music:
+            tl.add_track(p, tl.AUDIO_TRACK, REEL_MUSIC_TRACK)
+            for clip in music:
+                _place(p, p.tracks[-1].id, clip, ids, offset)
+
+    return tl.combine(project, "Add highlight reel", steps)
+
+
+def _merge_media(project: tl.Project, other: tl.Project, media_ids: Iterable[str]) -> dict[str, str]:
+    """Bring ``other``'s media into ``project`` (reusing media of the same file): old id -> id."""
+    by_path = {m.path: m.id for m in project.media.values()}
+    ids = {}
+    for media_id in media_ids:
+        ref = other.media[media_id]
+        if ref.path not in by_path:
+            copied = tl.MediaRef(**{**vars(ref), "id": tl.new_id()})
+            tl.add_media(project, copied)
+            by_path[ref.path] = copied.id
+        ids[media_id] = by_path[ref.path]
+    return ids
+
+
+def _place(project: tl.Project, track_id: str, clip: tl.Clip, media_ids: dict[str, str], offset: int) -> str:
+    piece = tl.Clip(tl.new_id(), media_ids[clip.media_id], offset + clip.position, clip.length,
+                    clip.source_in, clip.speed)
+    tl.add_clip(project, track_id, piece)
+    return piece.id
+
+
+def add_music_bed(project: tl.Project, media: tl.MediaRef, duck_db: float = 0.0) -> tl.Edit:
+    """Music on a sound track of its own from the start, ducked under the other tracks' sound
+    by ``duck_db`` (0: not ducked)."""
+
+    def steps(p: tl.Project) -> None:
+        tl.add_media(p, media)
+        tl.add_track(p, tl.AUDIO_TRACK, MUSIC_TRACK)
+        track = p.tracks[-1]
+        tl.add_clip(p, track.id, tl.make_clip(p, media.id, 0))
+        if duck_db:
+            tl.set_track_sound(p, track.id, duck=duck_db)
+
+    return tl.combine(project, "Add music", steps)
+
+
+def add_backdrop(project: tl.Project, media: tl.MediaRef, at: int) -> tl.Edit:
+    """A backdrop clip at frame ``at`` on the Backdrop track (made at the bottom, under
+    everything, if there is none); after the last backdrop when ``at`` is taken."""
+
+    def steps(p: tl.Project) -> None:
+        tl.add_media(p, media)
+        track = next((t for t in p.tracks if t.name == BACKDROP_TRACK), None)
+        if track is None:
+            tl.add_track(p, tl.VIDEO_TRACK, BACKDROP_TRACK, 0)
+            track = p.tracks[0]
+        clip = tl.make_clip(p, media.id, at)
+        if any(c.position < clip.end and clip.position < c.end for c in track.clips):
+            clip.position = track.end
+        tl.add_clip(p, track.id, clip)
+
+    return tl.combine(project, "Add backdrop", steps)

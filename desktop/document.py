@@ -1,0 +1,168 @@
+"""The open project as one object: the project, its undo stack, the job runner and the media
+pictures (thumbnails, waveforms), and what the assistant points at on the timeline.
+
+Views and dialogs talk to the document, never to each other. Every edit goes through
+``perform`` and becomes one undo step; the document then says what changed (a
+``core.timeline.Change``: which tracks, whether the track list or the media did), so each view
+redraws only what it shows of that. Continuous gestures (a spin box's steps) pass a
+``merge_key`` and become a single undo step.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QPixmap, QUndoCommand, QUndoStack
+
+from core import timeline as tl
+from core.errors import ReelsmithError
+from desktop.jobs import JobRunner
+
+log = logging.getLogger(__name__)
+
+_MERGEABLE = 1  # QUndoCommand.id() of commands that may merge; mergeWith compares the keys
+
+
+class EditCommand(QUndoCommand):
+    """One core Edit on the undo stack; undo and redo replay its snapshots.
+
+    Built by :meth:`Document.perform` after the edit was applied, so a refused edit
+    (EditError) never reaches the stack.
+    """
+
+    def __init__(self, document: Document, edit: tl.Edit, merge_key=None):
+        super().__init__(edit.label)
+        self._document, self.edit, self.merge_key = document, edit, merge_key
+        self._first = True
+
+    def id(self) -> int:
+        return -1 if self.merge_key is None else _MERGEABLE
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        """Consecutive steps of one gesture (same key, same tracks) become one edit, from the
+        first step's before to the last one's after."""
+        if not isinstance(other, EditCommand) or other.merge_key != self.merge_key:
+            return False
+        mine, theirs = self.edit, other.edit
+        if set(mine.before.tracks) != set(theirs.before.tracks) or (mine.after.media is None) != (theirs.after.media is None):
+            return False
+        self.edit = tl.Edit(mine.label, mine.before, theirs.after)
+        return True
+
+    def redo(self) -> None:
+        if self._first:  # the edit is already applied
+            self._first = False
+        else:
+            self.edit.redo(self._document.project)
+        self._document.changed.emit(self.edit.change)
+
+    def undo(self) -> None:
+        self.edit.undo(self._document.project)
+        self._document.changed.emit(self.edit.change)
+
+
+class Document(QObject):
+    opened = Signal()  # another project (views start over)
+    changed = Signal(object)  # core.timeline.Change: what an edit, undo or redo touched
+    refused = Signal(str)  # an edit was refused: why, in words for the creator
+    picture_ready = Signal(str)  # media id: its thumbnail or waveform is in
+    markers_changed = Signal()  # shot changes or beats to show on the timeline
+    seek_requested = Signal(int)  # a dialog wants the playhead on this frame
+
+    def __init__(self, runner: JobRunner, parent: QObject | None = None):
+        super().__init__(parent)
+        self.runner = runner
+        self.undo_stack = QUndoStack(self)
+        self.project: tl.Project | None = None
+        self.path: Path | None = None
+        self.playhead = 0  # kept current by the window
+        self.thumbnails: dict[str, QPixmap] = {}  # media id -> picture
+        self.waveforms: dict[str, np.ndarray] = {}  # media id -> (N, 2) min/max peaks
+        self.markers: list[int] = []  # frames the assistant points at (changes of shot)
+        self.beat_markers: list[int] = []  # frames of the music's beats
+
+    # --- the project -------------------------------------------------------------------------
+
+    def set_project(self, project: tl.Project | None, path: Path | None) -> None:
+        self.project, self.path = project, path
+        self.undo_stack.clear()
+        self.markers, self.beat_markers = [], []
+        self.opened.emit()
+        for media in project.media.values() if project else []:
+            self.load_pictures(media)
+
+    def perform(self, op: Callable[..., tl.Edit], *args, merge_key=None, **kwargs) -> bool:
+        """Apply a core edit (or recipe) as one undo step. A refused edit changes nothing and
+        is explained through ``refused``."""
+        try:
+            edit = op(self.project, *args, **kwargs)
+        except ReelsmithError as exc:
+            self.refused.emit(str(exc))
+            return False
+        self.undo_stack.push(EditCommand(self, edit, merge_key))
+        if edit.change.media:
+            for media in self.project.media.values():
+                self.load_pictures(media)
+        return True
+
+    def generated_media_folder(self, kind: str) -> Path:
+        """Where generated backdrops and music go: beside a saved project ("NAME media"), so
+        the project and what it uses travel together; the data folder until it is saved."""
+        from core.paths import data_subdir
+
+        if self.path is None:
+            return data_subdir(kind)
+        folder = self.path.parent / f"{self.path.stem} media"
+        try:
+            folder.mkdir(exist_ok=True)
+        except OSError:
+            return data_subdir(kind)  # a read-only project folder: still somewhere safe
+        return folder
+
+    # --- what the views show beside the project ----------------------------------------------
+
+    def load_pictures(self, media: tl.MediaRef) -> None:
+        """A thumbnail (and a waveform, for sound) of ``media``, as jobs, once."""
+        if media.offline or media.id in self.thumbnails:
+            return
+        self.thumbnails[media.id] = QPixmap()  # asked for: not again
+        name = Path(media.path).name
+        self.runner.submit(f"Thumbnail of {name}", _thumbnail_job, media.path,
+                           on_result=lambda picture: self.set_thumbnail(media.id, picture),
+                           on_error=lambda m: log.info("no thumbnail: %s", m))
+        if media.kind == "audio":
+            from core.audio.waveform import waveform
+
+            self.runner.submit(f"Waveform of {name}", waveform, media.path,
+                               on_result=lambda peaks: self._set_waveform(media.id, peaks),
+                               on_error=lambda m: log.info("no waveform: %s", m))
+
+    def set_thumbnail(self, media_id: str, picture: np.ndarray) -> None:
+        from desktop.panels.preview import to_qimage
+
+        self.thumbnails[media_id] = QPixmap.fromImage(to_qimage(picture))
+        self.picture_ready.emit(media_id)
+
+    def _set_waveform(self, media_id: str, peaks: np.ndarray) -> None:
+        self.waveforms[media_id] = peaks
+        self.picture_ready.emit(media_id)
+
+    def set_markers(self, markers: list[int] | None = None, beats: list[int] | None = None) -> None:
+        if markers is not None:
+            self.markers = sorted(markers)
+        if beats is not None:
+            self.beat_markers = sorted(beats)
+        self.markers_changed.emit()
+
+    def seek(self, frame: int) -> None:
+        self.seek_requested.emit(frame)
+
+
+def _thumbnail_job(path: str, *, progress=None, cancel=None) -> np.ndarray:
+    from core.media import probe_cached, thumbnail
+
+    return thumbnail(probe_cached(path), width=144)
