@@ -253,6 +253,52 @@ def test_inspector_edits_are_undoable(qtbot, window, project_file):
     assert window.inspector.volume.value() == 100  # the inspector follows undo
 
 
+def test_spin_box_steps_merge_into_one_undo_step(qtbot, window, project_file):
+    open_and_show(qtbot, window, project_file)
+    video = window.project.tracks[0]
+    first, second = video.clips[0].id, video.clips[1].id
+    window.timeline.selected = [first]
+    window.timeline.selection_changed.emit([first])
+    for percent in (90, 80, 70, 60):  # arrow-key steps of one spin box
+        window.inspector.volume.setValue(percent)
+    assert video.clip(first).volume == pytest.approx(0.6)
+    assert window.undo_stack.count() == 1
+    window.inspector.opacity.setValue(50)  # another field: a step of its own
+    window.timeline.selected = [second]
+    window.timeline.selection_changed.emit([second])
+    window.inspector.volume.setValue(40)  # another clip: a step of its own
+    assert window.undo_stack.count() == 3
+    for _ in range(3):
+        window.undo_stack.undo()
+    assert (video.clip(first).volume, video.clip(first).opacity, video.clip(second).volume) == (1.0, 1.0, 1.0)
+
+
+def test_an_edit_tells_the_views_only_what_changed(qtbot, window, project_file):
+    open_and_show(qtbot, window, project_file)
+    video, overlay = window.project.tracks[0], window.project.tracks[1]
+    with qtbot.waitSignal(window.document.changed, timeout=2000) as changed:
+        assert window.perform(tl.split_clip, video.clips[0].id, 30)
+    assert changed.args[0] == tl.Change(frozenset({video.id}))
+    # the preview's own copy got the new track; its copy of the others is the one it had
+    renderer_project = window.preview._renderer._compositor.project
+    qtbot.waitUntil(lambda: len(next(t for t in renderer_project.tracks if t.id == video.id).clips) == len(video.clips))
+    assert next(t for t in renderer_project.tracks if t.id == overlay.id) is not overlay
+
+
+def test_a_refused_recipe_leaves_the_project_as_it_was(qtbot, window, project_file):
+    from core import recipes
+    from core.project_io import project_to_dict
+
+    open_and_show(qtbot, window, project_file)
+    before, steps = project_to_dict(window.project, "/"), window.undo_stack.count()
+    ids = [c.id for c in window.project.tracks[0].clips]
+    with qtbot.waitSignal(window.error_shown, timeout=2000):
+        assert not window.perform(recipes.add_effects, ids, [{"type": "vignette", "params": {}},
+                                                               {"type": "no-such-effect", "params": {}}])
+    assert project_to_dict(window.project, "/") == before
+    assert window.undo_stack.count() == steps
+
+
 def test_inspector_refuses_an_overlapping_position(qtbot, window, project_file):
     open_and_show(qtbot, window, project_file)
     second = window.project.tracks[0].clips[1]
