@@ -142,7 +142,7 @@ class Document(QObject):
                                on_error=lambda m: log.info("no waveform: %s", m))
 
     def set_thumbnail(self, media_id: str, picture: np.ndarray) -> None:
-        from desktop.panels.preview import to_qimage
+        from desktop.widgets import to_qimage
 
         self.thumbnails[media_id] = QPixmap.fromImage(to_qimage(picture))
         self.picture_ready.emit(media_id)

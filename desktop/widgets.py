@@ -1,10 +1,18 @@
-"""Small widgets more than one dialog uses."""
+"""Small widgets and picture helpers that more than one panel or dialog uses."""
 
 from __future__ import annotations
 
 import random
 
+import numpy as np
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSpinBox
+
+
+def to_qimage(frame: np.ndarray) -> QImage:
+    """An RGB uint8 picture as a QImage that owns its pixels."""
+    height, width = frame.shape[:2]
+    return QImage(frame.data, width, height, 3 * width, QImage.Format_RGB888).copy()
 
 
 def seed_field(tip: str = "Another seed: something different in the same style") -> tuple[QSpinBox, QHBoxLayout]:

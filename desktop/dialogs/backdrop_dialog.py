@@ -29,8 +29,7 @@ from core import recipes
 from core import timeline as tl
 from core.gan import available_models
 from core.jobs import check_cancel
-from desktop.panels.preview import to_qimage
-from desktop.widgets import seed_field
+from desktop.widgets import seed_field, to_qimage
 
 PREVIEW_FRAMES = 4
 PREVIEW_SIZE = (192, 108)

@@ -29,7 +29,7 @@ from core.assist.analysis import STORYBOARD_WIDTH, MediaAnalysis, analyse_media
 from core.assist.highlights import build_highlights
 from core.assist.reframe import reframe_clips
 from desktop.document import Document
-from desktop.panels.preview import to_qimage
+from desktop.widgets import to_qimage
 
 
 class SmartCutDialog(QDialog):

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.gan import shipped_model, user_models_dir
-from desktop.panels.preview import to_qimage
+from desktop.widgets import to_qimage
 
 
 def train_from_sources(sources: list[str], out: str, steps: int, fine_tune: bool, resume: bool,

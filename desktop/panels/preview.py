@@ -11,7 +11,6 @@ import logging
 import time
 from dataclasses import dataclass
 
-import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, QRectF, Qt, QThread, QTimer, Signal, Slot
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QVBoxLayout, QWidget
@@ -21,13 +20,9 @@ from core.errors import ReelsmithError
 from core.timeline import Change, MediaRef, Project, Track
 from desktop.audio_output import AudioPlayer
 from desktop.panels.timeline_view import timecode
+from desktop.widgets import to_qimage
 
 log = logging.getLogger(__name__)
-
-
-def to_qimage(frame: np.ndarray) -> QImage:
-    height, width = frame.shape[:2]
-    return QImage(frame.data, width, height, 3 * width, QImage.Format_RGB888).copy()
 
 
 @dataclass

@@ -31,6 +31,15 @@ def test_no_file_under_core_imports_qt():
     assert len(list((ROOT / "core").rglob("*.py"))) >= 10  # the walk really saw the package
 
 
+def test_the_layering_contracts_in_pyproject_hold():
+    """import-linter's contracts (pyproject.toml): core never imports the desktop or Qt,
+    features never import the app shells, and the desktop's layers only import downwards."""
+    lint = Path(sys.executable).with_name("lint-imports")
+    out = subprocess.run([str(lint)], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "3 kept, 0 broken" in out.stdout  # every contract was really checked
+
+
 def test_starting_the_app_imports_neither_torch_nor_moviepy():
     code = (
         "import sys; import main, core.cli, desktop.app, desktop.main_window;"
