@@ -279,7 +279,7 @@ class Compositor:
             samples = self._audio_reader(track, clip).read(source_time, hi - lo)
             times = np.arange(lo, hi) / rate
             envelope = gain(times) * keyed_gain(clip.volume_keys, times - clip.position / fps)
-            out[lo - first : hi - first] += samples * envelope[:, None] * np.array(pan_gains(clip.pan), np.float32)
+            out[lo - first : hi - first] += samples * envelope[:, None] * np.array(pan_gains(clip.balance), np.float32)
         return out
 
     def _sounding(self, track: Track):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import functools
 import logging
 import os
 import queue
@@ -106,17 +105,32 @@ class MediaInfo:
 def probe_cached(path: str | os.PathLike) -> MediaInfo:
     """``probe``, remembered while the file keeps its size and modification time.
 
-    Every Compositor (one per preview edit, per playback, per export) needs every file's
-    frame index; reading it again each time would repeat the packet scan for nothing.
+    Every Compositor (one per preview, playback and export) needs every file's frame index;
+    reading it again each time would repeat the packet scan for nothing. ``probe`` fills this
+    memory too, so a file imported once is not probed again when it is first shown.
     """
     p = _check_path(path)
+    known = _PROBED.get(_file_key(p))
+    if known is not None:
+        _PROBED.move_to_end(_file_key(p))
+        return known
+    return probe(p)
+
+
+_PROBED: collections.OrderedDict[tuple[str, int, int], MediaInfo] = collections.OrderedDict()
+_PROBED_LIMIT = 256
+
+
+def _file_key(p: Path) -> tuple[str, int, int]:
     stat = p.stat()
-    return _probe_unchanged(str(p), stat.st_size, stat.st_mtime_ns)
+    return str(p), stat.st_size, stat.st_mtime_ns
 
 
-@functools.lru_cache(maxsize=256)
-def _probe_unchanged(path: str, size: int, mtime_ns: int) -> MediaInfo:
-    return probe(path)
+def _remember(p: Path, info: MediaInfo) -> MediaInfo:
+    _PROBED[_file_key(p)] = info
+    while len(_PROBED) > _PROBED_LIMIT:
+        _PROBED.popitem(last=False)
+    return info
 
 
 def _check_path(path: str | os.PathLike) -> Path:
@@ -322,6 +336,10 @@ def probe(
 ) -> MediaInfo:
     """Read a media file's properties. Raises MediaError with a clear reason for bad input."""
     p = _check_path(path)
+    return _remember(p, _probe(p, progress, cancel))
+
+
+def _probe(p: Path, progress: Progress | None, cancel: CancelToken | None) -> MediaInfo:
     check_cancel(cancel)
     index = _read_index(p, progress, cancel)
     stderr, streams = index.stderr, index.streams
@@ -610,10 +628,6 @@ class VideoReader(_Closable):
         self._decoder: _Decoder | None = None
         self._decoded_index = -1  # index of the last frame the decoder gave
         self._held: tuple[int, np.ndarray] | None = None  # the last frame returned
-
-    @property
-    def _proc(self) -> subprocess.Popen | None:
-        return self._decoder.proc if self._decoder is not None else None
 
     def close(self) -> None:
         if getattr(self, "_decoder", None) is not None:

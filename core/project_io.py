@@ -29,12 +29,26 @@ from core.timeline import (
 )
 
 FORMAT_NAME = "reelsmith-project"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 EXTENSION = ".reelsmith"
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
+
+def _rename_pan_audio_to_balance(document: dict) -> dict:
+    """Version 1 called a clip's sound balance "pan_audio", beside "pan" (the picture's position).
+    Malformed parts are left for validation to name."""
+    project = document.get("project")
+    tracks = project.get("tracks") if isinstance(project, dict) else None
+    for track in tracks if isinstance(tracks, list) else []:
+        clips = track.get("clips") if isinstance(track, dict) else None
+        for clip in clips if isinstance(clips, list) else []:
+            if isinstance(clip, dict) and "pan_audio" in clip:
+                clip["balance"] = clip.pop("pan_audio")
+    return document
+
+
 # version -> function upgrading a document of that version to version + 1
-MIGRATIONS: dict[int, Callable[[dict], dict]] = {}
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _rename_pan_audio_to_balance}
 
 _MEDIA_KINDS = ("video", "audio", "image")
 _REQUIRED = object()
@@ -122,7 +136,7 @@ def _track_to_dict(track: Track, fps: float) -> dict:
                 "audio_fade_out": c.audio_fade_out,
                 "effects": c.effects,
                 **({"freeze": True} if c.freeze else {}),
-                **({"pan_audio": c.pan} if c.pan else {}),
+                **({"balance": c.balance} if c.balance else {}),
                 **({"volume_keys": [[t, g] for t, g in c.volume_keys]} if c.volume_keys else {}),
             }
             for c in track.clips
@@ -260,7 +274,7 @@ def _duck_range(value: float) -> str | None:
     return None if -60 <= value <= 0 else "must be between -60 and 0 (dB)"
 
 
-def _pan_range(value: float) -> str | None:
+def _balance_range(value: float) -> str | None:
     return None if -1 <= value <= 1 else "must be between -1 (left) and 1 (right)"
 
 
@@ -337,7 +351,7 @@ def _clip_from_dict(entry: Any, where: str, project: Project) -> Clip:
         audio_fade_in=_get(entry, "audio_fade_in", where, float, default=0.0, check=_not_negative),
         audio_fade_out=_get(entry, "audio_fade_out", where, float, default=0.0, check=_not_negative),
         freeze=_get(entry, "freeze", where, bool, default=False),
-        pan=_get(entry, "pan_audio", where, float, default=0.0, check=_pan_range),
+        balance=_get(entry, "balance", where, float, default=0.0, check=_balance_range),
         volume_keys=_pairs(entry, "volume_keys", where),
         effects=effects,
     )

@@ -92,7 +92,7 @@ class Clip:
     audio_fade_out: float = 0.0
     effects: list[dict] = field(default_factory=list)
     freeze: bool = False  # a held frame: shows source_in throughout, silent
-    pan: float = 0.0  # sound: -1 left .. 1 right
+    balance: float = 0.0  # sound: -1 left .. 1 right
     # (seconds into the clip, gain): when present, the level over time instead of ``volume``.
     volume_keys: list[tuple[float, float]] = field(default_factory=list)
 
@@ -583,7 +583,7 @@ def ripple_delete(project: Project, clip_ids: Iterable[str]) -> Edit:
 
 _CLIP_PROPERTIES = {
     "speed", "volume", "opacity", "fit", "effects", "source_in", "length",
-    "scale", "pan_x", "pan_y", "crop", "audio_fade_in", "audio_fade_out", "reframe", "pan", "volume_keys",
+    "scale", "pan_x", "pan_y", "crop", "audio_fade_in", "audio_fade_out", "reframe", "balance", "volume_keys",
 }
 
 
@@ -628,18 +628,6 @@ def add_transition(
         _validate_transition(t, transition)  # before the quiet clean-up could drop it
 
     return _apply(project, "Add transition", [track.id], change)
-
-
-def remove_transition(project: Project, transition_id: str) -> Edit:
-    track = next((t for t in project.tracks for tr in t.transitions if tr.id == transition_id), None)
-    if track is None:
-        raise EditError("That transition no longer exists.")
-
-    def change(p: Project) -> None:
-        t = p.track(track.id)
-        t.transitions = [tr for tr in t.transitions if tr.id != transition_id]
-
-    return _apply(project, "Remove transition", [track.id], change)
 
 
 # ---------------------------------------------------------------------------------------------

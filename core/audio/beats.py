@@ -157,14 +157,3 @@ def beats_of_file(path: str | os.PathLike, *, progress: Progress | None = None,
     report_progress(progress, 1.0, f"{report.bpm:.0f} BPM")
     return report
 
-
-def snap_to_beats(times: list[float], beats: list[float], tolerance: float = 0.25) -> list[float]:
-    """Each time moved to the nearest beat when one is within ``tolerance`` seconds."""
-    if not beats:
-        return list(times)
-    grid = np.asarray(beats)
-    snapped = []
-    for t in times:
-        nearest = float(grid[np.argmin(np.abs(grid - t))])
-        snapped.append(nearest if abs(nearest - t) <= tolerance else t)
-    return snapped

@@ -4,7 +4,7 @@ Text is rendered once into an RGBA layer (Pillow) and cached, so a frame costs o
 of the text's own box. Animations change that blend: fade (opacity), slide (offset), pop
 (scale with a little overshoot) and typewriter (how many characters are shown).
 
-Captions come from SRT (core.effects.captions) as cues in clip time. Each cue's words share its
+Captions come from SRT (core.effects.srt) as cues in clip time. Each cue's words share its
 duration in proportion to their length, and the word being said is highlighted. On a vertical
 canvas the captions sit in the middle band, clear of the app buttons TikTok, Reels and Shorts
 draw over the bottom and the right edge.

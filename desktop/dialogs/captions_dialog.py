@@ -92,7 +92,7 @@ class CaptionsDialog(QDialog):
             self.import_srt(path)
 
     def import_srt(self, path: str) -> bool:
-        from core.effects.captions import read_srt
+        from core.effects.srt import read_srt
 
         try:
             self.set_cues(read_srt(path))
@@ -108,7 +108,7 @@ class CaptionsDialog(QDialog):
             self.export_srt(path)
 
     def export_srt(self, path: str) -> bool:
-        from core.effects.captions import write_srt
+        from core.effects.srt import write_srt
 
         try:
             write_srt(self.cues(), path)

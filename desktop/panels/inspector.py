@@ -100,7 +100,7 @@ class Inspector(QWidget):
             "position": (self.position, lambda v: int(round(v * self.fps))),
             "speed": (self.speed, float),
             "volume": (self.volume, lambda v: v / 100),
-            "pan": (self.balance, lambda v: v / 100),
+            "balance": (self.balance, lambda v: v / 100),
             "audio_fade_in": (self.audio_fade_in, float),
             "audio_fade_out": (self.audio_fade_out, float),
             "opacity": (self.opacity, lambda v: v / 100),
@@ -212,7 +212,7 @@ class Inspector(QWidget):
     def _show_values(self, clip: Clip) -> None:
         values = {
             "position": clip.position / self.fps, "speed": clip.speed, "volume": clip.volume * 100,
-            "pan": clip.pan * 100,
+            "balance": clip.balance * 100,
             "audio_fade_in": clip.audio_fade_in, "audio_fade_out": clip.audio_fade_out,
             "opacity": clip.opacity * 100, "scale": clip.scale * 100,
             "pan_x": clip.pan_x * 100, "pan_y": clip.pan_y * 100,

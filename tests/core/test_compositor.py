@@ -62,9 +62,9 @@ def test_sequential_frames_reuse_one_reader(project):
             compositor.frame_at(frame)
         assert len(compositor._readers) == 1
         reader = next(iter(compositor._readers.values()))
-        process = reader._proc
+        process = reader._decoder.proc
         compositor.frame_at(20)
-        assert reader._proc is process  # played forward without re-seeking
+        assert reader._decoder.proc is process  # played forward without re-seeking
 
 
 # --- sound -------------------------------------------------------------------------------------

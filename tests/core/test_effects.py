@@ -208,7 +208,7 @@ def test_captions_sit_in_the_safe_area_of_a_vertical_canvas():
 
 
 def test_srt_round_trip_and_sloppy_files(tmp_path):
-    from core.effects.captions import parse_srt, read_srt, write_srt
+    from core.effects.srt import parse_srt, read_srt, write_srt
 
     cues = [[1.0, 2.5, "Hello there"], [3.0, 4.25, "Second line"]]
     write_srt(cues, tmp_path / "a.srt")
@@ -312,7 +312,7 @@ def test_freeze_frame_holds_one_picture_and_pushes_the_rest(samples, tmp_path):
 def test_a_finished_short_exports_with_every_layer(tmp_path, tiny_model):
     """A keyed presenter over a generated backdrop, with a LUT, particles, a title and captions
     from an SRT file: the exported file shows each where and when it should."""
-    from core.effects.captions import read_srt
+    from core.effects.srt import read_srt
     from core.export import ExportSettings, export_project
     from core.gan.backdrop import BackdropSettings, render_backdrop
     from core.media import VideoReader, probe

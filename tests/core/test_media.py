@@ -150,7 +150,7 @@ def test_reader_close_ends_ffmpeg(samples):
     info = probe(samples.path("studio-talk.mp4"))
     reader = VideoReader(info)
     reader.frame_at(1.0)
-    process = reader._proc
+    process = reader._decoder.proc
     assert process is not None and process.poll() is None
     reader.close()
     assert process.poll() is not None

@@ -65,6 +65,23 @@ def test_file_has_format_version_and_relative_paths(project_folder):
     assert (clip["source_in"], clip["source_out"], clip["speed"]) == (3.0, pytest.approx(7.5), 1.5)
 
 
+def test_version_1_files_open_with_the_balance_renamed(project_folder):
+    """Version 1 stored a clip's sound balance as "pan_audio" beside "pan" (the picture's
+    position); version 2 calls it "balance"."""
+    project = build_project(project_folder)
+    tl.set_clip_properties(project, project.tracks[2].clips[0].id, balance=-0.5)
+    path = project_folder / "old.reelsmith"
+    save_project(project, path)
+    document = json.loads(path.read_text())
+    document["version"] = 1
+    music = document["project"]["tracks"][2]["clips"][0]
+    music["pan_audio"] = music.pop("balance")
+    path.write_text(json.dumps(document))
+    loaded = load_project(path)
+    assert loaded.tracks[2].clips[0].balance == -0.5
+    assert project_to_dict(loaded, project_folder) == project_to_dict(project, project_folder)
+
+
 def test_project_folder_moved_with_its_media_still_opens(project_folder, tmp_path):
     save_project(build_project(project_folder), project_folder / "vlog.reelsmith")
     moved = tmp_path / "elsewhere" / "Vlog copy"

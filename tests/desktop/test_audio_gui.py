@@ -63,9 +63,9 @@ def test_balance_in_the_inspector(qtbot, window):
     window.timeline.selected = [clip.id]
     window._selection_changed([clip.id])
     window.inspector.balance.setValue(-50)
-    assert window.project.tracks[2].clips[0].pan == pytest.approx(-0.5)
+    assert window.project.tracks[2].clips[0].balance == pytest.approx(-0.5)
     window.undo_stack.undo()
-    assert window.project.tracks[2].clips[0].pan == 0
+    assert window.project.tracks[2].clips[0].balance == 0
 
 
 def test_highlight_reel_cut_to_the_beat_of_the_music(qtbot, window):
