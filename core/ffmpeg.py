@@ -1,4 +1,11 @@
-"""The ffmpeg that imageio-ffmpeg bundles: the one binary every media operation goes through."""
+"""The ffmpeg that imageio-ffmpeg bundles: the one binary every media operation goes through.
+
+The probe reads this ffmpeg's description of a file (its log text) and its packet listing, so
+the build is pinned: pyproject pins imageio-ffmpeg exactly, and tests/core/test_media.py fails
+loudly when the ffmpeg found is not PARSED_BUILD. Moving to another build means running the
+probe tests and bench/probe.py on it and updating both pins (docs/architecture.md says why
+the log is parsed rather than read through PyAV).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,17 @@ import functools
 import subprocess
 
 from core.errors import MediaError
+
+# The ffmpeg build (imageio-ffmpeg 0.8.1's, for Linux x86-64) whose output the probe parses.
+PARSED_BUILD = "n9.0.2-17-g2a571b6068-20260930"
+
+
+@functools.cache
+def ffmpeg_build() -> str:
+    """The version string of the bundled ffmpeg."""
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_version()
 
 
 @functools.cache

@@ -12,6 +12,16 @@ from core.samples import SAMPLE_RATE, write_wav
 # --- probing -----------------------------------------------------------------------------------
 
 
+def test_the_ffmpeg_build_is_the_one_the_probe_parses():
+    """The probe parses ffmpeg's log text: another build may word it differently. Before
+    changing the pin, run these tests and bench/probe.py on the new build."""
+    from core.ffmpeg import PARSED_BUILD, ffmpeg_build
+
+    assert ffmpeg_build() == PARSED_BUILD, (
+        f"the bundled ffmpeg is {ffmpeg_build()!r}, but the probe was checked against {PARSED_BUILD!r}: "
+        "check the probe on this build, then update PARSED_BUILD and the imageio-ffmpeg pin")
+
+
 def test_probe_generated_clip_reports_every_field(samples):
     info = probe(samples.path("city-walk.mp4"))
     truth = samples.manifest["clips"]["city-walk.mp4"]
