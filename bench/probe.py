@@ -81,13 +81,10 @@ def agree(ours, theirs: dict) -> list[str]:
     return problems
 
 
-def best_of(runs: int, work) -> float:
-    best = float("inf")
-    for _ in range(runs):
-        start = time.perf_counter()
-        work()
-        best = min(best, time.perf_counter() - start)
-    return best
+def timed(work, *args) -> float:
+    start = time.perf_counter()
+    work(*args)
+    return time.perf_counter() - start
 
 
 def main() -> None:
@@ -99,8 +96,8 @@ def main() -> None:
         ours, theirs = probe(path), av_probe(path)
         times = [float("inf"), float("inf")]
         for _ in range(3):  # in turn, so the machine's noise does not pick the winner
-            times[0] = min(times[0], best_of(1, lambda: probe(path)))
-            times[1] = min(times[1], best_of(1, lambda: av_probe(path)))
+            times[0] = min(times[0], timed(probe, path))
+            times[1] = min(times[1], timed(av_probe, path))
         totals = [totals[0] + times[0], totals[1] + times[1]]
         problems = agree(ours, theirs)
         print(f"{Path(path).name:32} {times[0] * 1e3:8.1f} {times[1] * 1e3:8.1f} "
