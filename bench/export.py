@@ -56,7 +56,7 @@ def make_sources(folder: Path) -> dict[str, Path]:
 
 
 def reelsmith_edit(paths: dict[str, Path]) -> tl.Project:
-    project = tl.Project.new("landscape_1080p", fps=FPS, name="bench")
+    project = tl.Project.new("1080p", fps=FPS, name="bench")
     video, overlay, audio = project.tracks
     ids = {}
     for name, path in paths.items():

@@ -135,7 +135,7 @@ def playback() -> None:
     window = MainWindow()
     window.resize(1600, 900)
     window.show()
-    project = tl.Project.new("landscape_1080p", fps=30)
+    project = tl.Project.new("1080p", fps=30)
     refs = [tl.MediaRef.from_info(probe(path)) for path in samples.clips]
     for ref in refs:
         tl.add_media(project, ref)

@@ -27,8 +27,11 @@ os.environ.setdefault("REELSMITH_DATA_DIR", tempfile.mkdtemp(prefix="reelsmith-b
 
 import numpy as np  # noqa: E402
 
-from core.media import probe  # noqa: E402
-from core.samples import Shot, encode_video, ensure_samples, shot_frames  # noqa: E402
+from core.media import (
+    encode_video,  # noqa: E402
+    probe,  # noqa: E402
+)
+from core.samples import Shot, ensure_samples, shot_frames  # noqa: E402
 from core.scenes import detect_scenes  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

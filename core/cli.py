@@ -137,7 +137,8 @@ def _cmd_render(args: argparse.Namespace) -> int:
 
 
 def _render_args(p: argparse.ArgumentParser) -> None:
-    from core.export import CANVASES, FRAME_RATES, QUALITIES
+    from core.export import FRAME_RATES, QUALITIES
+    from core.timeline import CANVASES
 
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="a project file, or media files to join end to end")
     p.add_argument("--out", required=True, metavar="OUT.mp4", help="the MP4 to write")
@@ -199,7 +200,8 @@ def _cmd_highlights(args: argparse.Namespace) -> int:
 
 
 def _highlights_args(p: argparse.ArgumentParser) -> None:
-    from core.export import CANVASES, FRAME_RATES
+    from core.export import FRAME_RATES
+    from core.timeline import CANVASES
 
     p.add_argument("videos", nargs="+", metavar="VIDEO")
     p.add_argument("--seconds", type=float, default=30.0, help="length of the reel (default 30)")

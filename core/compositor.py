@@ -20,7 +20,7 @@ import numpy as np
 from core.audio.mix import DuckState, duck_gain, keyed_gain, pan_gains
 from core.effects import CANVAS_SPACE, CLIP_SPACE, apply_effects
 from core.errors import MediaError
-from core.media import IMAGE, AudioReader, MediaInfo, VideoReader, probe_cached, read_image
+from core.media import IMAGE, AudioReader, MediaInfo, VideoReader, even, probe_cached, read_image
 from core.timeline import AUDIO_TRACK, Clip, MediaRef, Project, Track, Transition
 
 log = logging.getLogger(__name__)
@@ -34,11 +34,7 @@ def fitted_size(src: tuple[int, int], canvas: tuple[int, int], fit: str) -> tupl
     if fit == "stretch":
         return cw, ch
     scale = min(cw / sw, ch / sh) if fit == "fit" else max(cw / sw, ch / sh)
-    return _even(sw * scale), _even(sh * scale)
-
-
-def _even(value: float) -> int:
-    return max(2, int(round(value / 2)) * 2)
+    return even(sw * scale), even(sh * scale)
 
 
 @dataclass(frozen=True)
@@ -55,7 +51,7 @@ def placement(clip: Clip, source: tuple[int, int], canvas: tuple[int, int]) -> P
     visible = (source[0] * (1 - left - right), source[1] * (1 - top - bottom))
     shown_w, shown_h = fitted_size(visible, canvas, clip.fit)
     shown_w, shown_h = shown_w * clip.scale, shown_h * clip.scale
-    decode = (_even(shown_w / (1 - left - right)), _even(shown_h / (1 - top - bottom)))
+    decode = (even(shown_w / (1 - left - right)), even(shown_h / (1 - top - bottom)))
     box = (int(round(decode[0] * left)), int(round(decode[1] * top)),
            int(round(decode[0] * (1 - right))), int(round(decode[1] * (1 - bottom))))
     centre = (canvas[0] / 2 + clip.pan_x * canvas[0], canvas[1] / 2 + clip.pan_y * canvas[1])

@@ -38,7 +38,7 @@ def build_demo_project(*, progress: Progress | None = None, cancel: CancelToken 
 
 
 def demo_project(samples) -> tl.Project:
-    project = tl.Project.new("landscape_1080p", fps=30, name="Demo")
+    project = tl.Project.new("1080p", fps=30, name="Demo")
     video, overlay, audio = project.tracks
     media = {}
     for file in [*samples.clips, samples.path("music-bed.wav"), samples.path("title-card.png")]:

@@ -27,17 +27,10 @@ from core.compositor import Compositor
 from core.errors import ExportError, MediaError
 from core.fileio import describe_os_error, os_error_in
 from core.jobs import CancelToken, Progress, check_cancel, report
-from core.timeline import Project
+from core.timeline import CANVASES, Project
 
 log = logging.getLogger(__name__)
 
-# name -> (width, height, label)
-CANVASES = {
-    "1080p": (1920, 1080, "1920x1080 16:9 (YouTube)"),
-    "vertical": (1080, 1920, "1080x1920 9:16 (TikTok, Reels, Shorts)"),
-    "square": (1080, 1080, "1080x1080 1:1"),
-    "720p": (1280, 720, "1280x720 16:9"),
-}
 FRAME_RATES = (24, 25, 30, 60)
 # quality -> (x264 preset, CRF)
 QUALITIES = {"draft": ("ultrafast", 28), "good": ("veryfast", 21), "best": ("medium", 17)}
@@ -168,7 +161,7 @@ def _write_mix(compositor: Compositor, path: Path, duration: float, loudness: fl
     """The whole mix as 16-bit WAV (10% of the progress bar), brought to ``loudness`` LUFS with
     its true peaks limited to -1 dBTP, or None for a silent timeline."""
     from core.audio.loudness import limit, normalise
-    from core.samples import write_wav
+    from core.media import write_wav
 
     if not _has_sound(compositor.project):
         return None

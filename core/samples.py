@@ -9,24 +9,18 @@ cached in the user's data folder.
 from __future__ import annotations
 
 import json
-import subprocess
-import tempfile
-import wave
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from core.errors import MediaError
-from core.ffmpeg import ffmpeg_command
-from core.fileio import atomic_path, atomic_write_bytes, describe_os_error, os_error_in
+from core.fileio import atomic_write_bytes
 from core.jobs import CancelToken, Progress, check_cancel, report, sub_progress
-from core.media import write_image
+from core.media import SAMPLE_RATE, encode_video, write_image, write_wav
 from core.paths import data_subdir
 
 SAMPLES_VERSION = 1
-SAMPLE_RATE = 48000
 
 
 # ---------------------------------------------------------------------------------------------
@@ -228,64 +222,6 @@ def music_like(seconds: float, bpm: float, seed: int, sample_rate: int = SAMPLE_
     mono = (0.5 * kick + bass + hats).astype(np.float32)
     stereo = np.stack([left + mono, right + mono], axis=1)
     return (stereo / max(1e-6, float(np.abs(stereo).max())) * 0.7).astype(np.float32)
-
-
-def write_wav(path: Path, samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> None:
-    """16-bit PCM WAV, mono or stereo, written atomically."""
-    pcm = (np.clip(samples, -1, 1) * 32767).astype("<i2")
-    channels = 1 if pcm.ndim == 1 else pcm.shape[1]
-    with atomic_path(path) as tmp, wave.open(str(tmp), "wb") as out:
-        out.setnchannels(channels)
-        out.setsampwidth(2)
-        out.setframerate(sample_rate)
-        out.writeframes(pcm.tobytes())
-
-
-# ---------------------------------------------------------------------------------------------
-# Encoding
-
-
-def _encoder_failure(stderr: str) -> str:
-    """What a creator can act on, from ffmpeg's account of why it stopped writing."""
-    if (error := os_error_in(stderr)) is not None:
-        return describe_os_error(error)
-    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    return f"the encoder stopped ({lines[-1][:160] if lines else 'no reason given'})"
-
-
-def encode_video(path: Path, frames: Iterator[np.ndarray], size: tuple[int, int], fps: float,
-                 audio: np.ndarray | None = None, total: int | None = None,
-                 progress: Progress | None = None, cancel: CancelToken | None = None,
-                 preset: str = "veryfast", crf: int = 20, frame_format: str = "rgb24") -> None:
-    """Encode frames (RGB, or I420 planes with ``frame_format="yuv420p"``) and optional float
-    audio at SAMPLE_RATE to an H.264/AAC MP4, atomically."""
-    width, height = size
-    with tempfile.TemporaryDirectory() as scratch, atomic_path(path) as tmp:
-        args = ["-y", "-f", "rawvideo", "-pix_fmt", frame_format, "-s", f"{width}x{height}", "-r", str(fps), "-i", "-"]
-        if audio is not None:
-            wav = Path(scratch) / "audio.wav"
-            write_wav(wav, audio)
-            args += ["-i", str(wav), "-map", "0:v", "-map", "1:a", "-c:a", "aac", "-b:a", "160k", "-shortest"]
-        args += ["-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p",
-                 "-g", str(int(fps * 2)), "-movflags", "+faststart", "-f", "mp4", str(tmp)]
-        proc = subprocess.Popen(ffmpeg_command(*args), stdin=subprocess.PIPE, stderr=subprocess.PIPE)
-        try:
-            try:
-                for i, frame in enumerate(frames):
-                    check_cancel(cancel)
-                    proc.stdin.write(np.ascontiguousarray(frame).tobytes())
-                    if total:
-                        report(progress, (i + 1) / total, f"Encoding {path.name}")
-                proc.stdin.close()
-            except BrokenPipeError:
-                pass  # ffmpeg stopped early; its own words below say why
-            stderr = proc.stderr.read().decode(errors="replace")
-            if proc.wait() != 0:
-                raise MediaError(f"Could not write {path.name}: {_encoder_failure(stderr)}.")
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
 
 
 # ---------------------------------------------------------------------------------------------

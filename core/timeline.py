@@ -27,12 +27,12 @@ TRACK_KINDS = (VIDEO_TRACK, OVERLAY_TRACK, AUDIO_TRACK)
 TRANSITION_KINDS = ("crossfade", "fade_black", "wipe")
 FIT_MODES = ("fit", "fill", "stretch")
 
-# name -> (width, height)
-CANVAS_PRESETS: dict[str, tuple[int, int]] = {
-    "landscape_1080p": (1920, 1080),
-    "vertical_1080x1920": (1080, 1920),
-    "square_1080": (1080, 1080),
-    "landscape_720p": (1280, 720),
+# The canvases offered for new projects and exports: name -> (width, height, label).
+CANVASES: dict[str, tuple[int, int, str]] = {
+    "1080p": (1920, 1080, "1920x1080 16:9 (YouTube)"),
+    "vertical": (1080, 1920, "1080x1920 9:16 (TikTok, Reels, Shorts)"),
+    "square": (1080, 1080, "1080x1080 1:1"),
+    "720p": (1280, 720, "1280x720 16:9"),
 }
 
 # Half a frame of slack when checking a clip's source range against its media's length.
@@ -160,10 +160,10 @@ class Project:
     media: dict[str, MediaRef] = field(default_factory=dict)
 
     @classmethod
-    def new(cls, preset: str = "landscape_1080p", fps: float = 30.0, name: str = "Untitled") -> Project:
-        if preset not in CANVAS_PRESETS:
-            raise EditError(f"Unknown canvas '{preset}'; choose one of {', '.join(CANVAS_PRESETS)}.")
-        width, height = CANVAS_PRESETS[preset]
+    def new(cls, preset: str = "1080p", fps: float = 30.0, name: str = "Untitled") -> Project:
+        if preset not in CANVASES:
+            raise EditError(f"Unknown canvas '{preset}'; choose one of {', '.join(CANVASES)}.")
+        width, height, _ = CANVASES[preset]
         project = cls(name=name, width=width, height=height, fps=fps)
         project.tracks = [
             Track(new_id(), VIDEO_TRACK, "Video 1"),

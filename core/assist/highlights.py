@@ -113,7 +113,7 @@ def build_highlights(
 
         beats = beats_of_file(music).beats
         pieces = cut_on_beats(pieces, beats)
-    project = tl.Project.new("landscape_1080p", fps=fps, name="Highlights")
+    project = tl.Project.new("1080p", fps=fps, name="Highlights")
     project.width, project.height = width, height
     track = project.tracks[0].id
     refs = {}

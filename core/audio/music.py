@@ -192,7 +192,7 @@ def _circular_reverb(stereo: np.ndarray, rate: int, rng, seconds: float = 1.6, m
 
 def write_music(settings: MusicSettings, path: str | os.PathLike, rate: int = RATE) -> Path:
     """Generate and save as a 16-bit stereo WAV, atomically."""
-    from core.samples import write_wav
+    from core.media import write_wav
 
     path = Path(path)
     write_wav(path, generate_music(settings, rate), rate)

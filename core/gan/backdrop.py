@@ -191,7 +191,7 @@ def render_backdrop(
     """Render a backdrop to an MP4 (H.264, no sound) at ``out``, atomically; returns the path."""
     import cv2
 
-    from core.samples import encode_video
+    from core.media import encode_video
 
     out = Path(out)
     renderer = BackdropRenderer(settings)

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from core.export import CANVASES, FRAME_RATES, QUALITIES, ExportSettings, export_project
-from core.timeline import Project
+from core.export import FRAME_RATES, QUALITIES, ExportSettings, export_project
+from core.timeline import CANVASES, Project
 from desktop.jobs import Job, JobRunner
 
 PROJECT_CANVAS = "project"

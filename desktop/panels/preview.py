@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QVBoxLa
 
 from core.compositor import Compositor
 from core.errors import ReelsmithError
+from core.media import even
 from core.timeline import Change, MediaRef, Project, Track
 from desktop.audio_output import AudioPlayer
 from desktop.panels.timeline_view import timecode
@@ -183,8 +184,7 @@ class PreviewPanel(QWidget):
             return None
         snapshot = copy.deepcopy(self.project)
         scale = min(1.0, self.MAX_PREVIEW_WIDTH / snapshot.width)
-        snapshot.width = max(2, int(round(snapshot.width * scale / 2)) * 2)
-        snapshot.height = max(2, int(round(snapshot.height * scale / 2)) * 2)
+        snapshot.width, snapshot.height = even(snapshot.width * scale), even(snapshot.height * scale)
         return snapshot
 
     def project_edited(self, change: Change | None = None) -> None:

@@ -7,7 +7,8 @@ import pytest
 
 from core.assist.dead_air import STEP, DeadAirSettings, find_silences, smooth_keep
 from core.errors import MediaError
-from core.samples import speech_like, write_wav
+from core.media import write_wav
+from core.samples import speech_like
 
 
 def test_the_declared_pause_is_found(samples):
@@ -55,7 +56,8 @@ def test_no_sound_is_a_clear_error(shared_media):
 
 def test_black_and_frozen_stretches(tmp_path):
     from core.assist.dead_air import find_still_picture
-    from core.samples import Shot, encode_video, shot_frames
+    from core.media import encode_video
+    from core.samples import Shot, shot_frames
 
     moving = list(shot_frames(Shot("city", 3, 60, pan=0.5), (160, 90)))
     frames = moving[:30] + [moving[30]] * 45 + [np.zeros_like(moving[0])] * 45 + moving[30:]
@@ -145,7 +147,7 @@ def test_reframe_keys_move_the_picture(samples):
     from core.compositor import frame_at
     from core.media import probe, read_image
 
-    project = tl.Project.new("vertical_1080x1920", fps=30)
+    project = tl.Project.new("vertical", fps=30)
     project.width, project.height = 90, 160
     ref = tl.MediaRef.from_info(probe(samples.path("title-card.png")))
     tl.add_media(project, ref)
@@ -164,7 +166,7 @@ def test_auto_reframe_follows_the_subject_while_the_camera_pans(tmp_path):
     import cv2
 
     from core.assist.reframe import auto_reframe
-    from core.samples import encode_video
+    from core.media import encode_video
 
     rng = np.random.default_rng(0)
     width, height = 320, 180

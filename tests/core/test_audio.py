@@ -83,7 +83,7 @@ def test_pan_volume_keys_and_envelope():
 def _music_project(samples, duck: float = 0.0):
     from core.media import probe
 
-    project = tl.Project.new("landscape_720p", fps=30)
+    project = tl.Project.new("720p", fps=30)
     talk = tl.MediaRef.from_info(probe(samples.path("studio-talk.mp4")))
     music = tl.MediaRef.from_info(probe(samples.path("music-bed.wav")))
     for ref in (talk, music):
@@ -116,7 +116,7 @@ def test_music_ducks_under_the_footage_in_the_mix(samples):
     assert during_pause > during_speech + 5  # held through short gaps, back up in a real pause
 
 
-def test_solo_and_pan(samples):
+def test_solo_and_balance(samples):
     from core.compositor import Compositor
 
     project = _music_project(samples)
@@ -124,7 +124,7 @@ def test_solo_and_pan(samples):
     _, music_clip = project.find_clip(project.tracks[2].clips[0].id)
     with Compositor(project) as compositor:
         solo = compositor.audio_between(1.0, 1.5)
-    tl.set_clip_properties(project, music_clip.id, pan=-1.0)
+    tl.set_clip_properties(project, music_clip.id, balance=-1.0)
     with Compositor(project) as compositor:
         panned = compositor.audio_between(1.0, 1.5)
     assert np.abs(panned[:, 1]).max() == 0 and np.allclose(panned[:, 0], solo[:, 0], atol=1e-4)
@@ -162,7 +162,7 @@ def test_music_in_common_formats_mixes_like_the_wav(samples, tmp_path, suffix):
     subprocess.run(ffmpeg_command("-y", "-i", str(source), str(converted)), check=True)
     levels = []
     for path in (source, converted):
-        project = tl.Project.new("landscape_720p", fps=30)
+        project = tl.Project.new("720p", fps=30)
         ref = tl.MediaRef.from_info(probe(path))
         tl.add_media(project, ref)
         tl.add_clip(project, project.tracks[2].id, tl.make_clip(project, ref.id, 0, 0, 4))

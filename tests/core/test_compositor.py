@@ -10,7 +10,7 @@ from core.media import probe
 
 @pytest.fixture
 def project(samples):
-    project = tl.Project.new("square_1080", fps=30)
+    project = tl.Project.new("square", fps=30)
     project.width = project.height = 360  # small canvas, same rules
     ids = {}
     for name in ("city-walk.mp4", "title-card.png"):
@@ -75,7 +75,7 @@ RATE = 48000
 @pytest.fixture(scope="module")
 def tone_file(tmp_path_factory):
     """A 4 s, 0.5-amplitude 440 Hz mono tone."""
-    from core.samples import write_wav
+    from core.media import write_wav
 
     path = tmp_path_factory.mktemp("tone") / "tone.wav"
     t = np.arange(4 * RATE) / RATE
@@ -84,7 +84,7 @@ def tone_file(tmp_path_factory):
 
 
 def tone_project(tone_file, **clip_properties):
-    project = tl.Project.new("landscape_720p", fps=30)
+    project = tl.Project.new("720p", fps=30)
     ref = tl.MediaRef.from_info(probe(tone_file))
     tl.add_media(project, ref)
     clip = tl.make_clip(project, ref.id, 30, 0.0, 2.0)  # 1 s in, 2 s long
@@ -154,7 +154,7 @@ def test_crossfade_blends_pictures_and_sound(samples, tone_file):
 
 
 def project_with_two_clips(samples, tone_file):
-    project = tl.Project.new("square_1080", fps=30)
+    project = tl.Project.new("square", fps=30)
     project.width = project.height = 180
     ids = {}
     for path in (samples.path("city-walk.mp4"), samples.path("title-card.png")):
@@ -191,7 +191,7 @@ def test_fade_through_black_and_wipe(samples, tone_file, kind):
 def test_vertical_reframe_with_fill_pan_and_crop(samples):
     from core.compositor import placement
 
-    project = tl.Project.new("vertical_1080x1920", fps=30)
+    project = tl.Project.new("vertical", fps=30)
     project.width, project.height = 90, 160
     ref = tl.MediaRef.from_info(probe(samples.path("title-card.png")))  # 320x180, text in the middle
     tl.add_media(project, ref)

@@ -124,7 +124,7 @@ def test_keyed_clip_shows_the_track_below(samples, tmp_path):
     from core.compositor import Compositor
     from core.media import probe, write_image
 
-    project = tl.Project.new("landscape_720p", fps=30)
+    project = tl.Project.new("720p", fps=30)
     below = tl.MediaRef.from_info(probe(samples.path("beach-drone.mp4")))
     tl.add_media(project, below)
     tl.add_clip(project, project.tracks[0].id, tl.make_clip(project, below.id, 0, 0, 1))
@@ -282,7 +282,7 @@ def test_freeze_frame_holds_one_picture_and_pushes_the_rest(samples, tmp_path):
     from core.media import probe
     from core.project_io import load_project, save_project
 
-    project = tl.Project.new("landscape_720p", fps=30)
+    project = tl.Project.new("720p", fps=30)
     media = tl.MediaRef.from_info(probe(samples.path("beach-drone.mp4")))
     tl.add_media(project, media)
     first = tl.make_clip(project, media.id, 0, 0, 2)
@@ -315,8 +315,7 @@ def test_a_finished_short_exports_with_every_layer(tmp_path, tiny_model):
     from core.effects.srt import read_srt
     from core.export import ExportSettings, export_project
     from core.gan.backdrop import BackdropSettings, render_backdrop
-    from core.media import VideoReader, probe
-    from core.samples import encode_video
+    from core.media import VideoReader, encode_video, probe
 
     size, fps = (320, 180), 30
     backdrop = render_backdrop(BackdropSettings(seconds=2, width=320, height=180, fps=fps, model=str(tiny_model)),
@@ -333,7 +332,7 @@ def test_a_finished_short_exports_with_every_layer(tmp_path, tiny_model):
     srt.write_text("1\n00:00:00,000 --> 00:00:02,000\nwatch this space\n")
     cube = _cube(tmp_path / "warm.cube", lambda r, g, b: (min(1, r * 1.3), g, b * 0.7))
 
-    project = tl.Project.new("landscape_720p", fps=fps)
+    project = tl.Project.new("720p", fps=fps)
     project.width, project.height = size
     refs = [tl.MediaRef.from_info(probe(p)) for p in (backdrop, subject)]
     for ref in refs:
@@ -371,7 +370,7 @@ def test_track_effects_adjust_everything_below_but_not_above(samples, tmp_path):
     from core.media import probe, write_image
     from core.project_io import load_project, save_project
 
-    project = tl.Project.new("landscape_720p", fps=30)
+    project = tl.Project.new("720p", fps=30)
     project.width, project.height = 320, 180
     card = tmp_path / "grey-card.png"
     write_image(card, np.full((90, 160, 3), 120, np.uint8))

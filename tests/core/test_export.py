@@ -14,15 +14,14 @@ from core.compositor import Compositor
 from core.errors import ExportError
 from core.export import ExportSettings, export_project, preset
 from core.jobs import Cancelled, CancelToken
-from core.media import VideoReader, probe, read_audio
-from core.samples import SAMPLE_RATE, encode_video
+from core.media import SAMPLE_RATE, VideoReader, encode_video, probe, read_audio
 
 FPS = 30
 
 
 def small_project(samples, width=320, height=180) -> tl.Project:
     """Two clips with a crossfade, a title, and a music bed, on a small canvas."""
-    project = tl.Project.new("landscape_720p", fps=FPS)
+    project = tl.Project.new("720p", fps=FPS)
     project.width, project.height = width, height
     video, overlay, audio = project.tracks
     ids = {}
@@ -133,7 +132,7 @@ def sync_source(tmp_path_factory) -> Path:
 
 
 def test_flash_and_click_stay_in_sync(sync_source, tmp_path):
-    project = tl.Project.new("landscape_720p", fps=FPS)
+    project = tl.Project.new("720p", fps=FPS)
     project.width, project.height = 160, 120
     ref = tl.MediaRef.from_info(probe(sync_source))
     tl.add_media(project, ref)

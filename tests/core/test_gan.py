@@ -244,7 +244,7 @@ def test_a_full_disk_stops_a_backdrop_with_a_clear_message(tmp_path, tiny_model,
     import contextlib
     from pathlib import Path
 
-    import core.samples
+    import core.media.writers
     from core.errors import MediaError
     from core.gan.backdrop import BackdropSettings, render_backdrop
 
@@ -252,7 +252,7 @@ def test_a_full_disk_stops_a_backdrop_with_a_clear_message(tmp_path, tiny_model,
     def full_disk(target, suffix=""):
         yield Path("/dev/full")
 
-    monkeypatch.setattr(core.samples, "atomic_path", full_disk)
+    monkeypatch.setattr(core.media.writers, "atomic_path", full_disk)
     out = tmp_path / "backdrop.mp4"
     out.write_bytes(b"the creator's earlier backdrop")
     with pytest.raises(MediaError, match="disk is full"):

@@ -6,8 +6,16 @@ import numpy as np
 import pytest
 
 from core.errors import MediaError
-from core.media import VideoReader, fit_size, frame_at, probe, read_audio, thumbnail
-from core.samples import SAMPLE_RATE, write_wav
+from core.media import (
+    SAMPLE_RATE,
+    VideoReader,
+    fit_size,
+    frame_at,
+    probe,
+    read_audio,
+    thumbnail,
+    write_wav,
+)
 
 # --- probing -----------------------------------------------------------------------------------
 
@@ -259,7 +267,7 @@ def test_probe_cache_follows_the_file(samples, tmp_path):
 
 def _split_into_pieces(monkeypatch) -> None:
     """Make even a short clip worth decoding in pieces, on three 'cores'."""
-    from core import media
+    from core.media import analysis as media
 
     monkeypatch.setattr(media, "MIN_PIECE_PIXELS", 1)
     monkeypatch.setattr(media.os, "cpu_count", lambda: 3)
@@ -267,8 +275,8 @@ def _split_into_pieces(monkeypatch) -> None:
 
 @pytest.mark.parametrize("container", ["mp4", "mpegts"])
 def test_analysis_frames_decoded_in_pieces_match_one_decode(samples, tmp_path, monkeypatch, container):
-    from core import media
     from core.ffmpeg import run_ffmpeg
+    from core.media import analysis as media
 
     path = samples.path("city-walk.mp4")
     if container == "mpegts":  # seeks by byte position, and its clock starts at 1.4 s
@@ -290,7 +298,7 @@ def test_analysis_frames_decoded_in_pieces_match_one_decode(samples, tmp_path, m
 
 
 def test_analysis_frames_stopped_early_ends_every_decoder(samples, monkeypatch):
-    from core import media
+    from core.media import analysis as media
 
     _split_into_pieces(monkeypatch)
     frames = media.analysis_frames(probe(samples.path("city-walk.mp4")), 48)
@@ -308,7 +316,7 @@ def test_analysis_frames_stopped_early_ends_every_decoder(samples, monkeypatch):
 def test_analysis_frames_of_a_damaged_video_keep_every_frame_in_place(samples, tmp_path, monkeypatch):
     """Where the decoder gives up on damaged frames, the picture before stands in, so frame k
     is still frame k."""
-    from core import media
+    from core.media import analysis as media
 
     data = bytearray(samples.path("city-walk.mp4").read_bytes())
     for share in (0.3, 0.5, 0.7):
@@ -323,7 +331,7 @@ def test_analysis_frames_of_a_damaged_video_keep_every_frame_in_place(samples, t
 
 def test_storyboard_pictures_are_the_frames_asked_for(samples):
     """Each picture is decoded on its own from the keyframe before it, in any order asked."""
-    from core import media
+    from core.media import analysis as media
 
     info = probe(samples.path("city-walk.mp4"))
     every = list(media.analysis_frames(info, 48))

@@ -26,7 +26,7 @@ def project_folder(tmp_path, samples) -> Path:
 
 
 def build_project(folder: Path) -> tl.Project:
-    project = tl.Project.new("vertical_1080x1920", fps=30, name="Vlog")
+    project = tl.Project.new("vertical", fps=30, name="Vlog")
     video, overlay, audio = (t.id for t in project.tracks)
     ids = {}
     for name in ("city-walk.mp4", "music-bed.wav", "title-card.png"):

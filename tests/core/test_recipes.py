@@ -50,7 +50,7 @@ def test_combine_reports_what_changed():
 
 
 def test_import_media_places_end_to_end_on_fitting_tracks():
-    project = tl.Project.new("landscape_720p", fps=30)
+    project = tl.Project.new("720p", fps=30)
     video, _, audio = project.tracks
     refs = [tl.MediaRef("a", "/f/a.mp4", "video", 2.0, has_audio=True),
             tl.MediaRef("b", "/f/b.wav", "audio", 3.0, has_video=False, has_audio=True),
@@ -142,7 +142,7 @@ def test_beat_grid_of_a_clip_on_the_timeline():
 
 def test_append_reel_with_music_and_transitions():
     project, m, clip = _with_clip(2.0)
-    reel = tl.Project.new("landscape_720p", fps=30)
+    reel = tl.Project.new("720p", fps=30)
     shared = tl.MediaRef("r-video", "/footage/a.mp4", "video", 10.0, has_audio=True)  # same file as the project's
     other = tl.MediaRef("r-other", "/footage/z.mp4", "video", 5.0)
     bed = tl.MediaRef("r-bed", "/music/bed.wav", "audio", 60.0, has_video=False, has_audio=True)
@@ -168,8 +168,8 @@ def test_append_reel_refused_whole():
     project, m, clip = _with_clip(2.0)
     before = state(project)
     with pytest.raises(EditError, match="empty"):
-        recipes.append_reel(project, tl.Project.new("landscape_720p"))
-    reel = tl.Project.new("landscape_720p", fps=30)
+        recipes.append_reel(project, tl.Project.new("720p"))
+    reel = tl.Project.new("720p", fps=30)
     tl.add_media(reel, tl.MediaRef("r", "/footage/q.mp4", "video", 5.0))
     broken = tl.make_clip(reel, "r", 0, 0.0, 2.0)
     tl.add_clip(reel, reel.tracks[0].id, broken)

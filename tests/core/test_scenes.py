@@ -12,7 +12,8 @@ import pytest
 
 from core.errors import MediaError
 from core.jobs import Cancelled, CancelToken
-from core.samples import Shot, encode_video, shot_frames
+from core.media import encode_video
+from core.samples import Shot, shot_frames
 from core.scenes import detect_scenes
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,7 +14,7 @@ from core.project_io import project_to_dict
 
 def make_project() -> tuple[tl.Project, dict[str, str]]:
     """A 30 fps project with a 10 s video (with sound), a 4 s music file and a still."""
-    project = tl.Project.new("landscape_720p", fps=30)
+    project = tl.Project.new("720p", fps=30)
     media = {
         "video": tl.MediaRef("m-video", "/footage/a.mp4", "video", 10.0, has_audio=True, width=1280, height=720, fps=30),
         "music": tl.MediaRef("m-music", "/footage/b.wav", "audio", 4.0, has_video=False, has_audio=True),
@@ -30,13 +30,13 @@ def state(project: tl.Project) -> dict:
 
 
 def test_canvas_presets():
-    assert tl.CANVAS_PRESETS == {
-        "landscape_1080p": (1920, 1080),
-        "vertical_1080x1920": (1080, 1920),
-        "square_1080": (1080, 1080),
-        "landscape_720p": (1280, 720),
+    assert {name: (w, h) for name, (w, h, _label) in tl.CANVASES.items()} == {
+        "1080p": (1920, 1080),
+        "vertical": (1080, 1920),
+        "square": (1080, 1080),
+        "720p": (1280, 720),
     }
-    project = tl.Project.new("vertical_1080x1920", fps=25)
+    project = tl.Project.new("vertical", fps=25)
     assert (project.width, project.height, project.fps, project.sample_rate) == (1080, 1920, 25, 48000)
     assert [t.kind for t in project.tracks] == ["video", "overlay", "audio"]
     with pytest.raises(EditError, match="Unknown canvas"):

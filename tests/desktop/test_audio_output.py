@@ -38,7 +38,7 @@ class _FakeStream:
 
 
 def music_project(samples):
-    project = tl.Project.new("landscape_720p", fps=30)
+    project = tl.Project.new("720p", fps=30)
     ref = tl.MediaRef.from_info(probe(samples.path("music-bed.wav")))
     tl.add_media(project, ref)
     tl.add_clip(project, project.tracks[2].id, tl.make_clip(project, ref.id, 0))

@@ -496,7 +496,8 @@ def test_smart_cut_removes_dead_air_as_one_step(qtbot, window, project_file):
 
 
 def test_smart_cut_proposes_frozen_and_black_stretches_and_keeps_unticked_ones(qtbot, window, tmp_path):
-    from core.samples import Shot, encode_video, shot_frames
+    from core.media import encode_video
+    from core.samples import Shot, shot_frames
 
     moving = list(shot_frames(Shot("city", 3, 60, pan=0.5), (160, 90)))
     frames = moving[:30] + [moving[30]] * 45 + [np.zeros_like(moving[0])] * 45 + moving[30:]

@@ -1,0 +1,28 @@
+"""Media through the bundled ffmpeg, one module per job.
+
+- ``info``: MediaInfo (what is known about a file) and even picture sizes
+- ``probe``: reading a file's properties and frame index, remembered while it is unchanged
+- ``stills``: still images
+- ``decode``: the random-access video reader and single frames
+- ``analysis``: the parallel decoder for analysis (pieces between keyframes, side by side)
+- ``thumbnails``: small pictures for the bin
+- ``audio``: sound as numpy
+- ``writers``: every picture, WAV and MP4 Reelsmith writes
+
+The names below are the package's public face; import them from ``core.media``.
+"""
+
+from core.media.analysis import analysis_frames, pictures_at
+from core.media.audio import AudioReader, read_audio
+from core.media.decode import VideoReader, frame_at
+from core.media.info import AUDIO, IMAGE, VIDEO, MediaInfo, even, fit_size
+from core.media.probe import probe, probe_cached
+from core.media.stills import read_image
+from core.media.thumbnails import thumbnail
+from core.media.writers import SAMPLE_RATE, encode_video, write_image, write_wav
+
+__all__ = [
+    "AUDIO", "IMAGE", "SAMPLE_RATE", "VIDEO", "AudioReader", "MediaInfo", "VideoReader",
+    "analysis_frames", "encode_video", "even", "fit_size", "frame_at", "pictures_at", "probe",
+    "probe_cached", "read_audio", "read_image", "thumbnail", "write_image", "write_wav",
+]
