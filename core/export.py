@@ -27,7 +27,7 @@ from core.compositor import Compositor
 from core.errors import ExportError, MediaError
 from core.fileio import describe_os_error, os_error_in
 from core.jobs import CancelToken, Progress, check_cancel, report
-from core.timeline import CANVASES, Project
+from core.timeline import CANVASES, Project, all_clips
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +140,7 @@ def _check_target(project: Project, target: Path, overwrite: bool) -> None:
 
 
 def _used(project: Project, media_id: str) -> bool:
-    return any(c.media_id == media_id for t in project.tracks for c in t.clips)
+    return any(c.media_id == media_id for _, c in all_clips(project))
 
 
 def _for_export(project: Project, settings: ExportSettings) -> Project:
@@ -151,9 +151,7 @@ def _for_export(project: Project, settings: ExportSettings) -> Project:
 
 
 def _has_sound(project: Project) -> bool:
-    return any(
-        not t.muted and project.media[c.media_id].has_audio for t in project.tracks for c in t.clips
-    )
+    return any(not t.muted and project.media[c.media_id].has_audio for t, c in all_clips(project))
 
 
 def _write_mix(compositor: Compositor, path: Path, duration: float, loudness: float | None,

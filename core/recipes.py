@@ -197,7 +197,7 @@ def append_reel(project: tl.Project, reel: tl.Project) -> tl.Edit:
     def steps(p: tl.Project) -> None:
         track = p.tracks_of_kind(tl.VIDEO_TRACK)[0]
         offset = track.end
-        ids = _merge_media(p, reel, {c.media_id for t in reel.tracks for c in t.clips})
+        ids = _merge_media(p, reel, {c.media_id for _, c in tl.all_clips(reel)})
         placed = {clip.id: _place(p, track.id, clip, ids, offset) for clip in reel.tracks[0].clips}
         for tr in reel.tracks[0].transitions:
             tl.add_transition(p, placed[tr.from_clip], placed[tr.to_clip], tr.kind, tr.length)

@@ -277,7 +277,7 @@ def validate_project(project: Project) -> None:
         raise EditError(f"Frame rate {project.fps} is out of range (1 to 240).")
     if not (8000 <= project.sample_rate <= 192000):
         raise EditError(f"Sample rate {project.sample_rate} is out of range.")
-    ids = [c.id for t in project.tracks for c in t.clips] + [t.id for t in project.tracks]
+    ids = [c.id for _, c in all_clips(project)] + [t.id for t in project.tracks]
     if len(ids) != len(set(ids)):
         raise EditError("Two clips or tracks share an id.")
     for track in project.tracks:
@@ -425,7 +425,7 @@ def add_media(project: Project, media: MediaRef) -> Edit:
 
 
 def remove_media(project: Project, media_id: str) -> Edit:
-    if any(c.media_id == media_id for t in project.tracks for c in t.clips):
+    if any(c.media_id == media_id for _, c in all_clips(project)):
         raise EditError("This media is used on the timeline; delete its clips first.")
 
     def change(p: Project) -> None:

@@ -145,7 +145,7 @@ class TimelineView(QWidget):
 
     def _snap(self, frames: list[int], exclude: set[str]) -> int:
         """The shift (in frames) that puts one of ``frames`` on a clip edge or the playhead."""
-        targets = [self.playhead] + [e for t in self.project.tracks for c in t.clips
+        targets = [self.playhead] + [e for _, c in all_clips(self.project)
                                      if c.id not in exclude for e in (c.position, c.end)]
         best, limit = 0, SNAP_PIXELS / self.pixels_per_frame
         for frame in frames:
