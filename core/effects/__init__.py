@@ -27,6 +27,18 @@ CLIP_SPACE, CANVAS_SPACE = "clip", "canvas"
 EASINGS = ("linear", "ease")
 
 
+def setting(default: Any = None, low: float | None = None, high: float | None = None, *,
+            choices: tuple[str, ...] | None = None, doc: str = "", factory: Callable[[], Any] | None = None):
+    """A params field that declares what a project file may give it: a number from ``low`` to
+    ``high`` (each number of a colour too), or one of ``choices``, and what it means. Effects
+    are checked against these where they enter (``validate_effect``), and the settings table
+    in docs/project-format.md is made from them (``settings_reference``)."""
+    meta = {"low": low, "high": high, "choices": choices, "doc": doc}
+    if factory is not None:
+        return dataclasses.field(default_factory=factory, metadata=meta)
+    return dataclasses.field(default=default, metadata=meta)
+
+
 @dataclass(frozen=True)
 class EffectType:
     name: str
@@ -118,10 +130,61 @@ def validate_effect(effect: dict) -> None:
             if not (isinstance(keys, list) and keys and all(_valid_key(k) for k in keys)):
                 raise EditError(f"{kind.label}: the keyframes of '{name}' must be [[seconds, value, "
                                 f"\"linear\" or \"ease\"], ...].")
+            for key in keys:
+                _check_declared(kind, fields[name], key[1])
+        else:
+            _check_declared(kind, fields[name], raw)
     try:
         kind.params(**{n: value_at(v, 0.0) for n, v in effect.get("params", {}).items()})
     except (TypeError, ValueError) as exc:
         raise EditError(f"{kind.label}: {exc}") from exc
+
+
+def _check_declared(kind: EffectType, field: dataclasses.Field, value: Any) -> None:
+    """The value against the range or choices its field declares (see ``setting``)."""
+    low, high, choices = (field.metadata.get(k) for k in ("low", "high", "choices"))
+    if choices is not None and value not in choices:
+        raise EditError(f"{kind.label}: '{field.name}' must be one of {', '.join(choices)} (not {value!r}).")
+    numbers = value if isinstance(value, list | tuple) and low is not None else [value]
+    for number in numbers:
+        if low is None or isinstance(number, bool) or not isinstance(number, int | float):
+            continue
+        if not (math.isfinite(number) and low <= number <= high):
+            raise EditError(f"{kind.label}: '{field.name}' must be between {_number(low)} and {_number(high)} "
+                            f"(it is {number:g}).")
+
+
+def settings_reference() -> str:
+    """Every effect's settings as Markdown, from the registry: names, ranges, defaults, meaning."""
+    rows = []
+    for kind in sorted(all_effects(), key=lambda k: k.name):
+        rows += [f"### `{kind.name}` ({kind.label}, {kind.space} space)", "",
+                 "| setting | values | default | meaning |", "| --- | --- | --- | --- |"]
+        for field in dataclasses.fields(kind.params):
+            rows.append(f"| `{field.name}` | {_values(field)} | {_default(field)} | {field.metadata.get('doc', '')} |")
+        rows.append("")
+    return "\n".join(rows)
+
+
+def _values(field: dataclasses.Field) -> str:
+    meta = field.metadata
+    if meta.get("choices"):
+        return ", ".join(f"`{c}`" for c in meta["choices"])
+    if meta.get("low") is not None:
+        span = f"{_number(meta['low'])} to {_number(meta['high'])}"
+        return f"RGB, each {span}" if "colour" in field.name else span
+    return {"str": "text", "bool": "true or false", "list": "list"}.get(str(field.type), str(field.type))
+
+
+def _number(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def _default(field: dataclasses.Field) -> str:
+    import json
+
+    value = field.default_factory() if field.default is dataclasses.MISSING else field.default
+    return f"`{json.dumps(value)}`"
 
 
 def _valid_key(key) -> bool:
@@ -153,3 +216,7 @@ def make_effect(name: str, **params) -> dict:
     effect = {"type": name, "params": params}
     validate_effect(effect)
     return effect
+
+
+if __name__ == "__main__":  # python -m core.effects: the settings section of docs/project-format.md
+    print(settings_reference())

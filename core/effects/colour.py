@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.effects import register
+from core.effects import register, setting
 from core.errors import MediaError
 
 COLOUR = "Colour"
@@ -38,7 +38,7 @@ def _with_alpha(rgb: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
 
 @dataclass
 class Brightness:
-    amount: float = 0.0  # -1 (black) .. 1 (white)
+    amount: float = setting(0.0, -1, 1, doc="-1 black, 0 unchanged, 1 white")
 
 
 @register("brightness", "Brightness", COLOUR, Brightness)
@@ -49,7 +49,7 @@ def brightness(frame, t, p: Brightness):
 
 @dataclass
 class Contrast:
-    amount: float = 1.0  # 0 flat grey .. 1 unchanged .. 3 harsh
+    amount: float = setting(1.0, 0, 3, doc="0 flat grey, 1 unchanged, 3 harsh")
 
 
 @register("contrast", "Contrast", COLOUR, Contrast)
@@ -60,11 +60,7 @@ def contrast(frame, t, p: Contrast):
 
 @dataclass
 class Gamma:
-    gamma: float = 1.0  # above 1 brightens the mid-tones, below darkens
-
-    def __post_init__(self):
-        if not 0.05 <= self.gamma <= 20:
-            raise ValueError("gamma must be between 0.05 and 20")
+    gamma: float = setting(1.0, 0.05, 20, doc="above 1 brightens the mid-tones, below 1 darkens them")
 
 
 @register("gamma", "Gamma", COLOUR, Gamma)
@@ -75,7 +71,7 @@ def gamma(frame, t, p: Gamma):
 
 @dataclass
 class Saturation:
-    amount: float = 1.0  # 0 black and white .. 1 unchanged .. 2 vivid
+    amount: float = setting(1.0, 0, 3, doc="0 black and white, 1 unchanged, 2 vivid")
 
 
 @register("saturation", "Saturation", COLOUR, Saturation)
@@ -89,7 +85,7 @@ def saturation(frame, t, p: Saturation):
 
 @dataclass
 class Temperature:
-    amount: float = 0.0  # -1 cool (blue) .. 1 warm (orange)
+    amount: float = setting(0.0, -1, 1, doc="-1 cool (blue), 1 warm (orange)")
 
 
 @register("temperature", "Temperature", COLOUR, Temperature)
@@ -151,8 +147,8 @@ def _lookup_table(path: str, mtime: float) -> np.ndarray:
 
 @dataclass
 class Lut:
-    path: str = ""
-    strength: float = 1.0  # 0 the original .. 1 the full look
+    path: str = setting("", doc="where the `.cube` file is")
+    strength: float = setting(1.0, 0, 1, doc="0 the original, 1 the full look")
 
 
 @register("lut", "LUT (.cube)", COLOUR, Lut)
@@ -180,7 +176,7 @@ def lut(frame, t, p: Lut):
 
 @dataclass
 class Blur:
-    radius: float = 8.0  # pixels at 1080p; scales with the frame
+    radius: float = setting(8.0, 0, 200, doc="pixels at 1080p; scales with the frame")
 
 
 @register("blur", "Blur", COLOUR, Blur)
@@ -197,7 +193,7 @@ def blur(frame, t, p: Blur):
 
 @dataclass
 class Sharpen:
-    amount: float = 0.6  # 0 none .. 2 strong
+    amount: float = setting(0.6, 0, 5, doc="0 none, 2 strong")
 
 
 @register("sharpen", "Sharpen", COLOUR, Sharpen)
@@ -221,9 +217,9 @@ def _vignette_mask(height: int, width: int, radius: float, softness: float, stre
 
 @dataclass
 class Vignette:
-    strength: float = 0.5  # how dark the corners get, 0..1
-    radius: float = 0.5  # where darkening starts, 0 centre .. 1 corner
-    softness: float = 0.5
+    strength: float = setting(0.5, 0, 1, doc="how dark the corners get")
+    radius: float = setting(0.5, 0, 1, doc="where the darkening starts: 0 the centre, 1 the corner")
+    softness: float = setting(0.5, 0, 1, doc="how gradually it darkens")
 
 
 @register("vignette", "Vignette", COLOUR, Vignette)
@@ -258,8 +254,8 @@ def grain_tiles(width: int, height: int, seed: int, count: int = 4) -> tuple[tup
 
 @dataclass
 class Grain:
-    strength: float = 0.4  # 0..1
-    seed: int = 0
+    strength: float = setting(0.4, 0, 1, doc="how visible the grain is")
+    seed: int = setting(0, 0, 2**31 - 1, doc="another seed: another grain")
 
 
 @register("grain", "Film grain", COLOUR, Grain)

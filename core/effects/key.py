@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.effects import register
+from core.effects import register, setting
 
 KEY = "Key and compose"
 KEY_COLOURS = {"green": (0, 255, 0), "blue": (0, 0, 255)}
@@ -24,10 +24,10 @@ KEY_COLOURS = {"green": (0, 255, 0), "blue": (0, 0, 255)}
 
 @dataclass
 class ChromaKey:
-    colour: str = "green"  # "green", "blue" or "#rrggbb" (its strongest channel is keyed)
-    threshold: float = 0.4  # how far the key channel leads (0..1) for a pixel to vanish
-    softness: float = 0.2  # below the threshold by this much, a pixel is kept whole
-    spill: float = 0.8  # 0..1, how much key-coloured glow is removed from what is kept
+    colour: str = setting("green", doc="`green`, `blue` or `#rrggbb`: its strongest channel is keyed")
+    threshold: float = setting(0.4, 0, 1, doc="how far the key channel must lead for a pixel to vanish")
+    softness: float = setting(0.2, 0, 1, doc="below the threshold by this much, a pixel is kept whole")
+    spill: float = setting(0.8, 0, 1, doc="how much key-coloured glow is removed from what is kept")
 
     def rgb(self) -> tuple[int, int, int]:
         if self.colour in KEY_COLOURS:
@@ -86,9 +86,9 @@ def _rounded_mask(height: int, width: int, radius: int) -> np.ndarray:
 
 @dataclass
 class PictureInPicture:
-    corner_radius: float = 0.06  # of the picture's shorter side
-    border: float = 0.012  # border width, of the shorter side
-    border_colour: tuple[int, int, int] = (255, 255, 255)
+    corner_radius: float = setting(0.06, 0, 0.5, doc="of the picture's shorter side")
+    border: float = setting(0.012, 0, 0.2, doc="the border's width, of the shorter side")
+    border_colour: tuple[int, int, int] = setting((255, 255, 255), 0, 255, doc="the border's colour")
 
     def __post_init__(self):
         self.border_colour = tuple(int(round(c)) for c in self.border_colour)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.effects import CANVAS_SPACE, register
+from core.effects import CANVAS_SPACE, register, setting
 
 PARTICLES = "Particles"
 KINDS = ("snow", "sparkles", "confetti", "bokeh")
@@ -22,12 +22,12 @@ CONFETTI_COLOURS = ((255, 90, 90), (255, 200, 60), (90, 200, 255), (140, 230, 12
 
 @dataclass
 class Particles:
-    kind: str = "snow"
-    amount: int = 120  # how many particles
-    size: float = 1.0  # relative particle size
-    speed: float = 1.0
-    seed: int = 0
-    opacity: float = 0.9
+    kind: str = setting("snow", choices=KINDS, doc="what falls, floats or twinkles")
+    amount: int = setting(120, 0, 2000, doc="how many particles")
+    size: float = setting(1.0, 0.1, 10, doc="particle size, relative to the usual")
+    speed: float = setting(1.0, 0, 10, doc="how fast they move, relative to the usual")
+    seed: int = setting(0, 0, 2**31 - 1, doc="another seed: other particles")
+    opacity: float = setting(0.9, 0, 1, doc="how opaque they are")
 
     def __post_init__(self):
         if self.kind not in KINDS:

@@ -13,11 +13,11 @@ draw over the bottom and the right edge.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from core.effects import CANVAS_SPACE, register
+from core.effects import CANVAS_SPACE, register, setting
 from core.paths import resource
 
 TEXT = "Text"
@@ -103,26 +103,23 @@ def _ease_out_back(x: float) -> float:
 
 @dataclass
 class Title:
-    text: str = "Title"
-    size: float = 0.08  # text height, of the canvas height
-    colour: tuple[int, int, int] = (255, 255, 255)
-    outline: float = 0.08  # of the text size
-    outline_colour: tuple[int, int, int] = (0, 0, 0)
-    shadow: bool = True
-    box: float = 0.0  # opacity of a box behind the text
-    box_colour: tuple[int, int, int] = (0, 0, 0)
-    x: float = 0.5  # centre, of the canvas width
-    y: float = 0.5  # centre, of the canvas height
-    start: float = 0.0  # seconds into the clip
-    end: float = -1.0  # seconds into the clip; negative: until the clip ends (no way out)
-    animation_in: str = "fade"
-    animation_out: str = "fade"
-    transition: float = 0.5  # seconds each animation takes
+    text: str = setting("Title", doc="the words; a new line where it has `\\n`")
+    size: float = setting(0.08, 0.01, 0.5, doc="text height, of the canvas height")
+    colour: tuple[int, int, int] = setting((255, 255, 255), 0, 255, doc="the text's colour")
+    outline: float = setting(0.08, 0, 0.5, doc="outline width, of the text size")
+    outline_colour: tuple[int, int, int] = setting((0, 0, 0), 0, 255, doc="the outline's colour")
+    shadow: bool = setting(True, doc="a soft shadow under the text")
+    box: float = setting(0.0, 0, 1, doc="opacity of a box behind the text")
+    box_colour: tuple[int, int, int] = setting((0, 0, 0), 0, 255, doc="the box's colour")
+    x: float = setting(0.5, -1, 2, doc="the centre, of the canvas width")
+    y: float = setting(0.5, -1, 2, doc="the centre, of the canvas height")
+    start: float = setting(0.0, 0, 86400, doc="seconds into the clip")
+    end: float = setting(-1.0, -1, 86400, doc="seconds into the clip; negative: until the clip ends (no way out)")
+    animation_in: str = setting("fade", choices=ANIMATIONS, doc="how it comes in")
+    animation_out: str = setting("fade", choices=ANIMATIONS, doc="how it goes out")
+    transition: float = setting(0.5, 0, 60, doc="seconds each animation takes")
 
     def __post_init__(self):
-        for animation in (self.animation_in, self.animation_out):
-            if animation not in ANIMATIONS:
-                raise ValueError(f"'{animation}' is not an animation: {', '.join(ANIMATIONS)}")
         self.colour, self.outline_colour, self.box_colour = map(_colour, (self.colour, self.outline_colour, self.box_colour))
 
 
@@ -175,14 +172,14 @@ def title(frame, t, p: Title):
 
 @dataclass
 class Captions:
-    cues: list = field(default_factory=list)  # [[start seconds, end seconds, text], ...] in clip time
-    size: float = 0.055  # of the canvas height
-    colour: tuple[int, int, int] = (255, 255, 255)
-    highlight_colour: tuple[int, int, int] = (255, 214, 0)
-    outline: float = 0.12
-    y: float = -1.0  # centre, of the canvas height; negative: safe-area default
-    max_width: float = 0.8  # of the canvas width, before wrapping
-    uppercase: bool = False
+    cues: list = setting(factory=list, doc="`[[start, end, text], ...]`, seconds into the clip")
+    size: float = setting(0.055, 0.01, 0.3, doc="text height, of the canvas height")
+    colour: tuple[int, int, int] = setting((255, 255, 255), 0, 255, doc="the words' colour")
+    highlight_colour: tuple[int, int, int] = setting((255, 214, 0), 0, 255, doc="the word being said")
+    outline: float = setting(0.12, 0, 0.5, doc="outline width, of the text size")
+    y: float = setting(-1.0, -1, 1, doc="the centre, of the canvas height; negative: the safe-area default")
+    max_width: float = setting(0.8, 0.1, 1, doc="of the canvas width, before a line wraps")
+    uppercase: bool = setting(False, doc="all in capitals")
 
     def __post_init__(self):
         self.colour, self.highlight_colour = _colour(self.colour), _colour(self.highlight_colour)

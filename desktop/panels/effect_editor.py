@@ -28,10 +28,9 @@ from PySide6.QtWidgets import (
 )
 
 from core.effects import effect_type, value_at, with_key
-from core.effects.particles import KINDS
-from core.effects.text import ANIMATIONS
 
-CHOICES = {"kind": KINDS, "animation_in": ANIMATIONS, "animation_out": ANIMATIONS, "colour": ("green", "blue")}
+# Text settings offered as a list besides their declared choices (a key colour may also be #rrggbb).
+SUGGESTIONS = {"colour": ("green", "blue")}
 
 
 def _is_colour(field: dataclasses.Field) -> bool:
@@ -140,9 +139,10 @@ class EffectEditor(QWidget):
         name = field.name
         if name == "cues":
             return None  # the captions editor's job
-        if name in CHOICES and isinstance(value, str):
+        choices = field.metadata.get("choices") or SUGGESTIONS.get(name)
+        if choices and isinstance(value, str):
             box = QComboBox()
-            box.addItems(list(dict.fromkeys([*CHOICES[name], value])))
+            box.addItems(list(dict.fromkeys([*choices, value])))
             box.setCurrentText(value)
             box.currentTextChanged.connect(lambda text: self._set(row, name, text))
             return box
@@ -161,7 +161,8 @@ class EffectEditor(QWidget):
             button.clicked.connect(lambda: self._pick_colour(row, name, value))
             return button
         box = QSpinBox() if hint is int else QDoubleSpinBox()
-        box.setRange(-100000, 100000)
+        low, high = field.metadata.get("low"), field.metadata.get("high")
+        box.setRange(-100000 if low is None else low, 100000 if high is None else high)  # the declared range
         if isinstance(box, QDoubleSpinBox):
             box.setDecimals(3)
             box.setSingleStep(0.05)

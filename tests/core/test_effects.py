@@ -160,7 +160,7 @@ def test_particles_are_deterministic_and_move():
     assert first.sum() > 0 and not np.array_equal(first, later)
     for kind in ("sparkles", "confetti", "bokeh"):
         assert run("particles", dark, t=0.7, kind=kind, amount=40).sum() > 0
-    with pytest.raises(EditError, match="not a kind of particle"):
+    with pytest.raises(EditError, match="'kind' must be one of snow"):
         make_effect("particles", kind="fireworks")
 
 
@@ -251,7 +251,7 @@ def test_effects_stack_in_order_and_can_be_disabled():
 def test_bad_effects_are_named():
     for effect, message in (({"type": "sparkle"}, "Unknown effect 'sparkle'"),
                             ({"type": "vignette", "params": {"amount": 1}}, "no setting 'amount'"),
-                            ({"type": "gamma", "params": {"gamma": 0}}, "gamma must be"),
+                            ({"type": "gamma", "params": {"gamma": 0}}, "'gamma' must be between 0.05 and 20"),
                             ({"type": "blur", "params": {"radius": {"keys": [[0]]}}}, "keyframes of 'radius'")):
         with pytest.raises(EditError, match=message):
             make_effect(effect["type"], **effect.get("params", {}))
@@ -390,3 +390,31 @@ def test_track_effects_adjust_everything_below_but_not_above(samples, tmp_path):
     assert load_project(tmp_path / "t.reelsmith").tracks[0].effects == bottom.effects
     with pytest.raises(EditError, match="no picture"):
         tl.set_track_effects(project, project.tracks[2].id, [make_effect("blur")])
+
+
+def test_settings_out_of_their_declared_range_are_refused_by_name():
+    with pytest.raises(EditError, match="Vignette: 'strength' must be between 0 and 1"):
+        make_effect("vignette", strength=1.5)
+    with pytest.raises(EditError, match="'amount' must be between 0 and 2000"):
+        make_effect("particles", amount=5000)
+    with pytest.raises(EditError, match="'colour' must be between 0 and 255"):
+        make_effect("title", colour=[255, 300, 0])
+    with pytest.raises(EditError, match="'animation_in' must be one of none, fade"):
+        make_effect("title", animation_in="spin")
+    with pytest.raises(EditError, match="'size' must be between"):  # a keyframe out of range too
+        make_effect("title", size={"keys": [[0, 0.05], [1, 3.0]]})
+    assert make_effect("title", colour=[10, 20, 30], size={"keys": [[0, 0.05], [1, 0.1]]})["type"] == "title"
+
+
+def test_every_effect_setting_declares_what_it_takes():
+    """So the file format's settings table can be made from the registry: each setting says
+    what it means, and each number its range."""
+    import dataclasses
+
+    from core.effects import all_effects
+
+    for kind in all_effects():
+        for field in dataclasses.fields(kind.params):
+            assert field.metadata.get("doc"), f"{kind.name}.{field.name} says nothing about itself"
+            numeric = field.type in ("float", "int") or "tuple[int" in str(field.type)
+            assert not numeric or field.metadata.get("low") is not None, f"{kind.name}.{field.name} has no range"

@@ -4,6 +4,7 @@ import errno
 import json
 import os
 import random
+import re
 import shutil
 from pathlib import Path
 
@@ -254,3 +255,26 @@ def test_fuzzed_project_files_only_ever_raise_project_error(project_folder):
             tl.validate_project(project)  # whatever loads is a valid model
             outcomes["loaded"] += 1
     assert outcomes["refused"] > 1000 and outcomes["loaded"] > 50
+
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "project-format.md"
+
+
+def test_the_format_documents_example_loads(tmp_path):
+    """The example in docs/project-format.md is a project Reelsmith opens (its media offline)."""
+    example = re.search(r"```json\n(.*?)\n```", DOC.read_text(), re.S).group(1)
+    path = tmp_path / "example.reelsmith"
+    path.write_text(example)
+    project = load_project(path)
+    first, second = project.tracks[0].clips
+    assert [e["type"] for e in first.effects] == ["vignette", "title"]
+    assert (first.balance, second.volume_keys) == (-0.25, [(0.0, 1.0), (2.5, 0.3)])
+    assert all(m.offline for m in project.media.values())
+
+
+def test_the_documented_effect_settings_are_the_registry():
+    from core.effects import settings_reference
+
+    section = re.search(r"<!-- effect settings: begin -->\n(.*?)\n<!-- effect settings: end -->",
+                        DOC.read_text(), re.S).group(1)
+    assert section == settings_reference(), "run python -m core.effects and paste it into docs/project-format.md"
