@@ -243,7 +243,7 @@ class MainWindow(QMainWindow):
         action.triggered.connect(slot)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
-        action.setStatusTip(tip or text)
+        action.setStatusTip(tip or text.replace("&", ""))  # "&" marks the menu accelerator
         self.addAction(action)
         return action
 
