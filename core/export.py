@@ -21,12 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import proglog
 
 from core.compositor import Compositor
 from core.errors import ExportError, MediaError
 from core.fileio import describe_os_error, os_error_in
-from core.jobs import CancelToken, Progress, check_cancel, report
+from core.jobs import CancelToken, Progress, check_cancel, report, sub_progress
 from core.timeline import CANVASES, Project, all_clips
 
 log = logging.getLogger(__name__)
@@ -178,45 +177,20 @@ def _write_mix(compositor: Compositor, path: Path, duration: float, loudness: fl
     return path
 
 
-class _Logger(proglog.ProgressBarLogger):
-    """Turns moviepy's frame counter into progress and checks for cancel on every frame."""
-
-    def __init__(self, total: int, progress: Progress | None, cancel: CancelToken | None):
-        super().__init__()
-        self.total, self.progress, self.cancel = total, progress, cancel
-
-    def bars_callback(self, bar, attr, value, old_value=None):
-        if bar == "frame_index" and attr == "index":
-            check_cancel(self.cancel)
-            report(self.progress, 0.1 + 0.9 * (value + 1) / self.total, "Encoding video")
-
-
 def _encode(compositor: Compositor, timeline_fps: float, path: Path, audio: Path | None,
             settings: ExportSettings, frames: int, progress: Progress | None,
             cancel: CancelToken | None) -> None:
-    from moviepy import VideoClip
+    from core.media import write_mp4
 
-    def frame_function(t: float) -> np.ndarray:
-        check_cancel(cancel)
-        index = int(round(t * settings.fps))
+    def picture(index: int) -> np.ndarray:  # export frame -> the timeline frame on screen then
         return compositor.frame_at(int(math.floor(index / settings.fps * timeline_fps + 1e-6)))
 
-    # moviepy renders int(duration * fps) frames: half a frame more keeps rounding from losing one.
-    clip = VideoClip(frame_function=frame_function, duration=(frames + 0.5) / settings.fps)
     x264_preset, crf = QUALITIES[settings.quality]
-    params = ["-crf", str(crf), "-pix_fmt", "yuv420p", "-profile:v", "high", "-movflags", "+faststart"]
-    if audio is not None:
-        params += ["-b:a", AUDIO_BITRATE, "-ar", str(AUDIO_RATE)]
     try:
-        clip.write_videofile(
-            str(path), fps=settings.fps, codec="libx264", preset=x264_preset,
-            audio=str(audio) if audio is not None else False, audio_codec="aac",
-            ffmpeg_params=params, logger=_Logger(frames, progress, cancel),
-        )
+        write_mp4(path, picture, frames, settings.fps, audio, x264_preset, crf, AUDIO_BITRATE, AUDIO_RATE,
+                  progress=sub_progress(progress, 0.1, 1.0), cancel=cancel)
     except OSError as exc:
         raise _encoder_error(exc) from exc
-    finally:
-        clip.close()
 
 
 def _encoder_error(exc: OSError) -> Exception:

@@ -1,5 +1,5 @@
-"""Every file Reelsmith writes from pixels or samples goes through here: pictures, WAV, and
-video through the bundled ffmpeg (export adds moviepy on top for its mux)."""
+"""Every file Reelsmith writes from pixels or samples goes through here: pictures, WAV, MP4s
+piped straight to the bundled ffmpeg (samples, backdrops), and export's MP4 through moviepy."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import os
 import subprocess
 import tempfile
 import wave
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -89,3 +89,35 @@ def encode_video(path: Path, frames: Iterator[np.ndarray], size: tuple[int, int]
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+
+
+def write_mp4(path: Path, picture: Callable[[int], np.ndarray], frames: int, fps: float, audio: Path | None,
+              preset: str, crf: int, audio_bitrate: str, audio_rate: int, *, progress: Progress | None = None,
+              cancel: CancelToken | None = None) -> None:
+    """``frames`` pictures (``picture(i)``, RGB) and an optional WAV to an H.264 (yuv420p, high
+    profile, fast start) and AAC MP4 through moviepy, as export needs. Not atomic: the caller
+    writes into a folder of its own. A failed write raises OSError with ffmpeg's words."""
+    import proglog
+    from moviepy import VideoClip
+
+    class FrameCounter(proglog.ProgressBarLogger):  # moviepy's frame counter: progress, and a cancel check
+        def bars_callback(self, bar, attr, value, old_value=None):
+            if bar == "frame_index" and attr == "index":
+                check_cancel(cancel)
+                report(progress, (value + 1) / frames, "Encoding video")
+
+    def frame_function(t: float) -> np.ndarray:
+        check_cancel(cancel)
+        return picture(int(round(t * fps)))
+
+    # moviepy renders int(duration * fps) frames: half a frame more keeps rounding from losing one.
+    clip = VideoClip(frame_function=frame_function, duration=(frames + 0.5) / fps)
+    params = ["-crf", str(crf), "-pix_fmt", "yuv420p", "-profile:v", "high", "-movflags", "+faststart"]
+    if audio is not None:
+        params += ["-b:a", audio_bitrate, "-ar", str(audio_rate)]
+    try:
+        clip.write_videofile(str(path), fps=fps, codec="libx264", preset=preset,
+                             audio=str(audio) if audio is not None else False, audio_codec="aac",
+                             ffmpeg_params=params, logger=FrameCounter())
+    finally:
+        clip.close()
