@@ -112,7 +112,7 @@ def add_track_effects(project: tl.Project, track_id: str, effects: Sequence[dict
 
 def split_clips(project: tl.Project, clip_ids: Iterable[str], frame: int) -> tl.Edit:
     """Split each clip that ``frame`` falls inside; the others are left alone."""
-    inside = [cid for cid in clip_ids if project.find_clip(cid)[1].position < frame < project.find_clip(cid)[1].end]
+    inside = [cid for cid in clip_ids if (clip := project.find_clip(cid)[1]).position < frame < clip.end]
     if not inside:
         raise EditError("Put the playhead inside a clip to split it.")
 
