@@ -156,14 +156,12 @@ class MainWindow(QMainWindow):
             lambda track_id, change: self.perform(tl.set_track_sound, track_id, merge_key=("duck", track_id), **change))
         self.timeline.beats_requested.connect(self.mark_beats)
         self.timeline.track_clicked.connect(lambda track_id: self.inspector.show_track(self.project, track_id))
-        self.inspector.track_effects_changed.connect(
-            lambda track_id, stack: self.perform(tl.set_track_effects, track_id, stack))
+        self.inspector.track_effects_changed.connect(self._track_effects_edit)
         self.effects_browser.chosen.connect(lambda name: self.add_effect(self.timeline.selected, name))
         self.timeline.playhead_moved.connect(self.inspector.set_playhead)
         self.preview.playhead_moved.connect(self.inspector.set_playhead)
         self.inspector.captions_requested.connect(self.open_captions_editor)
-        self.inspector.effects_changed.connect(lambda clip_id, stack: self.perform(tl.set_clip_properties, clip_id,
-                                                                                    effects=stack))
+        self.inspector.effects_changed.connect(self._effects_edit)
         self.settings = QSettings(str(data_dir() / "settings.ini"), QSettings.IniFormat)
         self._restore_window_state()
 
@@ -506,6 +504,18 @@ class MainWindow(QMainWindow):
         if not done:  # put the field back to what the clip really has
             self.inspector.show_clip(self.project, clip_id)
 
+    def _effects_edit(self, clip_id: str, stack: list[dict]) -> None:
+        """The effect editor's new stack for a clip: steps on one setting merge into one undo step."""
+        _, clip = self.project.find_clip(clip_id)
+        setting = _changed_setting(clip.effects, stack)
+        self.perform(tl.set_clip_properties, clip_id, effects=stack,
+                     merge_key=("effect", clip_id, setting) if setting else None)
+
+    def _track_effects_edit(self, track_id: str, stack: list[dict]) -> None:
+        setting = _changed_setting(self.project.track(track_id).effects, stack)
+        self.perform(tl.set_track_effects, track_id, stack,
+                     merge_key=("track effect", track_id, setting) if setting else None)
+
     # --- settings ----------------------------------------------------------------------------------
 
     RECENT_LIMIT = 8
@@ -712,3 +722,18 @@ class MainWindow(QMainWindow):
         if answer == QMessageBox.Save:
             return self.save()
         return answer == QMessageBox.Discard
+
+
+def _changed_setting(old: list[dict], new: list[dict]) -> tuple[int, str] | None:
+    """(effect index, setting) when two stacks differ in that one setting's value only: one
+    control being turned. None for any other change: an effect added, removed, moved or
+    switched off, or a setting starting or stopping to be animated."""
+    if [(e["type"], e.get("enabled", True)) for e in old] != [(e["type"], e.get("enabled", True)) for e in new]:
+        return None
+    changed = [(i, name, a.get("params", {}).get(name), b.get("params", {}).get(name))
+               for i, (a, b) in enumerate(zip(old, new, strict=True))
+               for name in {*a.get("params", {}), *b.get("params", {})}
+               if a.get("params", {}).get(name) != b.get("params", {}).get(name)]
+    if len(changed) != 1 or isinstance(changed[0][2], dict) != isinstance(changed[0][3], dict):
+        return None
+    return changed[0][:2]

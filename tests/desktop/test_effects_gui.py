@@ -161,3 +161,18 @@ def test_an_effect_on_a_track_header_adjusts_the_track(qtbot, window):
     window.undo_stack.undo()
     window.undo_stack.undo()
     assert video.effects == []
+
+
+def test_turning_one_effect_setting_is_one_undo_step(qtbot, window):
+    clip = first_clip(window)
+    window.timeline.selected = [clip.id]
+    window.add_effect([clip.id], "vignette")
+    steps = window.undo_stack.count()
+    editor = window.inspector.effects
+    for value in (0.6, 0.7, 0.8):  # arrow-key steps on the strength box
+        editor.editors["strength"].setValue(value)
+    editor.editors["radius"].setValue(0.3)  # another setting: a step of its own
+    assert window.undo_stack.count() == steps + 2
+    window.undo_stack.undo()
+    window.undo_stack.undo()
+    assert first_clip(window).effects[0]["params"] == {}
