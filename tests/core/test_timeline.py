@@ -296,6 +296,31 @@ class TimelineMachine(RuleBasedStateMachine):
     def speed(self, pick, speed):
         self._try(tl.set_clip_properties, self._clip_ids()[pick % len(self._clip_ids())], speed=speed)
 
+    @precondition(lambda self: self._clip_ids())
+    @rule(pick=st.integers(0, 1000), stretches=st.lists(st.tuples(st.floats(-1, 11), st.floats(0, 3)), max_size=3),
+          on_beat=st.booleans())
+    def remove_stretches(self, pick, stretches, on_beat):
+        """The dead-air recipe: applied whole or refused whole, and it never lengthens a track."""
+        from core.recipes import BeatGrid, remove_ranges
+
+        track, clip = self.project.find_clip(self._clip_ids()[pick % len(self._clip_ids())])
+        end_before = track.end
+        grid = BeatGrid(tuple(range(0, 900, 15)), 15.0) if on_beat else None
+        if self._try(remove_ranges, {clip.id: [(a, a + b) for a, b in stretches]}, snap_to=grid):
+            assert self.project.track(track.id).end <= end_before
+
+    @precondition(lambda self: self._clip_ids())
+    @rule(pick=st.integers(0, 1000), times=st.lists(st.floats(-1, 11), max_size=4))
+    def split_at_shots(self, pick, times):
+        from core.recipes import split_at_times
+
+        clip_id = self._clip_ids()[pick % len(self._clip_ids())]
+        track, clip = self.project.find_clip(clip_id)
+        span = (clip.position, clip.end)
+        if self._try(split_at_times, {clip_id: times}):
+            pieces = [c for c in self.project.track(track.id).clips if span[0] <= c.position < span[1]]
+            assert (pieces[0].position, pieces[-1].end) == span  # the same stretch, now in pieces
+
     @precondition(lambda self: self.edits)
     @rule()
     def undo_then_redo(self):
