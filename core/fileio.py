@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +22,36 @@ def describe_os_error(exc: OSError) -> str:
     if exc.errno == errno.EISDIR:
         return "a folder with that name is in the way"
     return exc.strerror or str(exc)
+
+
+NOT_REGULAR = "it is not a regular file (a folder, a device or a pipe)"
+
+
+def _open_regular(path: str | os.PathLike) -> int:
+    """A descriptor of ``path`` opened for reading, or OSError when it is not a regular file.
+    Opened without blocking: a pipe with no writer would block the open itself."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(errno.EINVAL, NOT_REGULAR)
+    os.set_blocking(fd, True)
+    return fd
+
+
+def check_regular_file(path: str | os.PathLike) -> None:
+    """OSError unless ``path`` is a regular file that can be opened for reading: what is handed
+    on to a library (ffmpeg, torch) must not be a pipe that blocks or a device that never ends."""
+    os.close(_open_regular(path))
+
+
+def read_regular_file(path: str | os.PathLike, limit: int) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes. The size is judged by what is
+    read, not by what the file system reports (which says 0 for /dev/zero). OSError otherwise."""
+    with os.fdopen(_open_regular(path), "rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise OSError(errno.EFBIG, f"it is larger than {limit // 1_000_000 or 1} MB, too large for what it should be")
+    return data
 
 
 # How tools that report in words (ffmpeg) say what describe_os_error words for a creator.

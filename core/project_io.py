@@ -6,6 +6,7 @@ malformed becomes a ProjectError that names the offending field, and nothing els
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -15,7 +16,7 @@ from typing import Any
 
 from core.effects import validate_effect
 from core.errors import EditError, ProjectError
-from core.fileio import atomic_write_bytes, describe_os_error
+from core.fileio import atomic_write_bytes, describe_os_error, read_regular_file
 from core.timeline import (
     FIT_MODES,
     TRACK_KINDS,
@@ -159,12 +160,12 @@ def load_project(path: str | os.PathLike) -> Project:
     try:
         if path.is_dir():
             raise ProjectError(f"'{name}' is a folder, not a Reelsmith project.")
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise ProjectError(f"'{name}' is too large to be a Reelsmith project.")
-        raw = path.read_bytes()
+        raw = read_regular_file(path, MAX_FILE_BYTES)
     except FileNotFoundError as exc:
         raise ProjectError(f"The project '{name}' could not be found at {path}.") from exc
     except OSError as exc:
+        if exc.errno == errno.EFBIG:
+            raise ProjectError(f"'{name}' is too large to be a Reelsmith project.") from exc
         raise ProjectError(f"The project '{name}' could not be read: {describe_os_error(exc)}.") from exc
     return project_from_bytes(raw, path.parent, name)
 
@@ -468,8 +469,8 @@ def pending_recoveries(exclude_session: str | None = None) -> list[tuple[Path, s
         if path.stem == exclude_session:
             continue
         try:
-            original = json.loads(path.read_text(encoding="utf-8")).get("recovery_of")
-        except (OSError, ValueError):
+            original = json.loads(read_regular_file(path, MAX_FILE_BYTES).decode("utf-8")).get("recovery_of")
+        except (OSError, ValueError, AttributeError):  # not ours, or damaged: offered without a name
             original = None
         found.append((path, original if isinstance(original, str) else None))
     return found

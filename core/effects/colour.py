@@ -16,6 +16,7 @@ import numpy as np
 
 from core.effects import register, setting
 from core.errors import MediaError
+from core.fileio import describe_os_error, read_regular_file
 
 COLOUR = "Colour"
 LEVELS = np.arange(256, dtype=np.float32)
@@ -101,14 +102,17 @@ def temperature(frame, t, p: Temperature):
 LUT_LEVELS = 64  # the table is resampled to this many levels per channel for a fast lookup
 
 
+MAX_CUBE_BYTES = 64 * 1024 * 1024  # a 65-point cube, the largest in use, is about 8 MB
+
+
 def read_cube(path: str | os.PathLike) -> np.ndarray:
     """An Adobe/Resolve ``.cube`` 3D LUT as float32 (N, N, N, 3), indexed [b, g, r] as the
     format stores red fastest; a MediaError saying what is wrong otherwise."""
     p = Path(path)
     try:
-        lines = p.read_text(errors="replace").splitlines()
+        lines = read_regular_file(p, MAX_CUBE_BYTES).decode(errors="replace").splitlines()
     except OSError as exc:
-        raise MediaError(f"The LUT '{p.name}' could not be read: {exc.strerror}.") from exc
+        raise MediaError(f"The LUT '{p.name}' could not be read: {describe_os_error(exc)}.") from exc
     size, rows = None, []
     for line in lines:
         words = line.split()

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from core.errors import MediaError
-from core.fileio import atomic_write_bytes, describe_os_error
+from core.fileio import atomic_write_bytes, describe_os_error, read_regular_file
 
 _TIME = r"(\d{1,2}):(\d{2}):(\d{2})[,.](\d{1,3})"
 _TIMING = re.compile(rf"^\s*{_TIME}\s*-->\s*{_TIME}")
@@ -45,10 +45,13 @@ def parse_srt(text: str, name: str = "captions") -> list[list]:
     return sorted(cues, key=lambda c: c[0])
 
 
+MAX_SRT_BYTES = 16 * 1024 * 1024  # hours of subtitles are well under a megabyte
+
+
 def read_srt(path: str | os.PathLike) -> list[list]:
     p = Path(path)
     try:
-        data = p.read_bytes()
+        data = read_regular_file(p, MAX_SRT_BYTES)
     except OSError as exc:
         raise MediaError(f"'{p.name}' could not be read: {describe_os_error(exc)}.") from exc
     try:

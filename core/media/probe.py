@@ -17,6 +17,7 @@ import numpy as np
 
 from core.errors import MediaError
 from core.ffmpeg import ffmpeg_command, run_ffmpeg
+from core.fileio import check_regular_file, describe_os_error
 from core.jobs import CancelToken, Progress, check_cancel, report
 from core.media.info import AUDIO, IMAGE, VIDEO, MediaInfo, even
 from core.media.stills import read_image
@@ -64,8 +65,10 @@ def _check_path(path: str | os.PathLike) -> Path:
         raise MediaError(f"'{p.name}' could not be found at {p}.")
     if p.is_dir():
         raise MediaError(f"'{p.name}' is a folder, not a media file.")
-    if not os.access(p, os.R_OK):
-        raise MediaError(f"'{p.name}' could not be read: permission denied.")
+    try:
+        check_regular_file(p)
+    except OSError as exc:
+        raise MediaError(f"'{p.name}' could not be read: {describe_os_error(exc)}.") from exc
     if p.stat().st_size == 0:
         raise MediaError(f"'{p.name}' is empty (0 bytes): it may still be copying or be damaged.")
     return p

@@ -9,8 +9,12 @@ from pathlib import Path
 import numpy as np
 
 from core.errors import MediaError
+from core.fileio import describe_os_error, read_regular_file
 
 log = logging.getLogger(__name__)
+
+
+MAX_IMAGE_BYTES = 512 * 1024 * 1024  # a 100-megapixel TIFF is about 300 MB
 
 
 def read_image(path: str | os.PathLike) -> np.ndarray:
@@ -19,9 +23,9 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
 
     p = Path(path)
     try:
-        data = np.fromfile(p, dtype=np.uint8)  # np.fromfile copes with any path encoding
+        data = np.frombuffer(read_regular_file(p, MAX_IMAGE_BYTES), dtype=np.uint8)
     except OSError as exc:
-        raise MediaError(f"'{p.name}' could not be read: {exc.strerror}.") from exc
+        raise MediaError(f"'{p.name}' could not be read: {describe_os_error(exc)}.") from exc
     picture = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
     if picture is None:
         raise MediaError(f"'{p.name}' could not be read: the image is damaged or unsupported.")
