@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from core.effects import validate_effect
+from core.effects import is_number, validate_effect
 from core.errors import EditError, ProjectError
 from core.fileio import atomic_write_bytes, describe_os_error, read_regular_file
 from core.timeline import (
@@ -296,7 +296,7 @@ def _effects(entry: dict, where: str) -> list[dict]:
         try:
             validate_effect(effect)
         except EditError as exc:
-            _expect(False, f"{where}.effects[{i}]", str(exc))
+            _expect(False, f"{where}.effects[{i}]", str(exc).rstrip("."))
     return effects
 
 
@@ -410,7 +410,7 @@ def _get(obj: dict, key: str, where: str, kind: type, default: Any = _REQUIRED,
 
 def _is_kind(value: Any, kind: type) -> bool:
     if kind is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        return is_number(value)
     if kind is int:
         return isinstance(value, int) and not isinstance(value, bool)
     return isinstance(value, kind)

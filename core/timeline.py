@@ -35,6 +35,11 @@ CANVASES: dict[str, tuple[int, int, str]] = {
     "720p": (1280, 720, "1280x720 16:9"),
 }
 
+# What the platforms take (4K is the most any of them plays; 120 fps the fastest), so that a
+# project the loader accepts can always be rendered in bounded time and memory.
+MIN_SIDE, MAX_SIDE, MAX_PIXELS = 16, 4096, 4096 * 2160
+MIN_FPS, MAX_FPS = 1, 120
+
 # Half a frame of slack when checking a clip's source range against its media's length.
 _SLACK_FRAMES = 0.5
 
@@ -271,10 +276,12 @@ def _validate_transition(track: Track, transition: Transition) -> None:
 
 
 def validate_project(project: Project) -> None:
-    if not (16 <= project.width <= 8192 and 16 <= project.height <= 8192):
-        raise EditError(f"Canvas {project.width}x{project.height} is out of range.")
-    if not (1 <= project.fps <= 240):
-        raise EditError(f"Frame rate {project.fps} is out of range (1 to 240).")
+    width, height = project.width, project.height
+    if not (MIN_SIDE <= min(width, height) and max(width, height) <= MAX_SIDE and width * height <= MAX_PIXELS):
+        raise EditError(f"Canvas {width}x{height} is out of range: each side {MIN_SIDE} to {MAX_SIDE} pixels, "
+                        "and at most 4096x2160 in all (4K).")
+    if not (MIN_FPS <= project.fps <= MAX_FPS):
+        raise EditError(f"Frame rate {project.fps} is out of range ({MIN_FPS} to {MAX_FPS}).")
     if not (8000 <= project.sample_rate <= 192000):
         raise EditError(f"Sample rate {project.sample_rate} is out of range.")
     ids = [c.id for _, c in all_clips(project)] + [t.id for t in project.tracks]

@@ -140,18 +140,47 @@ def validate_effect(effect: dict) -> None:
         raise EditError(f"{kind.label}: {exc}") from exc
 
 
+def is_number(value: Any) -> bool:
+    """A finite int or float (not a bool, not an int too large for a float)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
+# What a setting's declared type takes in a project file: (test, words for the message).
+_TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "float": (is_number, "a number"),
+    "int": (lambda v: is_number(v) and float(v).is_integer(), "a whole number"),
+    "str": (lambda v: isinstance(v, str), "text"),
+    "bool": (lambda v: isinstance(v, bool), "true or false"),
+    "list": (lambda v: isinstance(v, list), "a list"),
+    "tuple[int, int, int]": (lambda v: isinstance(v, list | tuple) and len(v) == 3 and all(map(is_number, v)),
+                             "three numbers (red, green, blue)"),
+}
+
+
 def _check_declared(kind: EffectType, field: dataclasses.Field, value: Any) -> None:
-    """The value against the range or choices its field declares (see ``setting``)."""
+    """The value against the type, range or choices its field declares (see ``setting``)."""
     low, high, choices = (field.metadata.get(k) for k in ("low", "high", "choices"))
+    test, words = _TYPES[str(field.type)]
+    if not test(value):
+        raise EditError(f"{kind.label}: '{field.name}' must be {words} (not {_shown(value)}).")
     if choices is not None and value not in choices:
         raise EditError(f"{kind.label}: '{field.name}' must be one of {', '.join(choices)} (not {value!r}).")
-    numbers = value if isinstance(value, list | tuple) and low is not None else [value]
-    for number in numbers:
-        if low is None or isinstance(number, bool) or not isinstance(number, int | float):
-            continue
-        if not (math.isfinite(number) and low <= number <= high):
+    if low is None:
+        return
+    for number in value if isinstance(value, list | tuple) else [value]:
+        if not low <= number <= high:
             raise EditError(f"{kind.label}: '{field.name}' must be between {_number(low)} and {_number(high)} "
                             f"(it is {number:g}).")
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) < 40 else text[:37] + "..."
 
 
 def settings_reference() -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.effects import CANVAS_SPACE, register, setting
+from core.effects import CANVAS_SPACE, is_number, register, setting
 from core.paths import resource
 
 TEXT = "Text"
@@ -184,7 +184,8 @@ class Captions:
     def __post_init__(self):
         self.colour, self.highlight_colour = _colour(self.colour), _colour(self.highlight_colour)
         for cue in self.cues:
-            if not (isinstance(cue, list | tuple) and len(cue) == 3 and float(cue[1]) > float(cue[0])):
+            if not (isinstance(cue, list | tuple) and len(cue) == 3 and is_number(cue[0]) and is_number(cue[1])
+                    and isinstance(cue[2], str) and cue[1] > cue[0]):
                 raise ValueError("each caption must be [start, end, text] with end after start")
 
 

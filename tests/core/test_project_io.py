@@ -8,6 +8,7 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from core import timeline as tl
@@ -278,3 +279,40 @@ def test_the_documented_effect_settings_are_the_registry():
     section = re.search(r"<!-- effect settings: begin -->\n(.*?)\n<!-- effect settings: end -->",
                         DOC.read_text(), re.S).group(1)
     assert section == settings_reference(), "run python -m core.effects and paste it into docs/project-format.md"
+
+
+def test_whatever_the_loader_accepts_renders(project_folder):
+    """Mutated projects that load also render: a picture and its sound at every clip's start and
+    mid-way through every effect's animation, at the preview's size, without an error."""
+    from core.compositor import Compositor
+
+    project = build_project(project_folder)
+    first = project.tracks[0].clips[0]
+    tl.set_clip_properties(project, first.id, effects=[
+        {"type": "title", "params": {"text": "Hi", "size": {"keys": [[0, 0.05], [1, 0.1, "ease"]]}}},
+        {"type": "particles", "params": {"kind": "confetti", "amount": 50}},
+        {"type": "chroma_key", "params": {"threshold": 0.5}},
+        {"type": "grain", "params": {"strength": {"keys": [[0, 0.1], [2, 0.6]]}}},
+        {"type": "captions", "params": {"cues": [[0, 1.5, "hello there"]]}},
+    ])
+    path = project_folder / "vlog.reelsmith"
+    save_project(project, path)
+    mutants = _mutations(json.loads(path.read_bytes()), random.Random(99))
+    rendered = 0
+    for _ in range(300):
+        path.write_bytes(next(mutants))
+        try:
+            project = load_project(path)
+        except ProjectError:
+            continue
+        scale = 320 / max(project.width, project.height)
+        project.width, project.height = max(16, int(project.width * scale)), max(16, int(project.height * scale))
+        frames = {c.position for _, c in tl.all_clips(project)} | {c.position + c.length // 2 for _, c in tl.all_clips(project)}
+        with Compositor(project) as compositor:
+            for frame in sorted(frames)[:3]:
+                picture = compositor.frame_at(frame)
+                assert picture.shape == (project.height, project.width, 3)
+                sound = compositor.audio_between(frame / project.fps, frame / project.fps + 0.05)
+                assert np.isfinite(sound).all()
+        rendered += 1
+    assert rendered > 30  # (46 of these 300 load)
