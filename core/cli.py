@@ -33,6 +33,19 @@ def _fail(message: str) -> None:
     print(f"reelsmith: error: {message}", file=sys.stderr)
 
 
+def _check_out(out: str, inputs, overwrite: bool, error: type[ReelsmithError]):
+    """The output's Path, once the shared check (core.fileio.output_problem) finds nothing in
+    the way: never one of the command's own inputs, whatever --overwrite says."""
+    from pathlib import Path
+
+    from core.fileio import output_problem
+
+    problem = output_problem(out, [i for i in inputs if i], overwrite=overwrite, overwrite_hint="pass --overwrite")
+    if problem:
+        raise error(problem[0].upper() + problem[1:] + ".")
+    return Path(out)
+
+
 class TerminalProgress:
     """Progress on one rewritten terminal line (quiet when stderr is not a terminal)."""
 
@@ -178,16 +191,13 @@ def _scenes_args(p: argparse.ArgumentParser) -> None:
 
 
 def _cmd_highlights(args: argparse.Namespace) -> int:
-    from pathlib import Path
 
     from core.assist.highlights import build_highlights
     from core.errors import ProjectError
     from core.export import preset
     from core.project_io import save_project
 
-    out = Path(args.out)
-    if out.exists() and not args.overwrite:
-        raise ProjectError(f"'{out.name}' already exists; choose another name or pass --overwrite.")
+    out = _check_out(args.out, [*args.videos, args.music], args.overwrite, ProjectError)
     settings = preset(args.preset, args.fps)
     progress = TerminalProgress()
     project = build_highlights(args.videos, args.seconds, width=settings.width, height=settings.height,
@@ -216,14 +226,11 @@ def _highlights_args(p: argparse.ArgumentParser) -> None:
 
 
 def _cmd_backdrop(args: argparse.Namespace) -> int:
-    from pathlib import Path
 
     from core.errors import ModelError
     from core.gan.backdrop import BackdropSettings, render_backdrop
 
-    out = Path(args.out)
-    if out.exists() and not args.overwrite:
-        raise ModelError(f"'{out.name}' already exists; choose another name or pass --overwrite.")
+    out = _check_out(args.out, [args.match, args.model], args.overwrite, ModelError)
     width, height = _size(args.size)
     settings = BackdropSettings(seconds=args.seconds, width=width, height=height, fps=args.fps, seed=args.seed,
                                 style=args.style, speed=args.speed, grain=args.grain, match=args.match,
@@ -264,14 +271,11 @@ def _backdrop_args(p: argparse.ArgumentParser) -> None:
 
 
 def _cmd_music(args: argparse.Namespace) -> int:
-    from pathlib import Path
 
     from core.audio.music import MusicSettings, write_music
     from core.errors import MediaError
 
-    out = Path(args.out)
-    if out.exists() and not args.overwrite:
-        raise MediaError(f"'{out.name}' already exists; choose another name or pass --overwrite.")
+    out = _check_out(args.out, [], args.overwrite, MediaError)
     settings = MusicSettings(mood=args.mood, bpm=args.bpm, key=args.key, seconds=args.seconds, seed=args.seed)
     write_music(settings, out)
     print(f"{out}: {args.mood} in {args.key}, {args.bpm or 'its own'} BPM")
@@ -322,6 +326,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if out.exists() and not (args.resume or args.overwrite):
         raise ModelError(f"'{out.name}' already exists; pass --resume to carry on training it, "
                          "--overwrite to replace it, or choose another name.")
+    _check_out(args.out, args.data or [], True, ModelError)  # the model may be replaced, an input never
     if args.overwrite and not args.resume:
         checkpoint_path(out).unlink(missing_ok=True)
     progress = TerminalProgress()

@@ -24,7 +24,7 @@ import numpy as np
 
 from core.compositor import Compositor
 from core.errors import ExportError, MediaError
-from core.fileio import describe_os_error, os_error_in
+from core.fileio import describe_os_error, os_error_in, output_problem
 from core.jobs import CancelToken, Progress, check_cancel, report, sub_progress
 from core.timeline import CANVASES, Project, all_clips
 
@@ -120,17 +120,10 @@ def export_project(
 def _check_target(project: Project, target: Path, overwrite: bool) -> None:
     if target.suffix.lower() != ".mp4":
         raise ExportError(f"'{target.name}' must end in .mp4.")
-    if not target.parent.is_dir():
-        raise ExportError(f"The folder {target.parent} does not exist.")
-    if target.is_dir():
-        raise ExportError(f"'{target.name}' is a folder.")
-    sources = {os.path.realpath(m.path) for m in project.media.values()}
-    if os.path.realpath(target) in sources:
-        raise ExportError(f"'{target.name}' is one of the project's own media files; choose another name.")
-    if target.exists() and not overwrite:
-        raise ExportError(f"'{target.name}' already exists; choose another name or allow overwriting.")
-    if not os.access(target.parent, os.W_OK):
-        raise ExportError(f"The folder {target.parent} is not writable.")
+    problem = output_problem(target, [m.path for m in project.media.values()], overwrite=overwrite,
+                             inputs_are="one of the project's own media files")
+    if problem:
+        raise ExportError(problem[0].upper() + problem[1:] + ".")
     if shutil.disk_usage(target.parent).free < MIN_FREE_BYTES:
         raise ExportError(f"The disk holding {target.parent} is full.")
     offline = sorted({Path(m.path).name for m in project.media.values() if m.offline and _used(project, m.id)})

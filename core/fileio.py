@@ -7,7 +7,7 @@ import errno
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 
@@ -64,6 +64,37 @@ def os_error_in(text: str) -> OSError | None:
     for words, code in _ERROR_WORDS.items():
         if words in text:
             return OSError(code, words)
+    return None
+
+
+def _same_or_inside(out: Path, source: str | os.PathLike) -> bool:
+    """Whether writing ``out`` would replace ``source`` (a file), or a file in ``source`` (a folder)."""
+    source = Path(source)
+    with contextlib.suppress(OSError):
+        if out.exists() and source.exists() and os.path.samefile(out, source):  # links included
+            return True
+        if source.is_dir():
+            return out.exists() and Path(os.path.realpath(source)) in Path(os.path.realpath(out)).parents
+    return os.path.realpath(out) == os.path.realpath(source)
+
+
+def output_problem(out: str | os.PathLike, inputs: Iterable[str | os.PathLike] = (), *, overwrite: bool = False,
+                   inputs_are: str = "one of the inputs", overwrite_hint: str = "allow overwriting") -> str | None:
+    """Why ``out`` cannot be written, or None. Every writer asks this first: an output never
+    replaces one of its own inputs, whatever ``overwrite`` says, nor an existing file without it."""
+    out = Path(out)
+    if out.is_dir():
+        return f"'{out.name}' is a folder; give the name of a file to write"
+    if not out.parent.is_dir():
+        return f"the folder {out.parent} does not exist"
+    if len(os.fsencode(out.name)) > 255:
+        return f"the name '{out.name[:40]}…' is too long (at most 255 bytes)"
+    if any(_same_or_inside(out, source) for source in inputs if source):
+        return f"'{out.name}' is {inputs_are}; choose another name (nothing was written)"
+    if out.exists() and not overwrite:
+        return f"'{out.name}' already exists; choose another name or {overwrite_hint}"
+    if not os.access(out.parent, os.W_OK):
+        return f"the folder {out.parent} is not writable"
     return None
 
 

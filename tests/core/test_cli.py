@@ -171,3 +171,34 @@ def test_training_killed_mid_run_resumes_from_its_checkpoint(tmp_path, picture_f
                              timeout=120)
     assert resumed.returncode == 0, resumed.stderr
     assert load_model_file(out)["trained_steps"] == kept + 2
+
+
+def test_no_command_writes_over_its_own_inputs(samples, tmp_path):
+    """Whatever --overwrite says: the inputs' bytes are the same after every attempt."""
+    import hashlib
+    import shutil
+
+    clip, music, picture = tmp_path / "v.mp4", tmp_path / "m.wav", tmp_path / "x.png"
+    shutil.copy(samples.path("studio-talk.mp4"), clip)
+    shutil.copy(samples.path("music-bed.wav"), music)
+    shutil.copy(samples.path("title-card.png"), picture)
+    model = ROOT / "resources" / "models" / "backdrop-gan.pt"
+    cases = [
+        ["highlights", str(clip), "--seconds", "3", "--out", str(clip), "--overwrite"],
+        ["highlights", str(clip), "--seconds", "3", "--music", str(music), "--out", str(music), "--overwrite"],
+        ["backdrop", "--seconds", "1", "--size", "64x36", "--match", str(clip), "--out", str(clip), "--overwrite"],
+        ["backdrop", "--seconds", "1", "--size", "64x36", "--model", str(model), "--out", str(model), "--overwrite"],
+        ["train", "--data", str(picture), str(tmp_path), "--steps", "1", "--out", str(picture), "--overwrite"],
+        ["render", str(clip), "--out", str(clip), "--overwrite"],
+    ]
+    inputs = [clip, music, picture, model]
+
+    def sums():
+        return [hashlib.sha256(p.read_bytes()).hexdigest() for p in inputs]
+
+    before = sums()
+    for args in cases:
+        result = run_cli(*args)
+        assert result.returncode == 2, (args, result.stderr)
+        assert "choose another name" in result.stderr and result.stderr.count("\n") == 1, result.stderr
+    assert sums() == before
