@@ -29,6 +29,27 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"reelsmith: error: {message} (see --help)\n")
 
 
+def _in_range(low: float, high: float, whole: bool = False) -> Callable[[str], float]:
+    """An argparse type: a number from ``low`` to ``high`` (whole when asked); anything else is
+    a usage error (one line, status 2) before any work or heavy import starts."""
+
+    def parse(text: str) -> float:
+        import math
+
+        try:
+            value = int(text) if whole else float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a {'whole ' if whole else ''}number") from None
+        if not (math.isfinite(value) and low <= value <= high):
+            raise argparse.ArgumentTypeError(f"{text} is out of range ({low:g} to {high:g})")
+        return value
+
+    return parse
+
+
+SEED = _in_range(0, 2**31 - 1, whole=True)
+
+
 def _fail(message: str) -> None:
     print(f"reelsmith: error: {message}", file=sys.stderr)
 
@@ -183,7 +204,7 @@ def _cmd_scenes(args: argparse.Namespace) -> int:
 def _scenes_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("video", metavar="VIDEO")
     p.add_argument("--json", action="store_true", help="print JSON")
-    p.add_argument("--sensitivity", type=float, default=0.5, metavar="0..1",
+    p.add_argument("--sensitivity", type=_in_range(0, 1), default=0.5, metavar="0..1",
                    help="0 finds only obvious changes of shot, 1 finds everything (default 0.5)")
 
 
@@ -191,7 +212,6 @@ def _scenes_args(p: argparse.ArgumentParser) -> None:
 
 
 def _cmd_highlights(args: argparse.Namespace) -> int:
-
     from core.assist.highlights import build_highlights
     from core.errors import ProjectError
     from core.export import preset
@@ -214,7 +234,7 @@ def _highlights_args(p: argparse.ArgumentParser) -> None:
     from core.timeline import CANVASES
 
     p.add_argument("videos", nargs="+", metavar="VIDEO")
-    p.add_argument("--seconds", type=float, default=30.0, help="length of the reel (default 30)")
+    p.add_argument("--seconds", type=_in_range(1, 3600), default=30.0, help="length of the reel (default 30)")
     p.add_argument("--out", required=True, metavar="PROJECT", help="the project file to write")
     p.add_argument("--preset", choices=list(CANVASES), default="1080p", help="canvas (default 1080p)")
     p.add_argument("--fps", type=int, choices=FRAME_RATES, default=30)
@@ -226,7 +246,6 @@ def _highlights_args(p: argparse.ArgumentParser) -> None:
 
 
 def _cmd_backdrop(args: argparse.Namespace) -> int:
-
     from core.errors import ModelError
     from core.gan.backdrop import BackdropSettings, render_backdrop
 
@@ -244,23 +263,27 @@ def _cmd_backdrop(args: argparse.Namespace) -> int:
 
 def _size(text: str) -> tuple[int, int]:
     from core.errors import ModelError
+    from core.timeline import MAX_PIXELS, MAX_SIDE, MIN_SIDE
 
     try:
         width, height = (int(v) for v in text.lower().split("x"))
     except ValueError:
         raise ModelError(f"'{text}' is not a size; write it as WIDTHxHEIGHT, for example 1920x1080.") from None
+    if not (MIN_SIDE <= min(width, height) and max(width, height) <= MAX_SIDE and width * height <= MAX_PIXELS):
+        raise ModelError(f"{width}x{height} is out of range: each side {MIN_SIDE} to {MAX_SIDE} pixels, "
+                         "at most 4096x2160 in all.")
     return width, height
 
 
 def _backdrop_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--seconds", type=float, default=10.0)
+    p.add_argument("--seconds", type=_in_range(0.1, 600), default=10.0)
     p.add_argument("--size", default="1920x1080", metavar="WxH")
-    p.add_argument("--fps", type=float, default=30.0)
+    p.add_argument("--fps", type=_in_range(1, 120), default=30.0)
     p.add_argument("--out", required=True, metavar="OUT.mp4")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=SEED, default=0)
     p.add_argument("--style", metavar="NAME", help="one of the model's styles (default: its first)")
-    p.add_argument("--speed", type=float, default=1.0, help="how fast it drifts (default 1)")
-    p.add_argument("--grain", type=float, default=0.0, metavar="0..1", help="film grain strength")
+    p.add_argument("--speed", type=_in_range(0.1, 5), default=1.0, help="how fast it drifts (default 1)")
+    p.add_argument("--grain", type=_in_range(0, 1), default=0.0, metavar="0..1", help="film grain strength")
     p.add_argument("--model", metavar="PATH", help="a trained model (default: the shipped one)")
     p.add_argument("--match", metavar="CLIP", help="take on the colours of this clip or picture")
     p.add_argument("--device", choices=["cpu", "cuda"], help="default: CUDA when available")
@@ -271,7 +294,6 @@ def _backdrop_args(p: argparse.ArgumentParser) -> None:
 
 
 def _cmd_music(args: argparse.Namespace) -> int:
-
     from core.audio.music import MusicSettings, write_music
     from core.errors import MediaError
 
@@ -286,10 +308,10 @@ def _music_args(p: argparse.ArgumentParser) -> None:
     from core.audio.music import MOODS
 
     p.add_argument("--mood", choices=list(MOODS), default="chill")
-    p.add_argument("--bpm", type=float, help="tempo (default: the mood's own)")
+    p.add_argument("--bpm", type=_in_range(40, 220), help="tempo (default: the mood's own)")
     p.add_argument("--key", default="C", help="for example C, F#m, Bb minor (default C)")
-    p.add_argument("--seconds", type=float, default=30.0, help="rounded to whole bars, so it loops")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seconds", type=_in_range(2, 600), default=30.0, help="rounded to whole bars, so it loops")
+    p.add_argument("--seed", type=SEED, default=0)
     p.add_argument("--out", required=True, metavar="OUT.wav")
     p.add_argument("--overwrite", action="store_true", help="replace OUT.wav if it exists")
 
@@ -357,16 +379,18 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 def _train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", nargs="+", metavar="DIR_OR_VIDEOS", help="folders of images, images or videos")
-    p.add_argument("--procedural", type=int, metavar="COUNT", help="learn from COUNT generated backdrops")
-    p.add_argument("--steps", type=int, default=2000)
-    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--procedural", type=_in_range(1, 100_000, whole=True), metavar="COUNT",
+                   help="learn from COUNT generated backdrops")
+    p.add_argument("--steps", type=_in_range(1, 1_000_000, whole=True), default=2000)
+    p.add_argument("--batch", type=_in_range(1, 512, whole=True), default=32)
     p.add_argument("--out", required=True, metavar="MODEL.pt")
     p.add_argument("--resume", action="store_true", help="carry on from MODEL.pt's checkpoint")
     p.add_argument("--from-scratch", action="store_true", help="do not start from the shipped model")
     p.add_argument("--overwrite", action="store_true", help="replace MODEL.pt if it exists")
-    p.add_argument("--checkpoint-every", type=int, default=200, metavar="STEPS")
-    p.add_argument("--sample-every", type=int, default=50, metavar="STEPS", help="print losses, save samples")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--checkpoint-every", type=_in_range(1, 1_000_000, whole=True), default=200, metavar="STEPS")
+    p.add_argument("--sample-every", type=_in_range(1, 1_000_000, whole=True), default=50, metavar="STEPS",
+                   help="print losses, save samples")
+    p.add_argument("--seed", type=SEED, default=0)
     p.add_argument("--device", choices=["cpu", "cuda"], help="default: CUDA when available")
     p.add_argument("--description", default="", help="a note stored in the model file")
 

@@ -83,12 +83,12 @@ def output_problem(out: str | os.PathLike, inputs: Iterable[str | os.PathLike] =
     """Why ``out`` cannot be written, or None. Every writer asks this first: an output never
     replaces one of its own inputs, whatever ``overwrite`` says, nor an existing file without it."""
     out = Path(out)
+    if len(os.fsencode(out.name)) > 255:  # before anything asks the file system about it
+        return f"the name '{out.name[:40]}…' is too long (at most 255 bytes)"
     if out.is_dir():
         return f"'{out.name}' is a folder; give the name of a file to write"
     if not out.parent.is_dir():
         return f"the folder {out.parent} does not exist"
-    if len(os.fsencode(out.name)) > 255:
-        return f"the name '{out.name[:40]}…' is too long (at most 255 bytes)"
     if any(_same_or_inside(out, source) for source in inputs if source):
         return f"'{out.name}' is {inputs_are}; choose another name (nothing was written)"
     if out.exists() and not overwrite:

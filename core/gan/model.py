@@ -33,7 +33,12 @@ D_CHANNELS = (32, 64, 128, 256, 256)  # at 64, 32, 16, 8 and 4 pixels
 
 
 def pick_device(prefer: str | None = None) -> torch.device:
-    """CUDA when there is one (or when asked for), the CPU otherwise."""
+    """CUDA when there is one (or when asked for), the CPU otherwise. Asking for CUDA where
+    there is none is a ModelError a creator can act on, not a crash later."""
+    from core.errors import ModelError
+
+    if prefer == "cuda" and not torch.cuda.is_available():
+        raise ModelError("No CUDA GPU is available here; leave out --device to use the CPU.")
     if prefer:
         return torch.device(prefer)
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")

@@ -202,3 +202,46 @@ def test_no_command_writes_over_its_own_inputs(samples, tmp_path):
         assert result.returncode == 2, (args, result.stderr)
         assert "choose another name" in result.stderr and result.stderr.count("\n") == 1, result.stderr
     assert sums() == before
+
+
+HOSTILE = [
+    # (arguments, words the one line of stderr must hold)
+    (["scenes", "{clip}", "--sensitivity", "-1"], "out of range"),
+    (["scenes", "{clip}", "--sensitivity", "nan"], "out of range"),
+    (["scenes", "{clip}", "--sensitivity", "inf"], "out of range"),
+    (["highlights", "{clip}", "--seconds", "0", "--out", "{tmp}/r.reelsmith"], "out of range"),
+    (["highlights", "{clip}", "--seconds", "1e308", "--out", "{tmp}/r.reelsmith"], "out of range"),
+    (["highlights", "{clip}", "--out", "{tmp}/missing/r.reelsmith"], "does not exist"),
+    (["highlights", "{clip}", "--out", "{tmp}"], "is a folder"),
+    (["highlights", "{clip}", "--out", "{tmp}/" + "n" * 300 + ".reelsmith"], "too long"),
+    (["backdrop", "--seed", str(2**70), "--out", "{tmp}/b.mp4"], "out of range"),
+    (["backdrop", "--size", "8192x8192", "--out", "{tmp}/b.mp4"], "out of range"),
+    (["backdrop", "--size", "wide", "--out", "{tmp}/b.mp4"], "not a size"),
+    (["music", "--seed", "-1", "--out", "{tmp}/m.wav"], "out of range"),
+    (["music", "--bpm", "1000", "--out", "{tmp}/m.wav"], "out of range"),
+    (["train", "--procedural", "-1", "--out", "{tmp}/t.pt"], "out of range"),
+    (["train", "--procedural", "1000000000", "--out", "{tmp}/t.pt"], "out of range"),
+    (["train", "--procedural", "4", "--batch", "0", "--out", "{tmp}/t.pt"], "out of range"),
+    (["train", "--procedural", "4", "--steps", "0", "--out", "{tmp}/t.pt"], "out of range"),
+    (["train", "--procedural", "4", "--steps", str(10**12), "--out", "{tmp}/t.pt"], "out of range"),
+    (["train", "--procedural", "4", "--checkpoint-every", "0", "--out", "{tmp}/t.pt"], "out of range"),
+    (["train", "--procedural", "4", "--sample-every", "0", "--out", "{tmp}/t.pt"], "out of range"),
+]
+
+
+@pytest.mark.parametrize(("args", "words"), HOSTILE, ids=[" ".join(a[:3])[:40] for a, _ in HOSTILE])
+def test_a_users_mistake_is_one_line_and_status_2(samples, tmp_path, args, words):
+    clip = samples.path("studio-talk.mp4")
+    result = run_cli(*(a.format(clip=clip, tmp=tmp_path) for a in args))
+    assert result.returncode == 2, result.stderr
+    assert words in result.stderr and result.stderr.count("\n") == 1, result.stderr
+    assert "unexpected" not in result.stderr and list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_asking_for_cuda_without_a_gpu_is_a_users_mistake(tmp_path):
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA GPU")
+    result = run_cli("backdrop", "--device", "cuda", "--seconds", "0.2", "--size", "64x36", "--out", str(tmp_path / "b.mp4"))
+    assert result.returncode == 2 and "No CUDA GPU" in result.stderr and result.stderr.count("\n") == 1, result.stderr
+    assert list(tmp_path.iterdir()) == []
