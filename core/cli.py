@@ -339,6 +339,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from core.errors import ModelError
+    from core.fileio import describe_os_error
     from core.gan import shipped_model
     from core.gan.data import STYLES, procedural_dataset, user_dataset
     from core.gan.train import TrainSettings, checkpoint_path, train
@@ -366,7 +367,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
     samples = Path(f"{out}.samples.png")
 
     def show(update) -> None:
-        write_image(samples, update.grid)
+        try:
+            write_image(samples, update.grid)
+        except OSError as exc:
+            raise ModelError(f"Could not write {samples.name}: {describe_os_error(exc)}.") from exc
         print(f"step {update.step}/{update.steps}: D {update.d_loss:.3f} G {update.g_loss:.3f} "
               f"({update.seconds:.0f} s)", flush=True)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -87,3 +88,15 @@ def bad_media(tmp_path, samples) -> dict[str, Path]:
     files["unsupported"].write_text("1\n00:00:01,000 --> 00:00:02,000\nHello there\n\n"
                                     "2\n00:00:03,000 --> 00:00:04,000\nGeneral Kenobi\n")
     return files
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 600 KB filesystem: a real full disk to run into."""
+    mount = tmp_path / "small-disk"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(mount)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small filesystem here: {done.stderr.decode().strip()}")
+    yield mount
+    subprocess.run(["umount", str(mount)], check=False)

@@ -191,9 +191,14 @@ def _circular_reverb(stereo: np.ndarray, rate: int, rng, seconds: float = 1.6, m
 
 
 def write_music(settings: MusicSettings, path: str | os.PathLike, rate: int = RATE) -> Path:
-    """Generate and save as a 16-bit stereo WAV, atomically."""
+    """Generate and save as a 16-bit stereo WAV, atomically; a MediaError if it cannot be written."""
+    from core.fileio import describe_os_error
     from core.media import write_wav
 
     path = Path(path)
-    write_wav(path, generate_music(settings, rate), rate)
+    music = generate_music(settings, rate)
+    try:
+        write_wav(path, music, rate)
+    except OSError as exc:
+        raise MediaError(f"Could not write {path.name}: {describe_os_error(exc)}.") from exc
     return path

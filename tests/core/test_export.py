@@ -196,18 +196,6 @@ def test_empty_timeline_and_offline_media_are_refused(samples, tmp_path):
         export_project(project, tmp_path / "o.mp4")
 
 
-@pytest.fixture
-def small_disk(tmp_path):
-    """A 600 KB filesystem: a real full disk for the export to run into."""
-    mount = tmp_path / "small-disk"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(mount)], capture_output=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a small filesystem here: {done.stderr.decode().strip()}")
-    yield mount
-    subprocess.run(["umount", str(mount)], check=False)
-
-
 def test_full_disk_is_a_clear_error_and_leaves_nothing(samples, small_disk, monkeypatch):
     monkeypatch.setattr("core.export.MIN_FREE_BYTES", 0)  # let it start, then run out
     project = small_project(samples, 640, 360)

@@ -96,3 +96,11 @@ def test_highlight_reel_cuts_on_the_beat(samples, tmp_path):
     assert cuts and all(min(abs(b - t) for b in beats) <= 1.5 / project.fps for t in cuts)
     bed = project.tracks_of_kind("audio")[0].clips
     assert len(bed) == 1 and project.media[bed[0].media_id].path == str(music)
+
+
+def test_music_onto_a_full_disk_is_a_users_problem_not_a_crash(small_disk):
+    from tests.core.test_cli import run_cli
+
+    result = run_cli("music", "--seconds", "30", "--out", str(small_disk / "bed.wav"))
+    assert result.returncode == 2 and "disk is full" in result.stderr, result.stderr
+    assert list(small_disk.iterdir()) == []  # no half-written file, no temporary left
