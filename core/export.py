@@ -24,7 +24,15 @@ import numpy as np
 
 from core.compositor import Compositor
 from core.errors import ExportError, MediaError
-from core.fileio import describe_os_error, os_error_in, output_problem
+from core.fileio import (
+    OWNER_LOCK,
+    describe_os_error,
+    hold_lock,
+    os_error_in,
+    output_problem,
+    release_lock,
+    remove_abandoned,
+)
 from core.jobs import CancelToken, Progress, check_cancel, report, sub_progress
 from core.timeline import CANVASES, Project, all_clips
 
@@ -96,7 +104,9 @@ def export_project(
     if frames < 1:
         raise ExportError("The timeline is empty: add a clip before exporting.")
     duration = frames / settings.fps
+    remove_abandoned(target.parent, ".*.export")  # what killed exports left here
     scratch = Path(tempfile.mkdtemp(prefix=f".{target.stem}.", suffix=".export", dir=target.parent))
+    owner = hold_lock(scratch / OWNER_LOCK)
     try:
         with Compositor(render) as compositor:
             audio = _write_mix(compositor, scratch / "mix.wav", duration, settings.loudness, progress, cancel)
@@ -109,6 +119,7 @@ def export_project(
     except OSError as exc:
         raise ExportError(f"The export to {target} failed: {describe_os_error(exc)}.") from exc
     finally:
+        release_lock(owner)
         shutil.rmtree(scratch, ignore_errors=True)
     report(progress, 1.0, "Export finished")
     return ExportResult(target, frames, duration, time.monotonic() - started)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import os
+import shutil
 import stat
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -107,29 +110,107 @@ def _fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
+try:
+    import fcntl
+except ImportError:  # Windows: a file in use cannot be removed there anyway
+    fcntl = None
+
+OWNER_LOCK = ".owner"  # in a scratch folder: held locked by the process working in it
+STALE_SECONDS = 60  # leftovers younger than this are never touched (their owner may be starting)
+
+
+def hold_lock(path: str | os.PathLike) -> int | None:
+    """An open descriptor holding an exclusive lock on ``path`` (created if need be): the mark
+    of a live owner. The lock goes with the process, however it ends (kill -9 included)."""
+    if fcntl is None:
+        return None
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return fd
+
+
+def release_lock(fd: int | None) -> None:
+    if fd is not None:
+        os.close(fd)
+
+
+def _abandoned(lock: Path) -> bool:
+    """Whether ``lock`` exists, is old enough, and no live process holds it."""
+    try:
+        if time.time() - lock.stat().st_mtime < STALE_SECONDS:
+            return False
+        fd = os.open(lock, os.O_RDWR)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def remove_abandoned(folder: str | os.PathLike, pattern: str) -> list[Path]:
+    """Remove what interrupted runs left in ``folder`` (names matching ``pattern``): a file that
+    is its own lock, or a folder holding an OWNER_LOCK, once no live process holds the lock.
+    Anything else of that name is not ours and is left alone."""
+    if fcntl is None:
+        return []
+    removed = []
+    for path in Path(folder).glob(pattern):
+        lock = path / OWNER_LOCK if path.is_dir() else path
+        if _abandoned(lock):
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            removed.append(path)
+    return removed
+
+
+def _new_file_mode(target: Path) -> int:
+    """The mode a replaced file keeps, or a new one gets (0666 less the umask)."""
+    with contextlib.suppress(OSError):
+        return stat.S_IMODE(target.stat().st_mode)
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return 0o666 & ~int(line.split()[1], 8)
+    return 0o644
+
+
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; on success it replaces ``target``.
+    """Yield a temporary path beside ``target``; on success it replaces ``target``, keeping the
+    replaced file's permissions.
 
     The temporary file lives in the target's folder so the final rename is atomic. On any
-    exception it is removed and ``target`` is left untouched. Raises OSError as is.
+    exception it is removed and ``target`` is left untouched. It stays locked while in use, so
+    one that a killed process left behind is removed by the next write to the same name.
+    Raises OSError as is.
     """
     target = Path(target)
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{target.stem}.", suffix=(suffix or target.suffix) + ".part", dir=target.parent
-    )
-    os.close(fd)
+    suffix = (suffix or target.suffix) + ".part"
+    remove_abandoned(target.parent, f".{glob.escape(target.stem)}.*{glob.escape(suffix)}")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=suffix, dir=target.parent)
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     tmp = Path(tmp_name)
     try:
         yield tmp
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
+        os.chmod(tmp, _new_file_mode(target))
         os.replace(tmp, target)
         _fsync_dir(target.parent)
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+    finally:
+        os.close(fd)
 
 
 def atomic_write_bytes(target: str | os.PathLike, data: bytes) -> None:
