@@ -26,6 +26,7 @@ from core.timeline import (
     Project,
     Track,
     Transition,
+    all_clips,
     validate_project,
 )
 
@@ -80,7 +81,7 @@ def project_to_dict(project: Project, base_dir: str | os.PathLike) -> dict:
             "fps": project.fps,
             "sample_rate": project.sample_rate,
             "media": [_media_to_dict(m, Path(base_dir)) for m in project.media.values()],
-            "tracks": [_track_to_dict(t, project.fps) for t in project.tracks],
+            "tracks": [_track_to_dict(t, project.fps, Path(base_dir)) for t in project.tracks],
         },
     }
 
@@ -108,14 +109,14 @@ def _relative_if_possible(absolute: str, base_dir: Path) -> str:
         return absolute
 
 
-def _track_to_dict(track: Track, fps: float) -> dict:
+def _track_to_dict(track: Track, fps: float, base_dir: Path) -> dict:
     return {
         "id": track.id,
         "kind": track.kind,
         "name": track.name,
         "muted": track.muted,
         "hidden": track.hidden,
-        **({"effects": track.effects} if track.effects else {}),
+        **({"effects": _stack_to_save(track.effects, base_dir)} if track.effects else {}),
         **({"solo": True} if track.solo else {}),
         **({"duck": track.duck} if track.duck else {}),
         "clips": [
@@ -135,7 +136,7 @@ def _track_to_dict(track: Track, fps: float) -> dict:
                 "reframe": [[t, x] for t, x in c.reframe],
                 "audio_fade_in": c.audio_fade_in,
                 "audio_fade_out": c.audio_fade_out,
-                "effects": c.effects,
+                "effects": _stack_to_save(c.effects, base_dir),
                 **({"freeze": True} if c.freeze else {}),
                 **({"balance": c.balance} if c.balance else {}),
                 **({"volume_keys": [[t, g] for t, g in c.volume_keys]} if c.volume_keys else {}),
@@ -220,7 +221,30 @@ def project_from_dict(document: Any, base_dir: str | os.PathLike) -> Project:
     for i, entry in enumerate(_get(body, "tracks", "project", list)):
         project.tracks.append(_track_from_dict(entry, f"tracks[{i}]", project))
     validate_project(project)
+    _anchor_lut_paths(project, Path(base_dir))
     return project
+
+
+def _stack_to_save(effects: list[dict], base_dir: Path) -> list[dict]:
+    """An effect stack as stored: a LUT beside the project (or below it) by a relative path,
+    so the folder can move with it."""
+    stored = []
+    for effect in effects:
+        path = effect.get("params", {}).get("path") if effect["type"] == "lut" else None
+        if path:
+            effect = {**effect, "params": {**effect["params"], "path": _relative_if_possible(os.path.abspath(path), base_dir)}}
+        stored.append(effect)
+    return stored
+
+
+def _anchor_lut_paths(project: Project, base_dir: Path) -> None:
+    """A LUT named by a relative path is beside the project file, wherever Reelsmith was
+    started from: such paths become absolute on loading."""
+    stacks = [track.effects for track in project.tracks] + [clip.effects for _, clip in all_clips(project)]
+    for effect in (e for stack in stacks for e in stack if e["type"] == "lut"):
+        path = effect.get("params", {}).get("path")
+        if path and not os.path.isabs(path):
+            effect["params"]["path"] = str(base_dir / path)
 
 
 def _migrate(document: dict) -> dict:

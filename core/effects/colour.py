@@ -151,7 +151,7 @@ def _lookup_table(path: str, mtime: float) -> np.ndarray:
 
 @dataclass
 class Lut:
-    path: str = setting("", doc="where the `.cube` file is")
+    path: str = setting("", doc="where the `.cube` file is (a relative path: from the project file's folder)")
     strength: float = setting(1.0, 0, 1, doc="0 the original, 1 the full look")
 
 

@@ -93,6 +93,24 @@ def test_project_folder_moved_with_its_media_still_opens(project_folder, tmp_pat
     assert all(m.path.startswith(str(moved)) for m in loaded.media.values())
 
 
+def test_a_lut_beside_the_project_moves_with_it(project_folder, tmp_path, monkeypatch):
+    """A LUT's path is kept relative to the project file, not to where Reelsmith started."""
+    lut = project_folder / "looks" / "warm.cube"
+    lut.parent.mkdir()
+    lut.write_text("LUT_3D_SIZE 2\n" + "0 0 0\n" * 8)
+    project = build_project(project_folder)
+    tl.set_clip_properties(project, project.tracks[0].clips[0].id,
+                           effects=[{"type": "lut", "params": {"path": str(lut)}}])
+    save_project(project, project_folder / "vlog.reelsmith")
+    stored = json.loads((project_folder / "vlog.reelsmith").read_text())["project"]["tracks"][0]["clips"][0]
+    assert stored["effects"][0]["params"]["path"] == "looks/warm.cube"
+    moved = tmp_path / "elsewhere" / "Vlog copy"
+    shutil.move(project_folder, moved)
+    monkeypatch.chdir(tmp_path)  # started from another folder
+    loaded = load_project(moved / "vlog.reelsmith")
+    assert loaded.tracks[0].clips[0].effects[0]["params"]["path"] == str(moved / "looks" / "warm.cube")
+
+
 def test_project_file_moved_alone_finds_media_by_absolute_path(project_folder, tmp_path):
     save_project(build_project(project_folder), project_folder / "vlog.reelsmith")
     (tmp_path / "desk").mkdir()
