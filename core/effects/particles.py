@@ -17,6 +17,10 @@ from core.effects import CANVAS_SPACE, register, setting
 
 PARTICLES = "Particles"
 KINDS = ("snow", "sparkles", "confetti", "bokeh")
+# A typical particle's area (pixels at 1080p and size 1) by kind: drawing costs about amount x
+# area x size squared, so the three together are bounded, not just each one.
+AREA = {"snow": 30, "sparkles": 130, "confetti": 85, "bokeh": 2100}
+AREA_BUDGET = 1_000_000  # four times the default bokeh: under a second a frame at 4K
 CONFETTI_COLOURS = ((255, 90, 90), (255, 200, 60), (90, 200, 255), (140, 230, 120), (220, 120, 255))
 
 
@@ -33,6 +37,9 @@ class Particles:
         if self.kind not in KINDS:
             raise ValueError(f"'{self.kind}' is not a kind of particle: {', '.join(KINDS)}")
         self.amount = int(max(0, min(2000, self.amount)))
+        if self.amount * self.size**2 * AREA[self.kind] > AREA_BUDGET:
+            raise ValueError(f"that many {self.kind} particles this large would take minutes a frame; "
+                             "lower the amount or the size")
 
 
 @functools.lru_cache(maxsize=32)

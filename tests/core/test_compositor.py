@@ -208,3 +208,38 @@ def test_vertical_reframe_with_fill_pan_and_crop(samples):
     tl.set_clip_properties(project, clip.id, pan_x=0.0, crop=(0.5, 0.0, 0.0, 0.0))
     cropped = placement(project.tracks[0].clips[0], (320, 180), (90, 160))
     assert cropped.crop_box[0] == cropped.decode_size[0] // 2
+
+
+def test_memory_stays_bounded_on_the_largest_canvas_with_the_heaviest_effects(samples):
+    """4096x2160 (the most the format takes) with a big title, particles at their area budget,
+    full grain and the widest blur: the peak memory of a process that renders it."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent(f"""
+        import resource
+        from core import timeline as tl
+        from core.compositor import Compositor
+        from core.media import probe
+        project = tl.Project.new("1080p", fps=30)
+        project.width, project.height = tl.MAX_SIDE, tl.MAX_PIXELS // tl.MAX_SIDE
+        ref = tl.MediaRef.from_info(probe({str(samples.path("city-walk.mp4"))!r}))
+        tl.add_media(project, ref)
+        clip = tl.make_clip(project, ref.id, 0)
+        tl.add_clip(project, project.tracks[0].id, clip)
+        tl.set_clip_properties(project, clip.id, effects=[
+            {{"type": "title", "params": {{"text": "Biggest", "size": 0.5, "box": 1}}}},
+            {{"type": "particles", "params": {{"kind": "bokeh", "amount": 470}}}},
+            {{"type": "grain", "params": {{"strength": 1}}}},
+            {{"type": "blur", "params": {{"radius": 200}}}}])
+        with Compositor(project) as compositor:
+            for frame in (0, 30, 60):
+                assert compositor.frame_at(frame).shape == (2160, 4096, 3)
+            compositor.audio_between(0, 2)
+        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    peak_mb = int(done.stdout.split()[-1])
+    assert peak_mb < 1536, f"{peak_mb} MB"  # about 830 MB when measured; a copy per frame would show
