@@ -383,7 +383,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 def _train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", nargs="+", metavar="DIR_OR_VIDEOS", help="folders of images, images or videos")
-    p.add_argument("--procedural", type=_in_range(1, 100_000, whole=True), metavar="COUNT",
+    p.add_argument("--procedural", type=_in_range(1, 10_000, whole=True), metavar="COUNT",
                    help="learn from COUNT generated backdrops")
     p.add_argument("--steps", type=_in_range(1, 1_000_000, whole=True), default=2000)
     p.add_argument("--batch", type=_in_range(1, 512, whole=True), default=32)
