@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from core import timeline as tl
 from core.errors import EditError
@@ -67,15 +68,45 @@ def import_media(project: tl.Project, refs: Sequence[tl.MediaRef], place: tuple[
     timeline from there (each on the dropped-on track if it fits, else the first that does)."""
 
     def steps(p: tl.Project) -> None:
-        frame = place[0] if place else 0
         for ref in refs:
             tl.add_media(p, ref)
-            if place is not None:
-                clip = tl.make_clip(p, ref.id, frame)
-                tl.add_clip(p, track_for(p, ref, place[1]), clip)
-                frame = clip.end
+        if place is not None:
+            _end_to_end(p, [ref.id for ref in refs], place)
 
     return tl.combine(project, "Import media", steps)
+
+
+def place_media(project: tl.Project, media_ids: Sequence[str], place: tuple[int, str]) -> tl.Edit:
+    """Media already in the bin onto the timeline, end to end from ``place`` = (frame, track id)."""
+    if not media_ids:
+        raise EditError("Choose some media in the bin first.")
+    if any(m not in project.media for m in media_ids):
+        raise EditError("That media is no longer in the project.")
+    offline = [Path(project.media[m].path).name for m in media_ids if m in project.media and project.media[m].offline]
+    if offline:
+        raise EditError(f"{', '.join(offline)} cannot be found; relink it before using it.")
+    return tl.combine(project, "Add to timeline", lambda p: _end_to_end(p, media_ids, place))
+
+
+def append_media(project: tl.Project, media_ids: Sequence[str]) -> tl.Edit:
+    """Media from the bin at the end of the first track that takes each (double-click, Enter)."""
+    if any(m not in project.media for m in media_ids):
+        raise EditError("That media is no longer in the project.")
+
+    def steps(p: tl.Project) -> None:
+        for media_id in media_ids:
+            track = p.track(track_for(p, p.media[media_id]))
+            _end_to_end(p, [media_id], (track.end, track.id))
+
+    return tl.combine(project, "Add to timeline", steps)
+
+
+def _end_to_end(project: tl.Project, media_ids: Sequence[str], place: tuple[int, str]) -> None:
+    frame, wanted = place
+    for media_id in media_ids:
+        clip = tl.make_clip(project, media_id, frame)
+        tl.add_clip(project, track_for(project, project.media[media_id], wanted), clip)
+        frame = clip.end
 
 
 def fitted_effect(effect: dict, seconds: float) -> dict:

@@ -142,6 +142,9 @@ class MainWindow(QMainWindow):
 
         self._connect_document()
         self.bin.files_dropped.connect(self.import_files)
+        self.bin.media_activated.connect(lambda ids: self.perform(recipes.append_media, ids))
+        self.timeline.media_dropped.connect(
+            lambda ids, frame, track_id: self.perform(recipes.place_media, ids, (frame, track_id)))
         self.timeline.playhead_moved.connect(self.preview.scrub_to)
         self.preview.playhead_moved.connect(self.timeline.set_playhead)
         self.preview.sound_unavailable.connect(lambda why: self.statusBar().showMessage(why + " Playing silently.", 10000))
@@ -609,7 +612,8 @@ class MainWindow(QMainWindow):
                    if t.kind != tl.AUDIO_TRACK and media[c.media_id].kind == "video" and not media[c.media_id].offline}
         targets = [c for c in self.timeline.selected if c in picture] or sorted(picture)
         if not targets:
-            self.show_error("Nothing to analyse", "Put some video clips on the timeline first.")
+            self.show_error("Nothing to analyse", "Put some video clips on the timeline first: drag them from the Media bin onto it, or "
+                            "double-click them there.")
             return None
         return self._open(SmartCutDialog(self.document, targets, self))
 

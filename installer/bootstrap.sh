@@ -28,8 +28,9 @@ say() { printf '\033[1;33m==>\033[0m %s\n' "$*" >&2; }
 system_packages=(libportaudio2 libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1
   libdbus-1-3 libglib2.0-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0
   libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libnss3)
-# The tests also check the desktop installer with the freedesktop tools.
-[ "$mode" = test ] && system_packages+=(desktop-file-utils shared-mime-info xdg-utils)
+# The tests also check the desktop installer with the freedesktop tools, and drive the app in
+# a real X window (Xvfb) with real mouse and keyboard events (xdotool).
+[ "$mode" = test ] && system_packages+=(desktop-file-utils shared-mime-info xdg-utils xvfb xdotool)
 
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QMimeData, QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem
 
 from core.timeline import MediaRef, Project
+
+MEDIA_MIME = "application/x-reelsmith-media"  # media ids, one a line: bin -> timeline
 
 
 def dropped_paths(mime) -> list[str]:
@@ -17,6 +19,7 @@ def dropped_paths(mime) -> list[str]:
 
 class MediaBin(QListWidget):
     files_dropped = Signal(list)
+    media_activated = Signal(list)  # media ids double-clicked (or Enter): at the end of the timeline
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -28,6 +31,11 @@ class MediaBin(QListWidget):
         self.setWordWrap(True)
         self.setSelectionMode(QAbstractItemView.ExtendedSelection)
         self.setAcceptDrops(True)
+        self.setDragEnabled(True)  # a press on a thumbnail drags it (to the timeline), not a rubber band
+        self.setDragDropMode(QAbstractItemView.DragDrop)
+        self.setDefaultDropAction(Qt.CopyAction)
+        self.setToolTip("Drag onto the timeline, or double-click to add at the end of the timeline")
+        self.itemActivated.connect(lambda _item: self.media_activated.emit(self.selected_media()))
         self._icons: dict[str, QIcon] = {}
 
     def set_project(self, project: Project | None) -> None:
@@ -56,6 +64,19 @@ class MediaBin(QListWidget):
 
     def has_thumbnail(self, media_id: str) -> bool:
         return media_id in self._icons
+
+    def selected_media(self) -> list[str]:
+        """The selected media ids, in the bin's order."""
+        return [self.item(r).data(Qt.UserRole) for r in range(self.count()) if self.item(r).isSelected()]
+
+    def mimeTypes(self) -> list[str]:
+        return [MEDIA_MIME, "text/uri-list"]
+
+    def mimeData(self, items) -> QMimeData:
+        data = QMimeData()
+        rows = sorted(self.row(item) for item in items)
+        data.setData(MEDIA_MIME, "\n".join(self.item(r).data(Qt.UserRole) for r in rows).encode())
+        return data
 
     # Drops of files or folders from the file manager.
     def dragEnterEvent(self, event) -> None:

@@ -10,6 +10,7 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QWidget
 
 from core.timeline import AUDIO_TRACK, Change, Project, Track, all_clips
+from desktop.panels.bin import MEDIA_MIME
 from desktop.panels.effects_browser import EFFECT_MIME
 from desktop.theme import ACCENT, CLIP_COLOURS
 
@@ -52,6 +53,7 @@ class TimelineView(QWidget):
     trim_requested = Signal(str, str, int)
     # paths, frame, track id (or "" when dropped outside the tracks)
     files_dropped = Signal(list, int, str)
+    media_dropped = Signal(list, int, str)  # media ids from the bin, frame, track id
     # clip id, effect name (or "look:" + a look's name) dropped on it
     effect_dropped = Signal(str, str)
     # the same dropped on a track's header: the track's own stack, over everything below
@@ -144,8 +146,8 @@ class TimelineView(QWidget):
         return next((track for track, row in self._track_rows() if row.top() <= y < row.bottom()), None)
 
     def _snap(self, frames: list[int], exclude: set[str]) -> int:
-        """The shift (in frames) that puts one of ``frames`` on a clip edge or the playhead."""
-        targets = [self.playhead] + [e for _, c in all_clips(self.project)
+        """The shift (in frames) that puts one of ``frames`` on a clip edge, the playhead or the start."""
+        targets = [0, self.playhead] + [e for _, c in all_clips(self.project)
                                      if c.id not in exclude for e in (c.position, c.end)]
         best, limit = 0, SNAP_PIXELS / self.pixels_per_frame
         for frame in frames:
@@ -424,7 +426,7 @@ class TimelineView(QWidget):
         if data.hasFormat(EFFECT_MIME):  # an effect lands on a clip or a picture track's header
             pos = event.position()
             return self.clip_at(pos.x(), pos.y()) is not None or self._header_track(pos) is not None
-        return data.hasUrls()
+        return data.hasUrls() or data.hasFormat(MEDIA_MIME)
 
     def contextMenuEvent(self, event) -> None:
         """Right-click a track's header for its sound; a sound clip to mark its beats."""
@@ -454,7 +456,8 @@ class TimelineView(QWidget):
         return track if track is not None and track.kind != AUDIO_TRACK else None
 
     def dragEnterEvent(self, event) -> None:
-        event.acceptProposedAction() if event.mimeData().hasUrls() or event.mimeData().hasFormat(EFFECT_MIME) \
+        data = event.mimeData()
+        event.acceptProposedAction() if data.hasUrls() or data.hasFormat(EFFECT_MIME) or data.hasFormat(MEDIA_MIME) \
             else event.ignore()
 
     def dragMoveEvent(self, event) -> None:
@@ -475,11 +478,21 @@ class TimelineView(QWidget):
             else:
                 self.track_effect_dropped.emit(track.id, name)
             return
+        if self.project is None:
+            event.ignore()
+            return
+        pos = event.position()
+        track = self.track_at(pos.y())
+        frame = self.frame_of(pos.x())
+        frame += self._snap([frame], set())  # a drop near the start, the playhead or a clip's edge lands on it
+        if event.mimeData().hasFormat(MEDIA_MIME):
+            event.acceptProposedAction()
+            ids = bytes(event.mimeData().data(MEDIA_MIME)).decode().split("\n")
+            self.media_dropped.emit([i for i in ids if i], frame, track.id if track else "")
+            return
         paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
-        if not paths or self.project is None:
+        if not paths:
             event.ignore()
             return
         event.acceptProposedAction()
-        pos = event.position()
-        track = self.track_at(pos.y())
-        self.files_dropped.emit(paths, self.frame_of(pos.x()), track.id if track else "")
+        self.files_dropped.emit(paths, frame, track.id if track else "")

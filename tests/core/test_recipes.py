@@ -219,3 +219,26 @@ def test_apply_reframe_sets_every_clip_or_none():
     with pytest.raises(EditError, match="within the picture"):
         recipes.apply_reframe(project, {left.id: [(0.0, 0.5)], right.id: [(5.0, 1.5)]})
     assert state(project) == before
+
+
+def test_place_media_from_the_bin_end_to_end():
+    project, m = make_project()
+    video, _, audio = project.tracks
+    before = state(project)
+    edit = recipes.place_media(project, [m["video"], m["music"], m["still"]], (30, video.id))
+    assert [(c.media_id, c.position) for c in video.clips] == [(m["video"], 30), (m["still"], 450)]
+    assert [(c.media_id, c.position) for c in audio.clips] == [(m["music"], 330)]
+    _undo_redo_exact(project, edit, before)
+    with pytest.raises(EditError, match="overlap"):  # refused whole: not even the first goes in
+        recipes.place_media(project, [m["music"], m["video"]], (40, video.id))
+    assert [(c.media_id, c.position) for c in video.clips] == [(m["video"], 30), (m["still"], 450)]
+    with pytest.raises(EditError, match="no longer in the project"):
+        recipes.place_media(project, ["gone"], (0, video.id))
+
+
+def test_append_media_goes_at_the_end_of_the_track_that_takes_it():
+    project, m, clip = _with_clip(4.0)
+    video, _, audio = project.tracks
+    recipes.append_media(project, [m["still"], m["music"], m["video"]])
+    assert [(c.media_id, c.position) for c in video.clips] == [(m["video"], 0), (m["still"], 120), (m["video"], 270)]
+    assert [(c.media_id, c.position) for c in audio.clips] == [(m["music"], 0)]
