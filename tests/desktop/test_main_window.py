@@ -549,3 +549,15 @@ def test_about_names_the_version_and_the_window_has_the_icon(qtbot, window):
     assert __version__ in box.text() and "nothing is sent" in box.text()
     box.close()
     assert "about" in window.actions_by_name
+
+
+def test_double_clicking_a_bin_item_adds_it_at_the_end_of_its_track(qtbot, window, project_file):
+    open_and_show(qtbot, window, project_file)
+    video = window.project.tracks[0]
+    end, clips = video.end, len(video.clips)
+    item = next(window.bin.item(r) for r in range(window.bin.count())
+                if window.project.media[window.bin.item(r).data(Qt.UserRole)].path.endswith("beach-drone.mp4"))
+    item.setSelected(True)
+    window.bin.itemActivated.emit(item)
+    assert len(video.clips) == clips + 1 and video.clips[-1].position == end
+    assert window.undo_stack.undoText() == "Add to timeline"
