@@ -10,6 +10,7 @@ and call these; nothing here knows about Qt.
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,13 +66,19 @@ def track_for(project: tl.Project, media: tl.MediaRef, wanted: str | None = None
 
 def import_media(project: tl.Project, refs: Sequence[tl.MediaRef], place: tuple[int, str] | None = None) -> tl.Edit:
     """Add media to the project; with ``place`` = (frame, track id), also end to end on the
-    timeline from there (each on the dropped-on track if it fits, else the first that does)."""
+    timeline from there (each on the dropped-on track if it fits, else the first that does).
+    A file already in the bin is not added again: its media is used."""
+    known = {os.path.realpath(m.path): m.id for m in project.media.values()}
+    new = [ref for ref in refs if os.path.realpath(ref.path) not in known]
+    if not new and place is None:
+        names = ", ".join(Path(ref.path).name for ref in refs)
+        raise EditError(f"{names} {'is' if len(refs) == 1 else 'are'} already in the bin.")
 
     def steps(p: tl.Project) -> None:
-        for ref in refs:
+        for ref in new:
             tl.add_media(p, ref)
         if place is not None:
-            _end_to_end(p, [ref.id for ref in refs], place)
+            _end_to_end(p, [known.get(os.path.realpath(ref.path), ref.id) for ref in refs], place)
 
     return tl.combine(project, "Import media", steps)
 

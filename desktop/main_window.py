@@ -356,7 +356,8 @@ class MainWindow(QMainWindow):
     def choose_project(self) -> None:
         if self.has_unsaved_changes and not self._confirm_discard():
             return
-        path, _ = QFileDialog.getOpenFileName(self, "Open project", "", f"Reelsmith projects (*{EXTENSION})")
+        path, _ = QFileDialog.getOpenFileName(self, "Open project", str(self._dialog_folder()),
+                                              f"Reelsmith projects (*{EXTENSION})")
         if path:
             self.open_project(path)
 
@@ -366,7 +367,8 @@ class MainWindow(QMainWindow):
         return self.save_to(self.project_path)
 
     def choose_save_path(self) -> bool:
-        path, _ = QFileDialog.getSaveFileName(self, "Save project as", f"{self.project.name}{EXTENSION}",
+        path, _ = QFileDialog.getSaveFileName(self, "Save project as",
+                                              str(self._dialog_folder() / f"{self.project.name}{EXTENSION}"),
                                               f"Reelsmith projects (*{EXTENSION})")
         return self.save_to(Path(path).with_suffix(EXTENSION)) if path else False
 
@@ -397,7 +399,7 @@ class MainWindow(QMainWindow):
     # --- import ----------------------------------------------------------------------------------
 
     def choose_media(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Import media")
+        paths, _ = QFileDialog.getOpenFileNames(self, "Import media", str(self._dialog_folder()))
         if paths:
             self.import_files(paths)
 
@@ -672,6 +674,11 @@ class MainWindow(QMainWindow):
             self.show_error("Nothing to export", "Add some clips to the timeline first.")
             return None
         return self._open(ExportDialog(self.project, self.runner, self._default_export_path(), self))
+
+    def _dialog_folder(self) -> Path:
+        """Where file dialogs open: the project's folder, else the home folder (never the
+        folder Reelsmith was started from, which is often its install folder)."""
+        return self.project_path.parent if self.project_path else Path.home()
 
     def _default_export_path(self) -> Path:
         folder = self.project_path.parent if self.project_path else Path.home()

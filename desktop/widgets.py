@@ -5,8 +5,36 @@ from __future__ import annotations
 import random
 
 import numpy as np
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSpinBox
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QHBoxLayout, QPushButton, QSpinBox
+
+
+class _WheelOnlyWhenFocused:
+    """Scrolling a panel must not change the value under the pointer: the wheel goes to the
+    panel until the field is clicked (as in Kdenlive and Shotcut)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setFocusPolicy(Qt.StrongFocus)
+
+    def wheelEvent(self, event) -> None:
+        if self.hasFocus():
+            super().wheelEvent(event)
+        else:
+            event.ignore()  # on to the scroll area behind
+
+
+class SpinBox(_WheelOnlyWhenFocused, QSpinBox):
+    pass
+
+
+class DoubleSpinBox(_WheelOnlyWhenFocused, QDoubleSpinBox):
+    pass
+
+
+class ComboBox(_WheelOnlyWhenFocused, QComboBox):
+    pass
 
 
 def to_qimage(frame: np.ndarray) -> QImage:

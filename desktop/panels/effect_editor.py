@@ -13,21 +13,19 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
     QColorDialog,
-    QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from core.effects import effect_type, value_at, with_key
+from desktop.widgets import ComboBox, DoubleSpinBox, SpinBox
 
 # Text settings offered as a list besides their declared choices (a key colour may also be #rrggbb).
 SUGGESTIONS = {"colour": ("green", "blue")}
@@ -141,7 +139,7 @@ class EffectEditor(QWidget):
             return None  # the captions editor's job
         choices = field.metadata.get("choices") or SUGGESTIONS.get(name)
         if choices and isinstance(value, str):
-            box = QComboBox()
+            box = ComboBox()
             box.addItems(list(dict.fromkeys([*choices, value])))
             box.setCurrentText(value)
             box.currentTextChanged.connect(lambda text: self._set(row, name, text))
@@ -160,10 +158,10 @@ class EffectEditor(QWidget):
             button.setStyleSheet(f"background: rgb({int(value[0])}, {int(value[1])}, {int(value[2])});")
             button.clicked.connect(lambda: self._pick_colour(row, name, value))
             return button
-        box = QSpinBox() if hint is int else QDoubleSpinBox()
+        box = SpinBox() if hint is int else DoubleSpinBox()
         low, high = field.metadata.get("low"), field.metadata.get("high")
         box.setRange(-100000 if low is None else low, 100000 if high is None else high)  # the declared range
-        if isinstance(box, QDoubleSpinBox):
+        if isinstance(box, DoubleSpinBox):
             box.setDecimals(3)
             box.setSingleStep(0.05)
         box.setValue(value)

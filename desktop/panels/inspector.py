@@ -7,12 +7,9 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -22,10 +19,11 @@ from core.effects import with_key
 from core.timeline import FIT_MODES, Change, Clip, Project, all_clips
 from desktop.panels.effect_editor import EffectEditor
 from desktop.panels.timeline_view import timecode
+from desktop.widgets import ComboBox, DoubleSpinBox, SpinBox
 
 
 def _spin(low: float, high: float, step: float, suffix: str, decimals: int = 0):
-    box = QDoubleSpinBox() if decimals else QSpinBox()
+    box = DoubleSpinBox() if decimals else SpinBox()
     if decimals:
         box.setDecimals(decimals)
     box.setRange(low, high)
@@ -71,7 +69,7 @@ class Inspector(QWidget):
         self.audio_fade_in = _spin(0, 600, 0.25, " s", decimals=2)
         self.audio_fade_out = _spin(0, 600, 0.25, " s", decimals=2)
         self.opacity = _spin(0, 100, 5, " %")
-        self.fit = QComboBox()
+        self.fit = ComboBox()
         self.fit.addItems(FIT_MODES)
         self.scale = _spin(5, 2000, 5, " %")
         self.pan_x = _spin(-200, 200, 5, " %")

@@ -242,3 +242,12 @@ def test_append_media_goes_at_the_end_of_the_track_that_takes_it():
     recipes.append_media(project, [m["still"], m["music"], m["video"]])
     assert [(c.media_id, c.position) for c in video.clips] == [(m["video"], 0), (m["still"], 120), (m["video"], 270)]
     assert [(c.media_id, c.position) for c in audio.clips] == [(m["music"], 0)]
+
+
+def test_importing_a_file_already_in_the_bin_uses_it_instead_of_adding_it_again():
+    project, m = make_project()
+    again = tl.MediaRef("other-id", "/footage/a.mp4", "video", 10.0, has_audio=True)  # the same file
+    with pytest.raises(EditError, match="already in the bin"):
+        recipes.import_media(project, [again])
+    recipes.import_media(project, [again], (0, project.tracks[0].id))  # dropped on the timeline: placed
+    assert len(project.media) == 3 and project.tracks[0].clips[0].media_id == m["video"]

@@ -87,9 +87,12 @@ def test_refused_edit_is_explained_not_applied(qtbot, window, project_file):
     assert window.undo_stack.count() == 0
 
 
-def test_import_reports_bad_files_and_keeps_good_ones(qtbot, window, project_file, bad_media, samples):
+def test_import_reports_bad_files_and_keeps_good_ones(qtbot, window, project_file, bad_media, samples, tmp_path):
+    import shutil
+
     open_and_show(qtbot, window, project_file)
-    files = [str(samples.path("studio-talk.mp4")), str(bad_media["text"]), str(bad_media["empty"])]
+    good = shutil.copy(samples.path("studio-talk.mp4"), tmp_path / "another-take.mp4")  # not in the bin yet
+    files = [str(good), str(bad_media["text"]), str(bad_media["empty"])]
     with qtbot.waitSignal(window.error_shown, timeout=20000) as blocker:
         window.import_files(files)
     assert "notes.mp4" in blocker.args[0] and "empty.mp4" in blocker.args[0]
@@ -99,11 +102,18 @@ def test_import_reports_bad_files_and_keeps_good_ones(qtbot, window, project_fil
 
 def test_dropping_a_folder_on_the_bin_imports_its_media(qtbot, window, project_file, samples, tmp_path):
     open_and_show(qtbot, window, project_file)
+    import shutil
+
+    folder = tmp_path / "new footage"
+    shutil.copytree(samples.folder, folder)  # the same five files, at new paths: new media
     mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(samples.folder))])
+    mime.setUrls([QUrl.fromLocalFile(str(folder))])
     drop = QDropEvent(QPointF(20, 20), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
     window.bin.dropEvent(drop)
-    qtbot.waitUntil(lambda: window.bin.count() == 10, timeout=20000)  # 5 files, imported again
+    qtbot.waitUntil(lambda: window.bin.count() == 10, timeout=20000)
+    with qtbot.waitSignal(window.error_shown, timeout=20000) as blocker:
+        window.bin.dropEvent(drop)  # the same folder again: nothing is added twice
+    assert "already in the bin" in blocker.args[0] and window.bin.count() == 10
 
 
 def test_a_damaged_project_does_not_replace_the_open_one(qtbot, window, project_file, tmp_path):
@@ -561,3 +571,29 @@ def test_double_clicking_a_bin_item_adds_it_at_the_end_of_its_track(qtbot, windo
     window.bin.itemActivated.emit(item)
     assert len(video.clips) == clips + 1 and video.clips[-1].position == end
     assert window.undo_stack.undoText() == "Add to timeline"
+
+
+def test_scrolling_over_the_inspector_does_not_change_a_value(qtbot, window, project_file):
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    open_and_show(qtbot, window, project_file)
+    clip = window.project.tracks[0].clips[0]
+    window.timeline.selected = [clip.id]
+    window.timeline.selection_changed.emit([clip.id])
+    box = window.inspector.scale
+    start = box.value()
+
+    def wheel() -> None:
+        centre = QPointF(box.width() / 2, box.height() / 2)
+        event = QWheelEvent(centre, box.mapToGlobal(centre), QPoint(0, 0), QPoint(0, -120 * 3), Qt.NoButton,
+                            Qt.NoModifier, Qt.NoScrollPhase, False)
+        QApplication.sendEvent(box, event)
+
+    wheel()  # scrolling the panel past the field
+    assert box.value() == start and window.undo_stack.count() == 0
+    box.setFocus()
+    qtbot.waitUntil(box.hasFocus)
+    wheel()  # clicked into first: the wheel is the creator's choice
+    assert box.value() < start
