@@ -373,6 +373,8 @@ class MainWindow(QMainWindow):
         return self.save_to(Path(path).with_suffix(EXTENSION)) if path else False
 
     def save_to(self, path: Path) -> bool:
+        if path != self.project_path:  # saved under a new name: the project takes that name
+            self.project.name = path.stem
         try:
             save_project(self.project, path)
         except ReelsmithError as exc:

@@ -134,6 +134,7 @@ def test_save_writes_a_project_that_loads(qtbot, window, project_file, tmp_path)
     assert window.save_to(target)
     assert window.undo_stack.isClean()
     assert len(load_project(target).tracks[0].clips) == 4
+    assert load_project(target).name == "saved"  # a project saved under a name takes it
 
 
 def test_closing_cancels_running_jobs(qtbot, project_file, endless_job):
@@ -422,9 +423,9 @@ def test_save_and_reopen_round_trip(qtbot, window, project_file, tmp_path):
     window.actions_by_name["split"].trigger()
     window.timeline.selection_changed.emit([window.project.tracks[0].clips[0].id])
     window.inspector.speed.setValue(1.5)
-    edited = project_to_dict(window.project, tmp_path)
     target = tmp_path / "round trip.reelsmith"
     assert window.save_to(target)
+    edited = project_to_dict(window.project, tmp_path)  # named after its file now
     window.new_project()
     with qtbot.waitSignal(window.project_opened, timeout=10000):
         assert window.open_project(target)
