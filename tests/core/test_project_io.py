@@ -300,8 +300,8 @@ def test_the_documented_effect_settings_are_the_registry():
 
 
 def test_whatever_the_loader_accepts_renders(project_folder):
-    """Mutated projects that load also render: a picture and its sound at every clip's start and
-    mid-way through every effect's animation, at the preview's size, without an error."""
+    """A thousand mutated projects: those that load also render, a picture and its sound at
+    the first clip starts and middles, at the preview's size, without an error."""
     from core.compositor import Compositor
 
     project = build_project(project_folder)
@@ -317,7 +317,7 @@ def test_whatever_the_loader_accepts_renders(project_folder):
     save_project(project, path)
     mutants = _mutations(json.loads(path.read_bytes()), random.Random(99))
     rendered = 0
-    for _ in range(300):
+    for _ in range(1000):
         path.write_bytes(next(mutants))
         try:
             project = load_project(path)
@@ -327,10 +327,10 @@ def test_whatever_the_loader_accepts_renders(project_folder):
         project.width, project.height = max(16, int(project.width * scale)), max(16, int(project.height * scale))
         frames = {c.position for _, c in tl.all_clips(project)} | {c.position + c.length // 2 for _, c in tl.all_clips(project)}
         with Compositor(project) as compositor:
-            for frame in sorted(frames)[:3]:
+            for frame in sorted(frames)[:2]:
                 picture = compositor.frame_at(frame)
                 assert picture.shape == (project.height, project.width, 3)
                 sound = compositor.audio_between(frame / project.fps, frame / project.fps + 0.05)
                 assert np.isfinite(sound).all()
         rendered += 1
-    assert rendered > 30  # (46 of these 300 load)
+    assert rendered > 100  # (about one in seven loads)
