@@ -306,6 +306,7 @@ class _State:
     track_order: list[str]
     tracks: dict[str, Track]
     media: dict[str, MediaRef] | None
+    canvas: tuple[int, int] | None = None  # (width, height), kept by edits that change it
 
 
 @dataclass(frozen=True)
@@ -317,10 +318,11 @@ class Change:
     track_ids: frozenset[str] = frozenset()
     track_order: bool = False
     media: bool = False
+    canvas: bool = False  # the picture's size: everything drawn must be drawn again
 
     def __or__(self, other: Change) -> Change:
         return Change(self.track_ids | other.track_ids, self.track_order or other.track_order,
-                      self.media or other.media)
+                      self.media or other.media, self.canvas or other.canvas)
 
 
 @dataclass
@@ -339,7 +341,7 @@ class Edit:
     def change(self) -> Change:
         return Change(frozenset(self.before.tracks) | frozenset(self.after.tracks),
                       self.before.track_order != self.after.track_order,
-                      self.after.media is not None)
+                      self.after.media is not None, self.after.canvas is not None)
 
 
 def _install(project: Project, state: _State) -> None:
@@ -354,6 +356,8 @@ def _install(project: Project, state: _State) -> None:
     project.tracks = [current[tid] for tid in state.track_order]
     if state.media is not None:
         project.media = copy.deepcopy(state.media)
+    if state.canvas is not None:
+        project.width, project.height = state.canvas
 
 
 def _snapshot(project: Project, track_ids: Iterable[str], with_media: bool) -> _State:
@@ -403,7 +407,25 @@ def combine(project: Project, label: str, steps: Callable[[Project], None]) -> E
     touched = [t.id for t in scratch.tracks if old.get(t.id) != t]
     touched += [tid for tid in old if tid not in {t.id for t in scratch.tracks}]
     with_media = scratch.media != project.media
-    edit = Edit(label, _snapshot(project, touched, with_media), _snapshot(scratch, touched, with_media))
+    before, after = _snapshot(project, touched, with_media), _snapshot(scratch, touched, with_media)
+    if (scratch.width, scratch.height) != (project.width, project.height):
+        before.canvas, after.canvas = (project.width, project.height), (scratch.width, scratch.height)
+    edit = Edit(label, before, after)
+    edit.redo(project)
+    return edit
+
+
+def set_canvas(project: Project, name: str) -> Edit:
+    """Change the picture's shape to one of CANVASES (clips keep their framing settings, so a
+    16:9 edit becomes a 9:16 one that Auto-reframe can then fill)."""
+    if name not in CANVASES:
+        raise EditError(f"Unknown canvas '{name}'; choose one of {', '.join(CANVASES)}.")
+    width, height, label = CANVASES[name]
+    if (width, height) == (project.width, project.height):
+        raise EditError(f"The canvas is already {label}.")
+    before, after = _snapshot(project, [], False), _snapshot(project, [], False)
+    before.canvas, after.canvas = (project.width, project.height), (width, height)
+    edit = Edit(f"Canvas {width}x{height}", before, after)
     edit.redo(project)
     return edit
 

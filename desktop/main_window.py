@@ -44,6 +44,7 @@ from desktop.panels.inspector import Inspector
 from desktop.panels.jobs_panel import JobsPanel
 from desktop.panels.preview import PreviewPanel
 from desktop.panels.timeline_view import TimelineView
+from desktop.widgets import ComboBox
 
 log = logging.getLogger(__name__)
 
@@ -194,6 +195,23 @@ class MainWindow(QMainWindow):
         for moved in (self.timeline.playhead_moved, self.preview.playhead_moved):
             moved.connect(lambda frame: setattr(document, "playhead", frame))
 
+    def _canvas_chooser(self) -> ComboBox:
+        """The picture's shape, always in view: one click turns the edit vertical (undoable)."""
+        self.canvas_box = ComboBox()
+        self.canvas_box.setToolTip("The shape of the video: 16:9 for YouTube, 9:16 for TikTok, Reels and Shorts")
+        for name, (width, height, label) in tl.CANVASES.items():
+            self.canvas_box.addItem(f"{label.split()[1]}  {width}x{height}", name)  # "9:16  1080x1920"
+            self.canvas_box.setItemData(self.canvas_box.count() - 1, label, Qt.ToolTipRole)
+        self.canvas_box.activated.connect(
+            lambda index: self.perform(tl.set_canvas, self.canvas_box.itemData(index)))
+        return self.canvas_box
+
+    def _show_canvas(self) -> None:
+        """The chooser shows the project's shape (none of them for a custom size)."""
+        size = (self.project.width, self.project.height) if self.project else None
+        names = [name for name, (w, h, _) in tl.CANVASES.items() if (w, h) == size]
+        self.canvas_box.setCurrentIndex(self.canvas_box.findData(names[0]) if names else -1)
+
     def _project_opened(self) -> None:
         project = self.project
         self.recovered_unsaved = False
@@ -202,6 +220,7 @@ class MainWindow(QMainWindow):
         self.preview.set_project(project)
         self.inspector.show_clip(project, None)
         self._markers_changed()
+        self._show_canvas()
         self._update_title()
 
     def _refused(self, message: str) -> None:
@@ -315,6 +334,7 @@ class MainWindow(QMainWindow):
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
         toolbar.addWidget(spacer)
+        toolbar.addWidget(self._canvas_chooser())
         toolbar.addAction(names["export"])
         self.addToolBar(toolbar)
 
@@ -450,6 +470,8 @@ class MainWindow(QMainWindow):
         """Each view redraws what it shows of the change, and only that."""
         if change.media:
             self.bin.set_project(self.project)
+        if change.canvas:
+            self._show_canvas()
         self.timeline.refresh(change)
         self.preview.project_edited(change)
         self.inspector.project_edited(self.project, change, self.timeline.selected)

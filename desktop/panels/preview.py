@@ -191,7 +191,7 @@ class PreviewPanel(QWidget):
         """The render thread works on its own copy: the GUI thread keeps editing the original.
         After an edit it gets copies of just the tracks that changed (``change``)."""
         self._edits += 1
-        if change is None or self.project is None:
+        if change is None or change.canvas or self.project is None:
             self._project_changed.emit(self._preview_copy())
         else:
             tracks = {t.id: copy.deepcopy(t) for t in self.project.tracks if t.id in change.track_ids}

@@ -353,3 +353,18 @@ TimelineMachine.TestCase.settings = settings(
     max_examples=120, stateful_step_count=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 test_random_edit_sequences = TimelineMachine.TestCase
+
+
+def test_set_canvas_changes_the_shape_and_undoes():
+    project, m = make_project()
+    before = state(project)
+    edit = tl.set_canvas(project, "vertical")
+    assert (project.width, project.height) == (1080, 1920)
+    assert edit.change == tl.Change(canvas=True)
+    edit.undo(project)
+    assert state(project) == before
+    edit.redo(project)
+    with pytest.raises(EditError, match="already"):
+        tl.set_canvas(project, "vertical")
+    with pytest.raises(EditError, match="Unknown canvas"):
+        tl.set_canvas(project, "cinema")

@@ -598,3 +598,16 @@ def test_scrolling_over_the_inspector_does_not_change_a_value(qtbot, window, pro
     qtbot.waitUntil(box.hasFocus)
     wheel()  # clicked into first: the wheel is the creator's choice
     assert box.value() < start
+
+
+def test_the_canvas_chooser_turns_the_edit_vertical_in_one_undoable_step(qtbot, window, project_file):
+    open_and_show(qtbot, window, project_file)
+    box = window.canvas_box
+    assert box.currentData() == "1080p"
+    with qtbot.waitSignal(window.preview.frame_shown, timeout=20000):
+        box.activated.emit(box.findData("vertical"))
+    assert (window.project.width, window.project.height) == (1080, 1920)
+    image = window.preview.view.image
+    assert image.height() > image.width()  # the preview shows the new shape
+    window.undo_stack.undo()
+    assert (window.project.width, window.project.height) == (1920, 1080) and box.currentData() == "1080p"
