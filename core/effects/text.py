@@ -96,6 +96,16 @@ def blend_layer(frame: np.ndarray, layer: np.ndarray, centre: tuple[float, float
     return out
 
 
+SAFE_WIDTH = 0.9  # of the canvas: text wider than this shrinks, so a title made for 16:9 fits 9:16
+
+
+@functools.lru_cache(maxsize=256)
+def fitted_px(text: str, px: int, outline: float, max_width: float) -> int:
+    """The text size, shrunk where the widest line (with its outline) would not fit ``max_width``."""
+    widest = max((_font(px).getlength(line) for line in text.split("\n")), default=0) + 2 * outline * px
+    return px if widest <= max_width else max(4, int(px * max_width / widest))
+
+
 def _ease_out_back(x: float) -> float:
     c = 1.70158
     return 1 + (c + 1) * (x - 1) ** 3 + c * (x - 1) ** 2
@@ -144,7 +154,7 @@ def title(frame, t, p: Title):
         return frame
     animation, x = phase
     height, width = frame.shape[:2]
-    px = int(round(p.size * height))
+    px = fitted_px(p.text, int(round(p.size * height)), p.outline, SAFE_WIDTH * width)
     text = p.text
     if animation == "typewriter":
         text = text[: int(round(len(text) * x))]

@@ -426,3 +426,15 @@ def test_particles_are_bounded_by_their_total_area_not_just_each_setting():
     make_effect("particles", kind="bokeh", amount=400, size=1)
     with pytest.raises(EditError, match="lower the amount or the size"):
         make_effect("particles", kind="bokeh", amount=2000, size=3)
+
+
+def test_a_title_made_for_16_9_stays_inside_a_9_16_frame():
+    """A wide title on a vertical canvas shrinks to the safe width instead of being cut off."""
+    tall = np.zeros((640, 360, 3), np.uint8)
+    done = run("title", tall, t=1.0, text="SUBSCRIBE FOR MORE", size=0.1, animation_in="none", shadow=False)
+    columns = np.flatnonzero(done.max(axis=(0, 2)) > 0)
+    assert columns.min() >= 360 * 0.04 and columns.max() <= 360 * 0.96  # inside, with a margin
+    from core.effects.text import fitted_px
+
+    assert fitted_px("Hi", 36, 0.08, 0.9 * 640) == 36  # text that fits keeps its size
+    assert fitted_px("SUBSCRIBE FOR MORE", 64, 0.08, 0.9 * 360) < 64
