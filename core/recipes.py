@@ -285,8 +285,9 @@ def add_music_bed(project: tl.Project, media: tl.MediaRef, duck_db: float = 0.0)
 
 
 def add_backdrop(project: tl.Project, media: tl.MediaRef, at: int) -> tl.Edit:
-    """A backdrop clip at frame ``at`` on the Backdrop track (made at the bottom, under
-    everything, if there is none); after the last backdrop when ``at`` is taken."""
+    """A backdrop clip at frame ``at`` (the dialog gives 0: under the edit from its start) on
+    the Backdrop track (made at the bottom, under everything, if there is none); after the
+    last backdrop when ``at`` is taken."""
 
     def steps(p: tl.Project) -> None:
         tl.add_media(p, media)

@@ -72,7 +72,10 @@ class BackdropDialog(QDialog):
         self.seed, seed_row = seed_field("Another seed: a different backdrop in the same style")
         self.seconds = QDoubleSpinBox()
         self.seconds.setRange(1, 600)
-        self.seconds.setValue(10)
+        project = document.project
+        length = project.duration_frames / project.fps if project else 0
+        self.seconds.setValue(length or 10)  # under the whole edit, as the music is
+        self.seconds.setToolTip("As long as the timeline; it loops without a seam if you need more")
         self.seconds.setSuffix(" s")
         self.speed = QDoubleSpinBox()
         self.speed.setRange(0.1, 5)
@@ -224,7 +227,7 @@ class BackdropDialog(QDialog):
 
         self.render_job = None
         media = tl.MediaRef.from_info(probe(path))
-        if not self.document.perform(recipes.add_backdrop, media, self.document.playhead):
+        if not self.document.perform(recipes.add_backdrop, media, 0):  # under the edit from its start
             self.progress.setVisible(False)
             self.generate_button.setEnabled(True)
             self.status.setText(f"The backdrop was saved as {path} but could not be added to the timeline.")

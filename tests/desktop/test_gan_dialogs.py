@@ -29,12 +29,14 @@ def test_backdrop_preview_then_added_under_the_footage_as_one_step(qtbot, window
     assert all(not p.isNull() for p in pictures)
     assert pictures[0] != pictures[1] != pictures[2]  # four moments, not one picture
     tracks_before, media_before = len(window.project.tracks), len(window.project.media)
+    assert dialog.seconds.value() == window.project.duration_frames / window.project.fps  # the edit's length
+    window.preview.seek(45)  # the playhead elsewhere: the backdrop still starts with the edit
     dialog.seconds.setValue(1)
     with qtbot.waitSignal(dialog.generated, timeout=120000) as generated:
         dialog.generate_button.click()
     bottom = window.project.tracks[0]
     assert bottom.name == "Backdrop" and bottom.kind == tl.VIDEO_TRACK
-    assert [c.length for c in bottom.clips] == [30]  # 1 s at the project's 30 fps
+    assert [(c.position, c.length) for c in bottom.clips] == [(0, 30)]  # 1 s at the project's 30 fps, from 0
     media = window.project.media[bottom.clips[0].media_id]
     assert media.path == generated.args[0] and (media.width, media.height) == (window.project.width, window.project.height)
     window.undo_stack.undo()
