@@ -24,7 +24,7 @@ import numpy as np
 
 from core.errors import MediaError
 from core.jobs import CancelToken, Progress, check_cancel, report
-from core.media import VIDEO, MediaInfo, analysis_frames, probe
+from core.media import VIDEO, MediaInfo, analysis_frames, media_info
 
 ANALYSIS_WIDTH = 96
 HIST_BINS = [16, 4, 4]  # hue, saturation, value
@@ -331,7 +331,7 @@ def detect_scenes(
     cancel: CancelToken | None = None,
 ) -> SceneReport:
     """Find the shot boundaries of a video. Raises MediaError for anything that is not one."""
-    info = source if isinstance(source, MediaInfo) else probe(source)
+    info = media_info(source)
     if info.kind != VIDEO:
         raise MediaError(f"'{info.name}' is not a video, so it has no shots to find.")
     analysis = _Analysis(Thresholds.for_sensitivity(sensitivity))

@@ -21,6 +21,7 @@ from PySide6.QtGui import QPixmap, QUndoCommand, QUndoStack
 from core import timeline as tl
 from core.errors import ReelsmithError
 from desktop.jobs import JobRunner
+from desktop.widgets import to_qimage
 
 log = logging.getLogger(__name__)
 
@@ -142,8 +143,6 @@ class Document(QObject):
                                on_error=lambda m: log.info("no waveform: %s", m))
 
     def set_thumbnail(self, media_id: str, picture: np.ndarray) -> None:
-        from desktop.widgets import to_qimage
-
         self.thumbnails[media_id] = QPixmap.fromImage(to_qimage(picture))
         self.picture_ready.emit(media_id)
 

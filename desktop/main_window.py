@@ -393,11 +393,13 @@ class MainWindow(QMainWindow):
         return self.save_to(Path(path).with_suffix(EXTENSION)) if path else False
 
     def save_to(self, path: Path) -> bool:
+        old_name = self.project.name
         if path != self.project_path:  # saved under a new name: the project takes that name
             self.project.name = path.stem
         try:
             save_project(self.project, path)
         except ReelsmithError as exc:
+            self.project.name = old_name
             self.show_error("The project was not saved", str(exc))
             return False
         self.project_path = path

@@ -15,7 +15,7 @@ import numpy as np
 from core.audio.mix import STEP, envelope_db
 from core.errors import MediaError
 from core.jobs import CancelToken, Progress, check_cancel, report
-from core.media import MediaInfo, probe, read_audio
+from core.media import MediaInfo, media_info, read_audio
 from core.scenes import SceneReport
 
 ANALYSIS_RATE = 16000
@@ -71,7 +71,7 @@ def find_silences(
     cancel: CancelToken | None = None,
 ) -> list[DeadAir]:
     """Stretches of a clip's sound quiet enough, and long enough, to cut."""
-    info = source if isinstance(source, MediaInfo) else probe(source)
+    info = media_info(source)
     if not info.has_audio:
         raise MediaError(f"'{info.name}' has no sound to look for silence in.")
     check_cancel(cancel)
@@ -101,7 +101,7 @@ def find_still_picture(
     picture measured both, so nothing is decoded again."""
     from core.scenes import detect_scenes
 
-    info = source if isinstance(source, MediaInfo) else probe(source)
+    info = media_info(source)
     if not info.has_video or info.kind != "video":
         raise MediaError(f"'{info.name}' is not a video.")
     if scenes is None:

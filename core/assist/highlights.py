@@ -12,7 +12,7 @@ from core.assist.faces import count_faces
 from core.audio.mix import STEP, envelope_db
 from core.errors import MediaError
 from core.jobs import CancelToken, Progress, check_cancel, report
-from core.media import MediaInfo, probe, read_audio
+from core.media import MediaInfo, media_info, read_audio
 
 
 @dataclass
@@ -97,7 +97,7 @@ def build_highlights(
     from core import timeline as tl
     from core.jobs import sub_progress
 
-    infos = [probe(p) for p in paths]
+    infos = [media_info(p) for p in paths]
     shots: list[ScoredShot] = []
     for i, info in enumerate(infos):
         if info.kind != "video":
@@ -128,7 +128,7 @@ def build_highlights(
             tl.add_transition(project, previous.id, clip.id, transition, transition_frames)
         previous = clip
     if music is not None:
-        bed = tl.MediaRef.from_info(probe(music))
+        bed = tl.MediaRef.from_info(media_info(music))
         tl.add_media(project, bed)
         audio = project.tracks_of_kind(tl.AUDIO_TRACK)[0].id
         length = project.duration_frames / fps

@@ -8,7 +8,7 @@ import numpy as np
 from core.assist.faces import face_detector
 from core.errors import MediaError
 from core.jobs import CancelToken, Progress, check_cancel, report
-from core.media import MediaInfo, probe
+from core.media import MediaInfo, media_info
 
 REFRAME_STEP = 0.2  # seconds between looks at the picture
 MOVED_LEVEL = 25  # grey levels a pixel must change by to count as moving (noise stays under)
@@ -96,7 +96,7 @@ def auto_reframe(
 
     from core.media import VideoReader, fit_size
 
-    info = source if isinstance(source, MediaInfo) else probe(source)
+    info = media_info(source)
     if info.kind != "video":
         raise MediaError(f"'{info.name}' is not a video, so there is nothing to reframe.")
     end = min(end if end is not None else info.duration, info.duration)

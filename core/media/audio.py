@@ -12,7 +12,7 @@ from core.errors import MediaError
 from core.ffmpeg import ffmpeg_command, run_ffmpeg
 from core.media.decode import ProcessReader
 from core.media.info import MediaInfo
-from core.media.probe import ffmpeg_reason, probe
+from core.media.probe import ffmpeg_reason, media_info
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ def read_audio(
     A file with no audio gives silence of the file's length, so callers mixing tracks need
     no special case.
     """
-    info = source if isinstance(source, MediaInfo) else probe(source)
+    info = media_info(source)
     length = duration if duration is not None else max(0.0, (info.duration or 0.0) - start)
     if not info.has_audio:
         return np.zeros((int(round(length * sample_rate)), channels), dtype=np.float32)

@@ -16,7 +16,7 @@ import numpy as np
 from core.errors import MediaError
 from core.ffmpeg import ffmpeg_command
 from core.media.info import IMAGE, TIME_EPSILON, VIDEO, MediaInfo
-from core.media.probe import ffmpeg_reason, probe
+from core.media.probe import ffmpeg_reason, media_info
 from core.media.stills import read_image
 
 log = logging.getLogger(__name__)
@@ -207,7 +207,7 @@ def frame_at(
     source: MediaInfo | str | os.PathLike, t: float = 0.0, size: tuple[int, int] | None = None
 ) -> np.ndarray:
     """One frame of a video (or a still) at time ``t``, RGB uint8. Opens and closes a reader."""
-    info = source if isinstance(source, MediaInfo) else probe(source)
+    info = media_info(source)
     if info.kind == IMAGE:
         picture = read_image(info.path)
         return _resize(picture, size) if size else picture

@@ -43,6 +43,12 @@ def probe_cached(path: str | os.PathLike) -> MediaInfo:
     return probe(p)
 
 
+def media_info(source: MediaInfo | str | os.PathLike) -> MediaInfo:
+    """``source`` itself when it is already a MediaInfo, else its path's (remembered) probe:
+    a file imported once is not scanned again by every feature that reads it."""
+    return source if isinstance(source, MediaInfo) else probe_cached(source)
+
+
 _PROBED: collections.OrderedDict[tuple[str, int, int], MediaInfo] = collections.OrderedDict()
 _PROBED_LIMIT = 256
 

@@ -10,14 +10,14 @@ import numpy as np
 from core.media.audio import read_audio
 from core.media.decode import frame_at
 from core.media.info import AUDIO, MediaInfo, even, fit_size
-from core.media.probe import probe
+from core.media.probe import media_info
 
 log = logging.getLogger(__name__)
 
 
 def thumbnail(source: MediaInfo | str | os.PathLike, width: int = 320, t: float | None = None) -> np.ndarray:
     """A small RGB picture for the bin: a frame for video and stills, a waveform for audio."""
-    info = source if isinstance(source, MediaInfo) else probe(source)
+    info = media_info(source)
     if info.kind == AUDIO:
         return _waveform_picture(read_audio(info, sample_rate=8000, channels=1), width)
     size = fit_size(info.width, info.height, width)

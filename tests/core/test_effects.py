@@ -411,11 +411,12 @@ def test_every_effect_setting_declares_what_it_takes():
     what it means, and each number its range."""
     import dataclasses
 
-    from core.effects import all_effects
+    from core.effects import _TYPES, all_effects
 
     for kind in all_effects():
         for field in dataclasses.fields(kind.params):
             assert field.metadata.get("doc"), f"{kind.name}.{field.name} says nothing about itself"
+            assert str(field.type) in _TYPES, f"{kind.name}.{field.name}: no check for its type {field.type}"
             numeric = field.type in ("float", "int") or "tuple[int" in str(field.type)
             assert not numeric or field.metadata.get("low") is not None, f"{kind.name}.{field.name} has no range"
 
