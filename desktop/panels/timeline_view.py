@@ -98,7 +98,10 @@ class TimelineView(QWidget):
         if kept != self.selected:
             self.selected = kept
             self.selection_changed.emit(kept)
-        if change is None or change.track_order:
+        scale = self.pixels_per_frame
+        if self._zoom_to_fit:
+            self._fit_zoom()  # a longer or shorter timeline changes the scale of every row
+        if change is None or change.track_order or self.pixels_per_frame != scale:
             self.update()
             return
         self.update(0, 0, self.width(), RULER_HEIGHT)

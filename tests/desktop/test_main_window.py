@@ -611,3 +611,17 @@ def test_the_canvas_chooser_turns_the_edit_vertical_in_one_undoable_step(qtbot, 
     assert image.height() > image.width()  # the preview shows the new shape
     window.undo_stack.undo()
     assert (window.project.width, window.project.height) == (1920, 1080) and box.currentData() == "1080p"
+
+
+def test_an_edit_that_changes_the_timelines_length_redraws_every_row(qtbot, window, project_file, monkeypatch):
+    """Zoomed to fit, a longer timeline draws every clip at a new scale, not just the edited row."""
+    from core import recipes
+
+    open_and_show(qtbot, window, project_file)
+    scale = window.timeline.pixels_per_frame
+    asked = []
+    monkeypatch.setattr(window.timeline, "update", lambda *area: asked.append(area))
+    video = window.project.tracks[0]
+    assert window.perform(recipes.append_media, [video.clips[0].media_id])
+    assert window.timeline.pixels_per_frame < scale
+    assert () in asked  # the whole widget, not only the video row and the ruler
