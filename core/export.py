@@ -43,6 +43,9 @@ FRAME_RATES = (24, 25, 30, 60)
 QUALITIES = {"draft": ("ultrafast", 28), "good": ("veryfast", 21), "best": ("medium", 17)}
 AUDIO_RATE = 48000
 AUDIO_BITRATE = "192k"
+# The mix is limited under -1 dBTP with room to spare: AAC encoding overshoots peaks by a few
+# tenths of a dB, and the file, not the mix, must stay under -1 dBTP.
+PEAK_CEILING_DB = -1.5
 # Below this much free space an export is refused up front.
 MIN_FREE_BYTES = 20 * 1024 * 1024
 
@@ -176,7 +179,8 @@ def _write_mix(compositor: Compositor, path: Path, duration: float, loudness: fl
     mix = np.concatenate(pieces) if pieces else np.zeros((0, 2), np.float32)
     check_cancel(cancel)
     report(progress, 0.09, "Levelling the sound")
-    mix = normalise(mix, AUDIO_RATE, loudness)[0] if loudness is not None else limit(mix, AUDIO_RATE)
+    mix = (normalise(mix, AUDIO_RATE, loudness, PEAK_CEILING_DB)[0] if loudness is not None
+           else limit(mix, AUDIO_RATE, PEAK_CEILING_DB))
     write_wav(path, mix, AUDIO_RATE)
     return path
 

@@ -103,8 +103,8 @@ def test_exported_sound_is_the_mix_at_streaming_loudness(exported):
     sound = read_audio(result.path, sample_rate=48000)
     with Compositor(project) as compositor:
         mix = normalise(compositor.audio_between(0, project.duration_frames / FPS), 48000)[0]
-    assert integrated_loudness(sound, 48000) == pytest.approx(-14, abs=1.0)
-    assert db(true_peak(sound)) < -0.3  # the limiter's -1 dBTP, give or take the AAC encoder
+    assert integrated_loudness(sound, 48000) == pytest.approx(-14, abs=0.3)  # the file, after AAC
+    assert db(true_peak(sound)) <= -1.0
     assert abs(len(sound) - len(mix)) < 48000 * 0.05
     n = min(len(sound), len(mix)) - 4800
     level_out, level_mix = np.sqrt(np.mean(sound[2400:n] ** 2)), np.sqrt(np.mean(mix[2400:n] ** 2))
