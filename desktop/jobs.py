@@ -30,9 +30,10 @@ class Job(QObject):
     # At most this many progress signals a second reach the GUI thread.
     PROGRESS_RATE = 20
 
-    def __init__(self, title: str, fn: Callable, args: tuple, kwargs: dict):
+    def __init__(self, title: str, fn: Callable, args: tuple, kwargs: dict, ask_before_quit: bool = False):
         super().__init__()
         self.title = title
+        self.ask_before_quit = ask_before_quit  # work the user waits for: quitting asks first
         self.token = CancelToken()
         self.fraction = 0.0
         self.message = ""
@@ -100,8 +101,9 @@ class JobRunner(QObject):
 
     def submit(self, title: str, fn: Callable, *args,
                on_result: Callable[[object], None] | None = None,
-               on_error: Callable[[str], None] | None = None, **kwargs) -> Job:
-        job = Job(title, fn, args, kwargs)
+               on_error: Callable[[str], None] | None = None, ask_before_quit: bool = False,
+               **kwargs) -> Job:
+        job = Job(title, fn, args, kwargs, ask_before_quit)
         job.progress.connect(job._on_progress)
         if on_result is not None:
             job.succeeded.connect(on_result)
@@ -117,6 +119,11 @@ class JobRunner(QObject):
         if job in self._jobs:
             self._jobs.remove(job)
             self.job_ended.emit(job)
+
+    @property
+    def precious_jobs(self) -> list[Job]:
+        """The running jobs that quitting would throw away (an export, a generation)."""
+        return [job for job in self._jobs if job.ask_before_quit]
 
     def cancel_all(self) -> None:
         for job in self._jobs:

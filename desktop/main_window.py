@@ -44,7 +44,7 @@ from desktop.panels.inspector import Inspector
 from desktop.panels.jobs_panel import JobsPanel
 from desktop.panels.preview import PreviewPanel
 from desktop.panels.timeline_view import TimelineView
-from desktop.widgets import ComboBox
+from desktop.widgets import ComboBox, show_in_folder
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +116,7 @@ class MainWindow(QMainWindow):
     project_changed = Signal()
     error_shown = Signal(str)
     beats_marked = Signal(float)  # the tempo found
+    export_finished = Signal(str)  # an export that went on after its dialog closed
 
     def __init__(self):
         super().__init__()
@@ -699,7 +700,24 @@ class MainWindow(QMainWindow):
         if self.project is None or self.project.duration_frames == 0:
             self.show_error("Nothing to export", "Add some clips to the timeline first.")
             return None
-        return self._open(ExportDialog(self.project, self.runner, self._default_export_path(), self))
+        dialog = ExportDialog(self.project, self.runner, self._default_export_path(), self)
+        dialog.backgrounded.connect(self._export_in_background)
+        return self._open(dialog)
+
+    def _export_in_background(self, job) -> None:
+        self.statusBar().showMessage("The export goes on; its progress is at the bottom right.", 6000)
+        job.succeeded.connect(lambda result: self._exported(result.path))
+        job.failed.connect(lambda message: self.show_error("The export failed", message))
+        job.cancelled.connect(lambda: self.statusBar().showMessage("Export cancelled; nothing was written.", 8000))
+
+    def _exported(self, path: Path) -> None:
+        box = QMessageBox(QMessageBox.Information, "Export finished", f"{path.name} is ready in {path.parent}.",
+                          QMessageBox.Ok, self)
+        show = box.addButton("Show in folder", QMessageBox.ActionRole)
+        show.clicked.connect(lambda: show_in_folder(path))
+        box.setAttribute(Qt.WA_DeleteOnClose)
+        box.open()
+        self.export_finished.emit(str(path))
 
     def _dialog_folder(self) -> Path:
         """Where file dialogs open: the project's folder, else the home folder (never the
@@ -741,7 +759,7 @@ class MainWindow(QMainWindow):
     # --- shutdown --------------------------------------------------------------------------------
 
     def closeEvent(self, event) -> None:
-        if self.has_unsaved_changes and not self._confirm_discard():
+        if not self._confirm_stop_jobs() or (self.has_unsaved_changes and not self._confirm_discard()):
             event.ignore()
             return
         self.autosave_timer.stop()
@@ -750,6 +768,16 @@ class MainWindow(QMainWindow):
         self.runner.shutdown()
         self.preview.shutdown()
         event.accept()
+
+    def _confirm_stop_jobs(self) -> bool:
+        """Quitting would cancel an export or a generation: say so and let the user stay."""
+        titles = sorted({job.title.lower() for job in self.runner.precious_jobs})
+        if not titles:
+            return True
+        answer = QMessageBox.question(
+            self, "Work in progress", f"Still {' and '.join(titles)}. Quit anyway and stop it?",
+            QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+        return answer == QMessageBox.Yes
 
     def _confirm_discard(self) -> bool:
         answer = QMessageBox.question(

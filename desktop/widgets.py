@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices, QImage
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QHBoxLayout, QPushButton, QSpinBox
+
+
+def show_in_folder(path: Path) -> None:
+    """Open the system's file manager on the folder holding ``path``."""
+    QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
 
 
 class _WheelOnlyWhenFocused:

@@ -203,7 +203,8 @@ class BackdropDialog(QDialog):
         self.progress.setValue(0)
         self.status.setText(f"Generating {settings.seconds:g} s at {settings.width}x{settings.height}…")
         self.render_job = self.document.runner.submit("Generate backdrop", render_backdrop, settings, out,
-                                                     on_result=self._add_to_timeline, on_error=self._render_failed)
+                                                     on_result=self._add_to_timeline, on_error=self._render_failed,
+                                                     ask_before_quit=True)
         self.render_job.progress.connect(lambda f, _m: self.progress.setValue(int(f * 100)))
         self.render_job.cancelled.connect(self._render_cancelled)
 

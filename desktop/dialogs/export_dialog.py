@@ -5,8 +5,7 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-from PySide6.QtCore import QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
 from core.export import FRAME_RATES, QUALITIES, ExportSettings, export_project
 from core.timeline import CANVASES, Project
 from desktop.jobs import Job, JobRunner
+from desktop.widgets import show_in_folder
 
 PROJECT_CANVAS = "project"
 
@@ -32,6 +32,7 @@ class ExportDialog(QDialog):
     exported = Signal(str)  # the written file
     export_failed = Signal(str)
     export_cancelled = Signal()
+    backgrounded = Signal(object)  # closed while exporting: the Job goes on in the status bar
 
     def __init__(self, project: Project, runner: JobRunner, default_path: Path, parent=None):
         super().__init__(parent)
@@ -80,6 +81,7 @@ class ExportDialog(QDialog):
         self.show_button.setEnabled(False)
         self.show_button.clicked.connect(self.show_in_folder)
         close = QPushButton("Close")
+        close.setToolTip("An export that is running goes on; its progress is at the bottom right")
         close.clicked.connect(self.reject)
         buttons = QHBoxLayout()
         buttons.addWidget(self.show_button)
@@ -119,7 +121,7 @@ class ExportDialog(QDialog):
         self.status.setText("Exporting…")
         snapshot = copy.deepcopy(self.project)  # the user may go on editing while this runs
         self.job = self.runner.submit("Exporting", export_project, snapshot, target, self.settings(),
-                                      overwrite=overwrite)
+                                      overwrite=overwrite, ask_before_quit=True)
         self.job.progress.connect(self._progress)
         self.job.succeeded.connect(self._done)
         self.job.failed.connect(self._failed)
@@ -165,9 +167,11 @@ class ExportDialog(QDialog):
 
     def show_in_folder(self) -> None:
         if self.written is not None:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.written.parent)))
+            show_in_folder(self.written)
 
     def reject(self) -> None:
+        """Closing never throws an export away: it goes on in the status bar's jobs, which
+        has its own cancel button, and the window says when it is done."""
         if self.job is not None and self.job.running:
-            self.cancel()  # closing the dialog stops the export
+            self.backgrounded.emit(self.job)
         super().reject()

@@ -83,7 +83,7 @@ class MusicDialog(QDialog):
         self.generate_button.setEnabled(False)
         self.status.setText("Composing…")
         self.job = self.document.runner.submit("Generate music", _make, settings, str(self.document.generated_media_folder("music") / name),
-                                              on_result=self._add, on_error=self._failed)
+                                              on_result=self._add, on_error=self._failed, ask_before_quit=True)
 
     def _failed(self, message: str) -> None:
         self.job = None

@@ -201,7 +201,7 @@ class TrainDialog(QDialog):
         self.job = self.document.runner.submit(
             "Train backdrop model", train_from_sources, sources, str(out), self.steps.value(),
             self.fine_tune.isChecked(), resume, self.relay.update.emit,
-            on_result=self._finished, on_error=self._failed)
+            on_result=self._finished, on_error=self._failed, ask_before_quit=True)
         self.job.progress.connect(lambda fraction, message: (self.progress.setValue(int(fraction * 100)),
                                                              self.status.setText(message)))
         self.job.cancelled.connect(self._paused)

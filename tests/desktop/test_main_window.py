@@ -197,6 +197,26 @@ def test_cancelling_an_export_in_the_dialog(qtbot, window, project_file, tmp_pat
     assert "cancelled" in dialog.status.text()
 
 
+def test_closing_the_export_dialog_lets_the_export_finish(qtbot, window, project_file, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    open_and_show(qtbot, window, project_file)
+    dialog = window.open_export_dialog()
+    dialog.quality.setCurrentIndex(dialog.quality.findData("draft"))
+    dialog.path.setText(str(tmp_path / "background.mp4"))
+    dialog.export_button.click()
+    dialog.reject()  # the window's close button
+    assert [job.title for job in window.runner.precious_jobs] == ["Exporting"]
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.No)
+    assert not window.close()  # quitting now would lose the export: asked, and "No" stays
+    assert window.isVisible() and "exporting" in asked[0]
+    with qtbot.waitSignal(window.export_finished, timeout=120000) as blocker:
+        pass
+    assert Path(blocker.args[0]) == tmp_path / "background.mp4" and (tmp_path / "background.mp4").stat().st_size > 0
+    assert window.runner.precious_jobs == []
+
+
 def test_export_errors_show_in_the_dialog(qtbot, window, project_file, tmp_path):
     open_and_show(qtbot, window, project_file)
     dialog = window.open_export_dialog()
