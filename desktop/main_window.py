@@ -360,9 +360,15 @@ class MainWindow(QMainWindow):
         self._remember_recent(Path(path))
         return True
 
-    def ask_new_project(self) -> None:
-        if not self.has_unsaved_changes or self._confirm_discard():
-            self.new_project()
+    def ask_new_project(self):
+        """Ask for the video's shape, then start an empty project in it."""
+        from desktop.dialogs.new_project_dialog import NewProjectDialog
+
+        if self.has_unsaved_changes and not self._confirm_discard():
+            return None
+        dialog = NewProjectDialog(self)
+        dialog.accepted.connect(lambda: self.new_project(dialog.chosen))
+        return self._open(dialog)
 
     def open_demo(self) -> None:
         from core.demo import build_demo_project
@@ -371,8 +377,8 @@ class MainWindow(QMainWindow):
         self.runner.submit("Preparing demo", build_demo_project, on_result=self.open_project,
                            on_error=lambda m: self.show_error("The demo could not be prepared", m))
 
-    def new_project(self) -> None:
-        self.set_project(tl.Project.new(), None)
+    def new_project(self, canvas: str = "1080p") -> None:
+        self.set_project(tl.Project.new(canvas), None)
 
     def choose_project(self) -> None:
         if self.has_unsaved_changes and not self._confirm_discard():

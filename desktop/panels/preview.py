@@ -83,10 +83,18 @@ class _Renderer(QObject):
 
 
 class FrameView(QWidget):
+    """The picture, always drawn in the project's shape: a 9:16 project shows a tall frame
+    even before it has any clips, so the creator sees what they are making."""
+
+    EMPTY_HINT = ("Drag clips here from the Media bin onto the timeline,\n"
+                  "or double-click them there to add them at the playhead.")
+
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.image: QImage | None = None
         self.message = ""
+        self.aspect = 16 / 9  # width / height of the canvas
+        self.empty = False  # an empty timeline: the hint is shown in the frame
         self.setMinimumSize(320, 180)
 
     def show_image(self, image: QImage) -> None:
@@ -97,18 +105,29 @@ class FrameView(QWidget):
         self.message = message
         self.update()
 
+    def show_canvas(self, width: int, height: int, empty: bool) -> None:
+        self.aspect, self.empty = width / height, empty
+        self.update()
+
+    def canvas_rect(self) -> QRectF:
+        scale = min(self.width() / self.aspect, self.height())
+        w, h = self.aspect * scale, scale
+        return QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
+
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor("#0c0d0f"))
-        if self.image is not None:
-            scale = min(self.width() / self.image.width(), self.height() / self.image.height())
-            w, h = self.image.width() * scale, self.image.height() * scale
-            target = QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
+        target = self.canvas_rect()
+        painter.fillRect(target, QColor("#000000"))
+        painter.setPen(QColor("#2c2f36"))
+        painter.drawRect(target.adjusted(0, 0, -1, -1))
+        if self.image is not None and not self.empty:
             painter.setRenderHint(QPainter.SmoothPixmapTransform)
             painter.drawImage(target, self.image)
-        if self.message:
-            painter.setPen(QColor("#e6e6e6"))
-            painter.drawText(self.rect().adjusted(20, 20, -20, -20), Qt.AlignCenter | Qt.TextWordWrap, self.message)
+        text = self.message or (self.EMPTY_HINT if self.empty else "")
+        if text:
+            painter.setPen(QColor("#e6e6e6" if self.message else "#9aa0a6"))
+            painter.drawText(target.adjusted(16, 16, -16, -16), Qt.AlignCenter | Qt.TextWordWrap, text)
 
 
 class PreviewPanel(QWidget):
@@ -198,6 +217,7 @@ class PreviewPanel(QWidget):
             media = copy.deepcopy(self.project.media) if change.media else None
             self._tracks_changed.emit(_TrackUpdate([t.id for t in self.project.tracks], tracks, media))
         if self.project is not None:
+            self.view.show_canvas(self.project.width, self.project.height, self.project.duration_frames == 0)
             self.slider.blockSignals(True)
             self.slider.setRange(0, max(0, self.project.duration_frames - 1))
             self.slider.blockSignals(False)

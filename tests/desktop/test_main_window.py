@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QImage
+from PySide6.QtWidgets import QDialog
 
 from core import timeline as tl
 from core.demo import demo_project
@@ -346,7 +347,15 @@ def test_recent_projects_and_new_project(qtbot, window, project_file, tmp_path):
     window.save_to(tmp_path / "second.reelsmith")
     assert window.recent_projects()[:2] == [str(tmp_path / "second.reelsmith"), str(project_file)]
     window.actions_by_name["new"].trigger()
+    dialog = window.findChild(QDialog, "")
+    assert dialog.isVisible() and window.project.duration_frames > 0  # nothing replaced yet
+    dialog.buttons["vertical"].click()  # the shape is the first thing asked: one click
     assert window.project.duration_frames == 0 and window.project_path is None
+    assert (window.project.width, window.project.height) == (1080, 1920)
+    assert window.canvas_box.currentData() == "vertical"
+    view = window.preview.view
+    assert view.aspect == pytest.approx(1080 / 1920) and view.empty  # a tall frame with a hint
+    assert view.canvas_rect().height() > view.canvas_rect().width()
 
 
 def test_jkl_shuttle(qtbot, window, project_file):
