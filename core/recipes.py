@@ -83,16 +83,39 @@ def import_media(project: tl.Project, refs: Sequence[tl.MediaRef], place: tuple[
     return tl.combine(project, "Import media", steps)
 
 
-def place_media(project: tl.Project, media_ids: Sequence[str], place: tuple[int, str]) -> tl.Edit:
-    """Media already in the bin onto the timeline, end to end from ``place`` = (frame, track id)."""
+def _check_usable(project: tl.Project, media_ids: Sequence[str]) -> None:
     if not media_ids:
         raise EditError("Choose some media in the bin first.")
     if any(m not in project.media for m in media_ids):
         raise EditError("That media is no longer in the project.")
-    offline = [Path(project.media[m].path).name for m in media_ids if m in project.media and project.media[m].offline]
+    offline = [Path(project.media[m].path).name for m in media_ids if project.media[m].offline]
     if offline:
         raise EditError(f"{', '.join(offline)} cannot be found; relink it before using it.")
+
+
+def place_media(project: tl.Project, media_ids: Sequence[str], place: tuple[int, str]) -> tl.Edit:
+    """Media already in the bin onto the timeline, end to end from ``place`` = (frame, track id)."""
+    _check_usable(project, media_ids)
     return tl.combine(project, "Add to timeline", lambda p: _end_to_end(p, media_ids, place))
+
+
+def insert_media(project: tl.Project, media_ids: Sequence[str], frame: int) -> tl.Edit:
+    """Media from the bin at ``frame`` on the first track that takes it, the clip there split
+    and the rest of that track moved right to make room (an editor's Insert, not Overwrite)."""
+    _check_usable(project, media_ids)
+
+    def steps(p: tl.Project) -> None:
+        track = p.track(track_for(p, p.media[media_ids[0]]))
+        under = next((c for c in track.clips if c.position < frame < c.end), None)
+        if under is not None:
+            tl.split_clip(p, under.id, frame)
+        room = sum(tl.make_clip(p, m, 0).length for m in media_ids if track_for(p, p.media[m], track.id) == track.id)
+        later = {c.id: (c.position + room, None) for c in track.clips if c.position >= frame}
+        if later:
+            tl.move_clips(p, later)
+        _end_to_end(p, media_ids, (frame, track.id))
+
+    return tl.combine(project, "Insert at playhead", steps)
 
 
 def append_media(project: tl.Project, media_ids: Sequence[str]) -> tl.Edit:

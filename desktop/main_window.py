@@ -27,7 +27,7 @@ from core import recipes
 from core import timeline as tl
 from core.errors import ReelsmithError
 from core.media import probe
-from core.paths import data_dir
+from core.paths import data_dir, log_file
 from core.project_io import (
     EXTENSION,
     discard_recovery,
@@ -65,6 +65,17 @@ def expand_media_paths(paths: list[str]) -> list[str]:
         else:
             found.append(path)
     return found
+
+
+GETTING_STARTED = """<h3>From clips to a short</h3><ol>
+<li><b>New project</b> (Ctrl+N): pick the shape, 9:16 for TikTok, Reels and Shorts.</li>
+<li><b>Import</b> (Ctrl+I) or drag files from your file manager onto the Media bin.</li>
+<li><b>Drag</b> clips from the bin onto the timeline, or <b>double-click</b> them to add them at the end.</li>
+<li><b>Smart cut</b> finds the shots and the dead air, and makes a highlight reel or fills the frame.</li>
+<li><b>Generate backdrop</b> and <b>Generate music</b> add a moving background and a music bed.</li>
+<li>Drag <b>effects and titles</b> from the Effects tab onto a clip; change them in the Inspector.</li>
+<li><b>Export</b> (Ctrl+E) writes an MP4 at -14 LUFS, ready to upload.</li></ol>
+<p>Every step can be undone (Ctrl+Z); your work is saved every minute in case of a crash.</p>"""
 
 
 def _titled(text: str, widget: QWidget) -> QWidget:
@@ -145,6 +156,8 @@ class MainWindow(QMainWindow):
         self._connect_document()
         self.bin.files_dropped.connect(self.import_files)
         self.bin.media_activated.connect(lambda ids: self.perform(recipes.append_media, ids))
+        self.bin.media_to_playhead.connect(
+            lambda ids: self.perform(recipes.insert_media, ids, self.document.playhead))
         self.timeline.media_dropped.connect(
             lambda ids, frame, track_id: self.perform(recipes.place_media, ids, (frame, track_id)))
         self.timeline.playhead_moved.connect(self.preview.scrub_to)
@@ -293,6 +306,11 @@ class MainWindow(QMainWindow):
             "train": a("Train model", self.open_train_dialog, tip="Teach the backdrop GAN your own look"),
             "music": a("Generate music", self.open_music_dialog, tip="A royalty-free music bed in any mood, key and tempo"),
             "export": a("Export…", self.open_export_dialog, "Ctrl+E", "Export the timeline to an MP4"),
+            "getting_started": a("&Getting started", self.show_getting_started, "F1",
+                                 "From clips to an exported short, step by step"),
+            "shortcuts": a("&Keyboard shortcuts", self.show_shortcuts),
+            "logs": a("Open the &log folder", lambda: show_in_folder(log_file()),
+                      tip="Where Reelsmith writes what went wrong, to send with a bug report"),
             "about": a("&About Reelsmith", self.show_about),
         }
         # Fixed labels (the toolbar must not jump about); what they would undo is in the tooltip.
@@ -311,7 +329,7 @@ class MainWindow(QMainWindow):
             "&Edit": ["undo", "redo", None, "split", "freeze", "delete", "ripple"],
             "&Playback": ["play", "shuttle_back", "shuttle_stop", "shuttle_forward", "back", "forward"],
             "&Assistant": ["smart_cut", "backdrop", "train", "music"],
-            "&Help": ["about"],
+            "&Help": ["getting_started", "shortcuts", None, "logs", "about"],
         }
         for title, entries in menus.items():
             menu = self.menuBar().addMenu(title)
@@ -739,6 +757,21 @@ class MainWindow(QMainWindow):
         return candidate
 
     # --- messages --------------------------------------------------------------------------------
+
+    def show_getting_started(self) -> QMessageBox:
+        return self._inform("Getting started", GETTING_STARTED)
+
+    def show_shortcuts(self) -> QMessageBox:
+        rows = "".join(f"<tr><td><b>{action.shortcut().toString(QKeySequence.NativeText)}</b></td>"
+                       f"<td>{action.text().replace('&', '')}</td></tr>"
+                       for action in self.actions_by_name.values() if not action.shortcut().isEmpty())
+        return self._inform("Keyboard shortcuts", f"<table cellspacing=6>{rows}</table>")
+
+    def _inform(self, title: str, html: str) -> QMessageBox:
+        box = QMessageBox(QMessageBox.NoIcon, title, html, QMessageBox.Ok, self)
+        box.setAttribute(Qt.WA_DeleteOnClose)
+        box.open()
+        return box
 
     def show_about(self) -> QMessageBox:
         from core import __version__

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QPixmap
-from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem
+from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem, QMenu
 
 from core.timeline import MediaRef, Project
 
@@ -20,6 +20,7 @@ def dropped_paths(mime) -> list[str]:
 class MediaBin(QListWidget):
     files_dropped = Signal(list)
     media_activated = Signal(list)  # media ids double-clicked (or Enter): at the end of the timeline
+    media_to_playhead = Signal(list)  # media ids to insert at the playhead (right-click menu)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -68,6 +69,25 @@ class MediaBin(QListWidget):
     def selected_media(self) -> list[str]:
         """The selected media ids, in the bin's order."""
         return [self.item(r).data(Qt.UserRole) for r in range(self.count()) if self.item(r).isSelected()]
+
+    def context_menu(self) -> QMenu | None:
+        """What can be done with the selected media; None when nothing is selected."""
+        chosen = self.selected_media()
+        if not chosen:
+            return None
+        menu = QMenu(self)
+        menu.addAction("Add to the end of the timeline", lambda: self.media_activated.emit(chosen))
+        menu.addAction("Insert at the playhead", lambda: self.media_to_playhead.emit(chosen))
+        return menu
+
+    def contextMenuEvent(self, event) -> None:
+        item = self.itemAt(event.pos())
+        if item is not None and not item.isSelected():
+            self.setCurrentItem(item)  # right-click acts on what is under the pointer
+        menu = self.context_menu()
+        if menu is not None:
+            menu.setAttribute(Qt.WA_DeleteOnClose)
+            menu.popup(event.globalPos())
 
     def mimeTypes(self) -> list[str]:
         return [MEDIA_MIME, "text/uri-list"]

@@ -236,6 +236,24 @@ def test_place_media_from_the_bin_end_to_end():
         recipes.place_media(project, ["gone"], (0, video.id))
 
 
+def test_insert_media_splits_the_clip_there_and_moves_the_rest_right():
+    project, m, clip = _with_clip(4.0)  # 120 frames of video at 0
+    video = project.tracks[0]
+    still = tl.make_clip(project, m["still"], 200)
+    tl.add_clip(project, video.id, still)
+    before = state(project)
+    edit = recipes.insert_media(project, [m["still"]], 60)  # a 5 s still (150 frames) mid-clip
+    spans = sorted((c.media_id, c.position, c.length) for c in video.clips)
+    assert sorted(spans) == sorted([(m["video"], 0, 60), (m["still"], 60, 150), (m["video"], 210, 60),
+                                    (m["still"], 350, 150)])
+    right = next(c for c in video.clips if c.position == 210)
+    assert right.source_in == pytest.approx(2.0)  # it carries on where the left part stopped
+    assert edit.label == "Insert at playhead"
+    _undo_redo_exact(project, edit, before)
+    with pytest.raises(EditError, match="Choose some media"):
+        recipes.insert_media(project, [], 0)
+
+
 def test_append_media_goes_at_the_end_of_the_track_that_takes_it():
     project, m, clip = _with_clip(4.0)
     video, _, audio = project.tracks

@@ -603,6 +603,36 @@ def test_double_clicking_a_bin_item_adds_it_at_the_end_of_its_track(qtbot, windo
     assert window.undo_stack.undoText() == "Add to timeline"
 
 
+def test_the_bin_menu_adds_media_at_the_playhead(qtbot, window, project_file):
+    open_and_show(qtbot, window, project_file)
+    window.preview.seek(0)
+    window.bin.clearSelection()
+    assert window.bin.context_menu() is None  # nothing chosen: no menu
+    window.bin.item(0).setSelected(True)
+    menu = window.bin.context_menu()
+    texts = [action.text() for action in menu.actions()]
+    assert texts == ["Add to the end of the timeline", "Insert at the playhead"]
+    window.preview.seek(15)
+    refusals = []
+    window.error_shown.connect(refusals.append)
+    menu.actions()[1].trigger()
+    assert refusals == []
+    media_id = window.bin.item(0).data(Qt.UserRole)
+    placed = [c for _, c in tl.all_clips(window.project) if c.media_id == media_id and c.position == 15]
+    assert placed and window.undo_stack.undoText() == "Insert at playhead"
+
+
+def test_help_explains_the_way_to_a_short_and_the_shortcuts(qtbot, window):
+    titles = [a.text() for a in window.menuBar().actions()[-1].menu().actions() if a.text()]
+    assert titles == ["&Getting started", "&Keyboard shortcuts", "Open the &log folder", "&About Reelsmith"]
+    guide = window.show_getting_started()
+    assert "New project" in guide.text() and "Export" in guide.text()
+    guide.close()
+    shortcuts = window.show_shortcuts()
+    assert "Ctrl+E" in shortcuts.text() and "Split at playhead" in shortcuts.text()
+    shortcuts.close()
+
+
 def test_scrolling_over_the_inspector_does_not_change_a_value(qtbot, window, project_file):
     from PySide6.QtCore import QPoint
     from PySide6.QtGui import QWheelEvent
