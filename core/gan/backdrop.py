@@ -89,6 +89,12 @@ class BackdropRenderer:
         self.circles = torch.randn(2, 3, self.z_dim, generator=rng, dtype=torch.float64)
         self.colour_lut: np.ndarray | None = None
 
+    def moments(self, count: int) -> np.ndarray:
+        """``count`` frame indices spread over one turn of the walk: the clip repeats every
+        turn, so moments spread over the whole clip could all be the same picture."""
+        turn = self.settings.frame_count / int(self.turns[0])
+        return (np.arange(count) * turn / count).astype(int)
+
     def latent(self, frames: np.ndarray):
         """z for frame indices (any integers: the walk wraps around at the clip's length)."""
         import torch

@@ -44,11 +44,12 @@ def preview_frames(settings, *, progress=None, cancel=None) -> list[np.ndarray]:
     if settings.match:
         renderer.match_colours(settings.match)
     check_cancel(cancel)
-    indices = np.linspace(0, settings.frame_count, PREVIEW_FRAMES, endpoint=False).astype(int)
+    indices = renderer.moments(PREVIEW_FRAMES)
     return [renderer.finish(small, int(i), *PREVIEW_SIZE) for i, small in zip(indices, renderer.small_frames(indices), strict=True)]
 
 
-def model_styles(path: str) -> list[str]:
+def model_styles(path: str, *, progress=None, cancel=None) -> list[str]:
+    """The styles a model file offers (a job: reading it needs torch, which takes a while)."""
     from core.gan.train import load_model_file
 
     return list(load_model_file(path)["styles"])
@@ -56,6 +57,7 @@ def model_styles(path: str) -> list[str]:
 
 class BackdropDialog(QDialog):
     previewed = Signal()
+    styles_ready = Signal()  # the chosen model's styles are listed
     generated = Signal(str)  # the clip's file
     failed = Signal(str)
 
@@ -64,7 +66,7 @@ class BackdropDialog(QDialog):
         self.setWindowTitle("Generate backdrop")
         self.setMinimumWidth(560)
         self.document = document
-        self.preview_job = self.render_job = None
+        self.preview_job = self.render_job = self.styles_job = None
         self.model = QComboBox()
         for name, path in available_models().items():
             self.model.addItem(name, str(path))
@@ -112,7 +114,7 @@ class BackdropDialog(QDialog):
         self.generate_button = QPushButton("Generate and add to timeline")
         self.generate_button.setDefault(True)
         self.generate_button.clicked.connect(self.generate)
-        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button = QPushButton("Close")  # "Cancel" only while there is something to cancel
         self.cancel_button.clicked.connect(self._cancel_or_close)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -140,22 +142,26 @@ class BackdropDialog(QDialog):
     # --- settings --------------------------------------------------------------------------------
 
     def _model_changed(self) -> None:
-        from core.errors import ReelsmithError
-
+        """Read the model's styles off the GUI thread, so the dialog opens at once."""
         self.style.blockSignals(True)
         self.style.clear()
-        try:
-            styles = model_styles(self.model.currentData())
-        except ReelsmithError as exc:
-            self.style.blockSignals(False)
-            self._show_problem(str(exc))
-            return
+        self.style.blockSignals(False)
+        self.generate_button.setEnabled(False)
+        self.status.setText("Reading the model…")
+        job = self.document.runner.submit("Reading the model", model_styles, self.model.currentData())
+        job.succeeded.connect(lambda styles, job=job: self._show_styles(styles) if job is self.styles_job else None)
+        job.failed.connect(lambda message, job=job: self._show_problem(message) if job is self.styles_job else None)
+        self.styles_job = job
+
+    def _show_styles(self, styles: list[str]) -> None:
+        self.style.blockSignals(True)
         for name in styles:
             self.style.addItem(name.replace("-", " ").capitalize(), name)
         self.style.setCurrentIndex(styles.index("custom") if "custom" in styles else 0)
         self.style.blockSignals(False)
         self.generate_button.setEnabled(True)
-        self._debounce.start()
+        self.styles_ready.emit()
+        self.refresh_preview()
 
     def settings(self, preview: bool = False):
         from core.gan.backdrop import BackdropSettings
@@ -175,6 +181,8 @@ class BackdropDialog(QDialog):
     # --- preview ---------------------------------------------------------------------------------
 
     def refresh_preview(self) -> None:
+        if self.style.count() == 0:  # the model is still being read (or could not be)
+            return
         if self.preview_job is not None:
             self.preview_job.cancel()
         self.status.setText("Drawing the preview…")
@@ -205,7 +213,9 @@ class BackdropDialog(QDialog):
         self.render_job = self.document.runner.submit("Generate backdrop", render_backdrop, settings, out,
                                                      on_result=self._add_to_timeline, on_error=self._render_failed,
                                                      ask_before_quit=True)
+        self.cancel_button.setText("Cancel")
         self.render_job.progress.connect(lambda f, _m: self.progress.setValue(int(f * 100)))
+        self.render_job.ended.connect(lambda: self.cancel_button.setText("Close"))
         self.render_job.cancelled.connect(self._render_cancelled)
 
     def _render_failed(self, message: str) -> None:
@@ -235,7 +245,8 @@ class BackdropDialog(QDialog):
             return
         self.progress.setVisible(False)
         self.generate_button.setEnabled(True)
-        self.status.setText(f"Added {Path(path).name} on the {recipes.BACKDROP_TRACK} track.")
+        self.status.setText(f"Added {Path(path).name} on the {recipes.BACKDROP_TRACK} track, under the "
+                            "footage. Close, or change the seed and generate another.")
         self.generated.emit(str(path))
 
     def _cancel_or_close(self) -> None:
@@ -245,8 +256,8 @@ class BackdropDialog(QDialog):
             self.reject()
 
     def done(self, result: int) -> None:
-        for job in (self.preview_job, self.render_job):
+        for job in (self.preview_job, self.render_job, self.styles_job):
             if job is not None:
                 job.cancel()
-        self.preview_job = None  # a preview finishing after this is ignored
+        self.preview_job = self.styles_job = None  # one finishing after this is ignored
         super().done(result)

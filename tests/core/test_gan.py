@@ -203,6 +203,18 @@ def test_backdrop_is_the_same_for_the_same_seed_and_takes_on_colours(tmp_path, t
     assert tinted[0] > tinted[1] + 80 and tinted[0] > tinted[2] + 80
 
 
+def test_preview_moments_are_different_pictures_for_a_long_backdrop(tiny_model):
+    from core.gan.backdrop import BackdropRenderer, BackdropSettings
+
+    renderer = BackdropRenderer(BackdropSettings(seconds=30, width=64, height=64, model=str(tiny_model)))
+    spread_over_clip = np.linspace(0, renderer.settings.frame_count, 4, endpoint=False).astype(int)
+    z = renderer.latent(spread_over_clip).numpy()
+    assert np.allclose(z, z[0], atol=1e-4)  # 30 s is four turns: a quarter apart is the same picture
+    moments = renderer.latent(renderer.moments(4)).numpy()
+    gaps = [np.abs(moments[i] - moments[j]).mean() for i in range(4) for j in range(i + 1, 4)]
+    assert min(gaps) > 0.1  # the preview's moments are four different pictures
+
+
 def test_grain_adds_fine_texture_only(tiny_model):
     from core.gan.backdrop import BackdropRenderer, BackdropSettings
 

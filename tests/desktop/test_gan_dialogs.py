@@ -17,7 +17,9 @@ def window(demo_window):
 
 def _backdrop_dialog(qtbot, window, model):
     dialog = window.open_backdrop_dialog()
+    assert dialog.isVisible() and not dialog.generate_button.isEnabled()  # open at once; the model loads
     dialog.model.setCurrentIndex(dialog.model.findData(str(model)))
+    qtbot.waitUntil(lambda: dialog.style.findData("aurora") >= 0, timeout=30000)
     with qtbot.waitSignal(dialog.previewed, timeout=60000):
         dialog.style.setCurrentIndex(dialog.style.findData("aurora"))
     return dialog
@@ -28,6 +30,7 @@ def test_backdrop_preview_then_added_under_the_footage_as_one_step(qtbot, window
     pictures = [label.pixmap().toImage() for label in dialog.frames]
     assert all(not p.isNull() for p in pictures)
     assert pictures[0] != pictures[1] != pictures[2]  # four moments, not one picture
+    assert dialog.cancel_button.text() == "Close"
     tracks_before, media_before = len(window.project.tracks), len(window.project.media)
     assert dialog.seconds.value() == window.project.duration_frames / window.project.fps  # the edit's length
     window.preview.seek(45)  # the playhead elsewhere: the backdrop still starts with the edit
@@ -37,6 +40,7 @@ def test_backdrop_preview_then_added_under_the_footage_as_one_step(qtbot, window
     bottom = window.project.tracks[0]
     assert bottom.name == "Backdrop" and bottom.kind == tl.VIDEO_TRACK
     assert [(c.position, c.length) for c in bottom.clips] == [(0, 30)]  # 1 s at the project's 30 fps, from 0
+    assert dialog.cancel_button.text() == "Close"  # done: nothing left to cancel
     media = window.project.media[bottom.clips[0].media_id]
     assert media.path == generated.args[0] and (media.width, media.height) == (window.project.width, window.project.height)
     window.undo_stack.undo()
@@ -50,6 +54,7 @@ def test_cancelled_backdrop_adds_nothing(qtbot, window, tiny_model):
     dialog.seconds.setValue(300)
     before = set(data_subdir("backdrops").iterdir())
     dialog.generate_button.click()
+    assert dialog.cancel_button.text() == "Cancel"
     qtbot.waitUntil(lambda: dialog.progress.value() > 0, timeout=60000)
     with qtbot.waitSignal(dialog.render_job.cancelled, timeout=30000):
         dialog.cancel_button.click()
@@ -66,7 +71,7 @@ def test_a_damaged_model_is_explained(qtbot, window, tiny_model):
     try:
         dialog = window.open_backdrop_dialog()
         dialog.model.setCurrentIndex(dialog.model.findData(str(tiny_model)))
-        assert dialog.generate_button.isEnabled()
+        qtbot.waitUntil(dialog.generate_button.isEnabled, timeout=30000)
         with qtbot.waitSignal(dialog.failed, timeout=10000) as failed:
             dialog.model.setCurrentIndex(dialog.model.findData(str(damaged)))
         assert "damaged" in failed.args[0]
