@@ -234,12 +234,29 @@ def remove_ranges(project: tl.Project, ranges: Mapping[str, Iterable[tuple[float
     return edit
 
 
+# Filling the canvas may enlarge a picture up to this much; more (a 640x272 clip on 1080x1920
+# would be 7x) is blur with no subject, so such a clip is shown whole over its own blur instead.
+MAX_FILL_ENLARGEMENT = 3.0
+
+
+def reframe_fit(project: tl.Project, clip: tl.Clip, keys: list[tuple[float, float]]) -> str:
+    """"fill" to follow the subject, or "blur" (the whole picture over a blurred copy) when
+    there is no subject to follow or filling would blow the picture up too far."""
+    media = project.media[clip.media_id]
+    if not keys or not media.width or not media.height:
+        return "blur"
+    enlargement = max(project.width / media.width, project.height / media.height)
+    return "fill" if enlargement <= MAX_FILL_ENLARGEMENT else "blur"
+
+
 def apply_reframe(project: tl.Project, keys_by_clip: Mapping[str, list[tuple[float, float]]]) -> tl.Edit:
-    """Fill the canvas and follow the subject along each clip's reframe keys."""
+    """Make each clip fill the canvas: following the subject along its reframe keys, or shown
+    whole over its own blur where that would not work (``reframe_fit``)."""
 
     def steps(p: tl.Project) -> None:
         for clip_id, keys in keys_by_clip.items():
-            tl.set_clip_properties(p, clip_id, fit="fill", pan_x=0.0, reframe=keys)
+            fit = reframe_fit(p, p.find_clip(clip_id)[1], keys)
+            tl.set_clip_properties(p, clip_id, fit=fit, pan_x=0.0, reframe=keys if fit == "fill" else [])
 
     return tl.combine(project, "Auto-reframe", steps)
 

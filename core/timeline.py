@@ -25,7 +25,9 @@ VIDEO_TRACK, OVERLAY_TRACK, AUDIO_TRACK = "video", "overlay", "audio"
 TRACK_KINDS = (VIDEO_TRACK, OVERLAY_TRACK, AUDIO_TRACK)
 
 TRANSITION_KINDS = ("crossfade", "fade_black", "wipe")
-FIT_MODES = ("fit", "fill", "stretch")
+# "blur": the whole picture fitted, over a blurred copy of itself that fills the canvas (how a
+# small or landscape clip goes on a vertical canvas without bars or a blown-up crop).
+FIT_MODES = ("fit", "fill", "stretch", "blur")
 
 # The canvases offered for new projects and exports: name -> (width, height, label).
 CANVASES: dict[str, tuple[int, int, str]] = {

@@ -91,7 +91,8 @@ def auto_reframe(
     progress: Progress | None = None,
     cancel: CancelToken | None = None,
 ) -> list[tuple[float, float]]:
-    """Reframe keys (source seconds, x) that follow the faces or the moving subject."""
+    """Reframe keys (source seconds, x) that follow the faces or the moving subject; none when
+    there is no subject to follow anywhere in the clip."""
     import cv2
 
     from core.media import VideoReader, fit_size
@@ -110,7 +111,9 @@ def auto_reframe(
             previous = cv2.cvtColor(picture, cv2.COLOR_RGB2GRAY)
             report(progress, (i + 1) / len(times), "Following the subject")
     known = [x for x in found if x is not None]
-    filled, last = [], known[0] if known else 0.5
+    if not known:
+        return []
+    filled, last = [], known[0]
     for x in found:  # hold the last known place where nothing can be seen
         last = x if x is not None else last
         filled.append(last)

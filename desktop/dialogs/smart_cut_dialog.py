@@ -249,5 +249,11 @@ class SmartCutDialog(QDialog):
         """Fill the canvas and follow the subject, for every clip: one undo step."""
         self.reframe_button.setEnabled(True)
         if self.document.perform(recipes.apply_reframe, keys_by_clip):
-            self.summary.setText(f"Reframed {len(keys_by_clip)} clip(s) to follow their subjects.")
+            project = self.document.project
+            whole = sum(project.find_clip(clip_id)[1].fit == "blur" for clip_id in keys_by_clip)
+            text = f"Reframed {len(keys_by_clip) - whole} clip(s) to follow their subjects."
+            if whole:
+                text += (f" {whole} clip(s) had no subject to follow or were too small to fill the frame: "
+                         "shown whole over a blurred copy instead.")
+            self.summary.setText(text)
             self.reframed.emit()

@@ -25,6 +25,7 @@ def test_fit_letterboxes_and_fill_crops():
     assert fitted_size((1920, 1080), (1080, 1920), "fit") == (1080, 608)
     assert fitted_size((1920, 1080), (1080, 1920), "fill") == (3414, 1920)
     assert fitted_size((1920, 1080), (1080, 1920), "stretch") == (1080, 1920)
+    assert fitted_size((1920, 1080), (1080, 1920), "blur") == (1080, 608)  # whole, over its blur
 
 
 def test_fitted_video_has_bars_above_and_below(project):
@@ -33,6 +34,17 @@ def test_fitted_video_has_bars_above_and_below(project):
     assert picture.shape == (360, 360, 3)
     assert picture[:70].max() == 0 and picture[-70:].max() == 0  # 16:9 in a square: bars
     assert picture[150:210].mean() > 20
+
+
+def test_blur_fit_shows_the_whole_picture_over_a_blurred_copy_instead_of_bars(project):
+    project, _ = project
+    fitted = frame_at(project, 10)
+    tl.set_clip_properties(project, project.tracks[0].clips[0].id, fit="blur")
+    blurred = frame_at(project, 10)
+    assert np.array_equal(blurred[110:250], fitted[110:250])  # the picture itself, unchanged
+    band = blurred[:70].astype(float)
+    assert band.mean() > 10  # no black bar: the blurred copy fills it
+    assert np.abs(np.diff(band, axis=1)).mean() < 2  # and it is soft, not a second sharp picture
 
 
 def test_overlay_opacity_blends_over_video(project):

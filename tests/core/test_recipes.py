@@ -221,6 +221,18 @@ def test_apply_reframe_sets_every_clip_or_none():
     assert state(project) == before
 
 
+def test_reframe_shows_a_small_or_subjectless_clip_whole_over_its_blur():
+    project, m, clip = _with_clip()  # 1280x720 video
+    tl.split_clip(project, clip.id, 150)
+    left, right = project.tracks[0].clips
+    tl.set_canvas(project, "vertical")  # 1080x1920: 1280x720 fills at 2.7x, fine
+    recipes.apply_reframe(project, {left.id: [(0.0, 0.3)], right.id: []})  # right: nothing to follow
+    assert [(c.fit, c.reframe) for c in project.tracks[0].clips] == [("fill", [(0.0, 0.3)]), ("blur", [])]
+    project.media[m["video"]].width, project.media[m["video"]].height = 640, 272  # 7x to fill: blur
+    recipes.apply_reframe(project, {left.id: [(0.0, 0.3)]})
+    assert project.tracks[0].clips[0].fit == "blur" and project.tracks[0].clips[0].reframe == []
+
+
 def test_place_media_from_the_bin_end_to_end():
     project, m = make_project()
     video, _, audio = project.tracks
