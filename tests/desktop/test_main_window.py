@@ -570,7 +570,7 @@ def test_smart_cut_appends_a_highlight_reel_as_one_step(qtbot, window, project_f
 
 
 def test_smart_cut_reframes_for_a_vertical_canvas(qtbot, window, samples, tmp_path):
-    window.set_project(project_from_media([samples.path("studio-talk.mp4")], 1080, 1920, 30), None)
+    window.set_project(project_from_media([samples.path("studio-talk.mp4")], 180, 320, 30), None)
     dialog = window.open_smart_cut()
     with qtbot.waitSignal(dialog.reframed, timeout=60000):
         dialog.reframe_button.click()
@@ -578,6 +578,10 @@ def test_smart_cut_reframes_for_a_vertical_canvas(qtbot, window, samples, tmp_pa
     assert clip.fit == "fill" and len(clip.reframe) == 30
     window.undo_stack.undo()
     assert window.project.tracks[0].clips[0].reframe == []
+    window.perform(tl.set_canvas, "vertical")  # 1080x1920: the small sample would be blown up
+    with qtbot.waitSignal(dialog.reframed, timeout=60000):
+        dialog.reframe_button.click()
+    assert window.project.tracks[0].clips[0].fit == "blur" and "shown whole" in dialog.summary.text()
 
 
 def test_about_names_the_version_and_the_window_has_the_icon(qtbot, window):
