@@ -351,16 +351,22 @@ def detect_scenes(
     result = SceneReport(info.fps, len(analysis.change), boundaries,
                          change=np.asarray(analysis.change), sharpness=np.asarray(analysis.sharpness),
                          black=np.asarray(analysis.black, bool), frozen=np.asarray(analysis.frozen, bool))
-    result.keyframes = _keyframes(result.shots, np.asarray(analysis.sharpness))
+    result.keyframes = _keyframes(result.shots, np.asarray(analysis.sharpness), np.asarray(analysis.brightness))
     report(progress, 1.0, "Shots found")
     return result
 
 
-def _keyframes(shots: list[tuple[int, int]], sharpness: np.ndarray) -> list[int]:
-    """The sharpest frame of the middle 80% of each shot: away from its transitions."""
+# A keyframe darker than this (mean grey level) is part of a fade, not the shot's picture.
+KEYFRAME_MIN_BRIGHTNESS = 40
+
+
+def _keyframes(shots: list[tuple[int, int]], sharpness: np.ndarray, brightness: np.ndarray) -> list[int]:
+    """The sharpest frame of the middle 80% of each shot, away from its transitions, among the
+    frames that are not dark (a fade from black must not become the shot's thumbnail)."""
     keyframes = []
     for first, end in shots:
         margin = (end - first) // 10
         lo, hi = first + margin, max(first + margin + 1, end - margin)
-        keyframes.append(int(lo + np.argmax(sharpness[lo:hi])))
+        lit = brightness[lo:hi] >= min(KEYFRAME_MIN_BRIGHTNESS, brightness[first:end].max())
+        keyframes.append(int(lo + np.argmax(np.where(lit, sharpness[lo:hi], -1.0))))
     return keyframes

@@ -11,7 +11,7 @@ import numpy as np
 from core.assist.dead_air import DeadAir, find_silences, find_still_picture
 from core.jobs import CancelToken, Progress, sub_progress
 from core.media import pictures_at, probe_cached
-from core.scenes import SceneReport, detect_scenes
+from core.scenes import KEYFRAME_MIN_BRIGHTNESS, SceneReport, detect_scenes
 
 STORYBOARD_WIDTH = 160
 
@@ -28,6 +28,15 @@ class MediaAnalysis:
     scenes: SceneReport
     keyframes: list[Keyframe]  # one per shot
     dead_air: list[DeadAir]  # sorted by start
+
+    @property
+    def poster(self) -> Keyframe | None:
+        """The picture that stands for the file: the first shot's keyframe that is not dark (a
+        black lead-in or a fade must not become the file's thumbnail), else the brightest."""
+        if not self.keyframes:
+            return None
+        lit = [k for k in self.keyframes if k.picture.mean() >= KEYFRAME_MIN_BRIGHTNESS]
+        return lit[0] if lit else max(self.keyframes, key=lambda k: k.picture.mean())
 
     @property
     def cut_times(self) -> list[float]:

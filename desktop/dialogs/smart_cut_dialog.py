@@ -158,12 +158,12 @@ class SmartCutDialog(QDialog):
         self.analysed.emit()
 
     def _keyframe_thumbnails(self, results: dict[str, MediaAnalysis]) -> None:
-        """The bin shows each analysed file by its first shot's keyframe: a sharp, typical
+        """The bin shows each analysed file by its poster keyframe: a sharp, typical, lit
         picture rather than whatever the first second happens to show."""
         for media in self.document.project.media.values():
             found = results.get(media.path)
-            if found and found.keyframes:
-                self.document.set_thumbnail(media.id, found.keyframes[0].picture)
+            if found and found.poster:
+                self.document.set_thumbnail(media.id, found.poster.picture)
 
     def _go_to_shot(self, item: QListWidgetItem) -> None:
         self.document.seek(item.data(Qt.UserRole))

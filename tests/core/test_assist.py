@@ -185,3 +185,11 @@ def test_auto_reframe_follows_the_subject_while_the_camera_pans(tmp_path):
     xs = [x for _, x in auto_reframe(str(path))]
     # The whole picture slides left all the time; only the subject crosses it left to right.
     assert xs[-1] > 0.65 and xs[-1] - xs[0] > 0.4  # without following the camera: 0.47 to 0.54
+
+
+def test_a_file_with_a_black_lead_in_is_shown_by_a_lit_picture(shared_media):
+    from core.assist.analysis import analyse_media
+
+    found = analyse_media([str(shared_media / "fades.mp4")])[str(shared_media / "fades.mp4")]
+    assert found.keyframes[0].picture.mean() < 10  # the first "shot" is the black lead-in
+    assert found.poster.picture.mean() > 100  # the bin and timeline show a real picture
