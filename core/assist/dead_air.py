@@ -40,7 +40,7 @@ class DeadAir:
         return self.end - self.start
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+def true_runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """(start, end) index ranges where ``mask`` is True."""
     padded = np.concatenate([[False], mask, [False]])
     edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
@@ -50,14 +50,14 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
 def smooth_keep(loud: np.ndarray, settings: DeadAirSettings) -> np.ndarray:
     """auto-editor-style smoothing of a per-step 'there is sound' array into 'keep' (True)."""
     keep = loud.copy()
-    for start, end in _runs(loud):  # a short blip inside a pause is not speech
+    for start, end in true_runs(loud):  # a short blip inside a pause is not speech
         if (end - start) * STEP < settings.min_clip:
             keep[start:end] = False
     margin = int(round(settings.margin / STEP))
     grown = keep.copy()
-    for start, end in _runs(keep):  # keep a little air around what is heard
+    for start, end in true_runs(keep):  # keep a little air around what is heard
         grown[max(0, start - margin) : end + margin] = True
-    for start, end in _runs(~grown):  # a pause too short to be worth cutting stays
+    for start, end in true_runs(~grown):  # a pause too short to be worth cutting stays
         if (end - start) * STEP < settings.min_cut:
             grown[start:end] = True
     return grown
@@ -85,7 +85,27 @@ def find_silences(
     loud = levels > reference - settings.threshold_db
     keep = smooth_keep(loud, settings)
     report(progress, 1.0, "Silences found")
-    return [DeadAir(round(float(start) * STEP, 3), round(float(end) * STEP, 3), "silence") for start, end in _runs(~keep)]
+    return [DeadAir(round(float(start) * STEP, 3), round(float(end) * STEP, 3), "silence") for start, end in true_runs(~keep)]
+
+
+# A held picture's camera moves under this many pixels (at CAMERA_CHECK_WIDTH) from the hold's
+# first frame to its last; a slow push-in or pan over soft scenery moves more, though at the
+# small size shots are found at it can look frozen.
+CAMERA_STILL_PIXELS = 1.0
+CAMERA_CHECK_WIDTH = 480
+
+
+def _camera_still(info: MediaInfo, first: int, last: int) -> bool:
+    """Whether the camera holds still from frame ``first`` to ``last``, checked at a size where
+    a slow move shows (a held frame's codec noise does not move any corner)."""
+    import cv2
+
+    from core.assist.camera import camera_move, largest_shift
+    from core.media import pictures_at
+
+    a, b = (cv2.cvtColor(p, cv2.COLOR_RGB2GRAY) for p in pictures_at(info, [max(0, first), last], CAMERA_CHECK_WIDTH))
+    camera = camera_move(a, b)
+    return camera is None or largest_shift(camera, a.shape[::-1]) < CAMERA_STILL_PIXELS
 
 
 def find_still_picture(
@@ -109,10 +129,10 @@ def find_still_picture(
     times = info.frame_times
     found = []
     for reason, mask in (("black", scenes.black), ("frozen", scenes.frozen & ~scenes.black)):
-        for start, end in _runs(mask):
+        for start, end in true_runs(mask):
             begin = float(times[start])
             finish = float(times[end]) if end < len(times) else float(info.duration)
-            if finish - begin >= min_seconds:
+            if finish - begin >= min_seconds and (reason == "black" or _camera_still(info, start - 1, end - 1)):
                 found.append(DeadAir(round(begin, 3), round(finish, 3), reason))
     report(progress, 1.0, "Still picture found")
     return sorted(found, key=lambda d: d.start)

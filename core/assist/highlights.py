@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.assist.dead_air import ANALYSIS_RATE
+from core.assist.dead_air import ANALYSIS_RATE, find_still_picture, true_runs
 from core.assist.faces import count_faces
 from core.audio.mix import STEP, envelope_db
 from core.errors import MediaError
@@ -38,11 +38,19 @@ def score_shots(info: MediaInfo, cancel: CancelToken | None = None, progress: Pr
     times = info.frame_times
     pictures = pictures_at(info, found.keyframes, 640)  # for the faces: side by side, not a seek each
     shots = []
-    for (first, end), keyframe, picture in zip(found.shots, found.keyframes, pictures, strict=True):
+    live = np.ones(len(times), bool)  # what smart cut lists as black or frozen is never a highlight
+    for stretch in find_still_picture(info, scenes=found):
+        live[(times >= stretch.start - 1e-6) & (times < stretch.end - 1e-6)] = False
+    for (shot_first, shot_end), keyframe, picture in zip(found.shots, found.keyframes, pictures, strict=True):
         check_cancel(cancel)
+        runs = true_runs(live[shot_first:shot_end])
+        if not runs:
+            continue
+        first, end = (shot_first + int(i) for i in max(runs, key=lambda r: r[1] - r[0]))
         start_s, end_s = float(times[first]), float(times[end]) if end < len(times) else float(info.duration)
         if end_s - start_s < 0.5:
             continue
+        keyframe = keyframe if first <= keyframe < end else (first + end) // 2
         sound = -90.0
         if levels is not None:
             span = levels[int(start_s / STEP) : max(int(start_s / STEP) + 1, int(end_s / STEP))]

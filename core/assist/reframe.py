@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from core.assist.camera import camera_move
 from core.assist.faces import face_detector
 from core.errors import MediaError
 from core.jobs import CancelToken, Progress, check_cancel, report
@@ -41,24 +42,14 @@ def _subject_x(picture: np.ndarray, previous: np.ndarray | None) -> float | None
 
 
 def _follow_camera(previous: np.ndarray, grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The previous picture moved the way the camera moved, and where that picture is valid.
-
-    The camera's move (pan, zoom, a little roll) is a similarity fitted with RANSAC to corners
-    tracked between the two pictures: the background's many corners agree, the subject's few
-    are outliers. What is left of the difference is what moves in the scene, not the whole
-    scene sliding past a moving camera."""
+    """The previous picture moved the way the camera moved (core.assist.camera), and where
+    that picture is valid. What is left of the difference is what moves in the scene, not the
+    whole scene sliding past a moving camera."""
     import cv2
 
     before = previous.astype(np.float32)
     everywhere = np.ones(grey.shape, bool)
-    corners = cv2.goodFeaturesToTrack(previous, maxCorners=200, qualityLevel=0.01, minDistance=6)
-    if corners is None or len(corners) < 12:
-        return before, everywhere
-    moved, found, _ = cv2.calcOpticalFlowPyrLK(previous, grey, corners, None, winSize=(21, 21), maxLevel=3)
-    good = found.ravel() == 1
-    if good.sum() < 12:
-        return before, everywhere
-    camera, _ = cv2.estimateAffinePartial2D(corners[good], moved[good], method=cv2.RANSAC, ransacReprojThreshold=2.0)
+    camera = camera_move(previous, grey)
     if camera is None:
         return before, everywhere
     size = grey.shape[::-1]

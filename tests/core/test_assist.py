@@ -70,6 +70,37 @@ def test_black_and_frozen_stretches(tmp_path):
     assert abs(black_start - 2.5) < 0.1 and abs(black_end - 4.0) < 0.1
 
 
+def _slow_push_in(tmp_path, still_from: int | None = None):
+    """A soft scenic shot slowly zooming in 5% over 4 s (held still from ``still_from`` on)."""
+    import cv2
+
+    from core.media import encode_video
+    from core.samples import scene_image
+
+    size = (320, 180)
+    picture = cv2.GaussianBlur(scene_image("beach", 4, *size), (0, 0), 2)
+    frames = []
+    for i in range(120):
+        zoom = 1 + 0.05 * min(i, still_from or i) / 120
+        frames.append(cv2.warpAffine(picture, cv2.getRotationMatrix2D((160, 90), 0, zoom), size))
+    path = tmp_path / "push-in.mp4"
+    encode_video(path, iter(frames), size, 30, None, len(frames))
+    return path
+
+
+def test_a_slow_scenic_move_is_not_a_freeze_and_the_reel_skips_a_real_one(tmp_path):
+    from core.assist.dead_air import find_still_picture
+    from core.assist.highlights import score_shots
+    from core.media import probe
+
+    assert find_still_picture(str(_slow_push_in(tmp_path))) == []  # flagged 3 s of 4 before
+    held = _slow_push_in(tmp_path, still_from=45)  # moves 1.5 s, then holds 2.5 s
+    frozen = find_still_picture(str(held))
+    assert [d.reason for d in frozen] == ["frozen"] and abs(frozen[0].start - 1.5) <= 0.25
+    shots = score_shots(probe(held))
+    assert shots and all(shot.end <= frozen[0].start + 0.05 for shot in shots)
+
+
 def test_a_small_change_is_not_a_freeze(shared_media):
     from core.assist.dead_air import find_still_picture
 
