@@ -264,28 +264,42 @@ def apply_reframe(project: tl.Project, keys_by_clip: Mapping[str, list[tuple[flo
 # --- assembling ---------------------------------------------------------------------------------
 
 
-def append_reel(project: tl.Project, reel: tl.Project) -> tl.Edit:
-    """Put a highlight reel (a project of its own) after the end of the first video track;
-    the reel's music, if any, starts with it on a sound track of its own."""
-    if not project.tracks_of_kind(tl.VIDEO_TRACK):
-        raise EditError("The project has no video track for the reel.")
+def replace_with_reel(project: tl.Project, reel: tl.Project, clip_ids: Sequence[str]) -> tl.Edit:
+    """The highlight reel (a project of its own) becomes the edit: the clips it was made from
+    leave the timeline (they stay in the bin), the reel goes where the first of them was, and
+    whatever came after on that track moves to follow it. Each piece keeps the framing its
+    file had there (fill and follow, or whole over its blur), and the reel's music, if any,
+    starts with it on a sound track of its own."""
     if not reel.tracks or not reel.tracks[0].clips:
         raise EditError("The highlight reel is empty.")
+    sources = [(t, c) for t, c in tl.all_clips(project) if c.id in set(clip_ids)]
+    if not sources:
+        raise EditError("The clips the reel was made from are no longer on the timeline.")
+    track_id, start = min(((t.id, c.position) for t, c in sources), key=lambda place: place[1])
+    framing = {c.media_id: c for _, c in sorted(sources, key=lambda s: s[1].position, reverse=True)}
+    length = reel.duration_frames
 
     def steps(p: tl.Project) -> None:
-        track = p.tracks_of_kind(tl.VIDEO_TRACK)[0]
-        offset = track.end
+        tl.ripple_delete(p, [c.id for _, c in sources])
+        later = {c.id: (c.position + length, None) for c in p.track(track_id).clips if c.position >= start}
+        if later:
+            tl.move_clips(p, later)
         ids = _merge_media(p, reel, {c.media_id for _, c in tl.all_clips(reel)})
-        placed = {clip.id: _place(p, track.id, clip, ids, offset) for clip in reel.tracks[0].clips}
+        placed = {}
+        for clip in reel.tracks[0].clips:
+            placed[clip.id] = _place(p, track_id, clip, ids, start)
+            original = framing.get(ids[clip.media_id])
+            if original is not None and (original.fit, original.reframe) != ("fit", []):
+                tl.set_clip_properties(p, placed[clip.id], fit=original.fit, reframe=list(original.reframe))
         for tr in reel.tracks[0].transitions:
             tl.add_transition(p, placed[tr.from_clip], placed[tr.to_clip], tr.kind, tr.length)
         music = [c for t in reel.tracks_of_kind(tl.AUDIO_TRACK) for c in t.clips]
         if music:
             tl.add_track(p, tl.AUDIO_TRACK, REEL_MUSIC_TRACK)
             for clip in music:
-                _place(p, p.tracks[-1].id, clip, ids, offset)
+                _place(p, p.tracks[-1].id, clip, ids, start)
 
-    return tl.combine(project, "Add highlight reel", steps)
+    return tl.combine(project, "Highlight reel", steps)
 
 
 def _merge_media(project: tl.Project, other: tl.Project, media_ids: Iterable[str]) -> dict[str, str]:

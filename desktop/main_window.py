@@ -661,8 +661,9 @@ class MainWindow(QMainWindow):
         if self.project is None:
             return None
         media = self.project.media
-        picture = {c.id for t, c in tl.all_clips(self.project)
-                   if t.kind != tl.AUDIO_TRACK and media[c.media_id].kind == "video" and not media[c.media_id].offline}
+        picture = {c.id for t, c in tl.all_clips(self.project)  # footage: not a generated backdrop
+                   if t.kind != tl.AUDIO_TRACK and t.name != recipes.BACKDROP_TRACK
+                   and media[c.media_id].kind == "video" and not media[c.media_id].offline}
         targets = [c for c in self.timeline.selected if c in picture] or sorted(picture)
         if not targets:
             self.show_error("Nothing to analyse", "Put some video clips on the timeline first: drag them from the Media bin onto it, or "

@@ -74,9 +74,12 @@ class SmartCutDialog(QDialog):
         for media in document.project.media.values():
             if media.kind == "audio" and not media.offline:
                 self.beat_source.addItem(f"cut to the beat of {Path(media.path).name}", media.path)
+        if self.beat_source.count() == 1:  # say the option exists, and how to get it
+            self.beat_source.addItem("cut to the beat (add music first: Generate music)")
+            self.beat_source.model().item(1).setEnabled(False)
         self.beat_source.setToolTip("Every cut of the reel lands on a beat of this music, which plays under it")
         self.reel_button = QPushButton("Build highlight reel")
-        self.reel_button.setToolTip("The best moments of these clips, appended after the end of the timeline")
+        self.reel_button.setToolTip("The best moments of these clips take their place on the timeline (undoable)")
         self.reel_button.clicked.connect(self.build_reel)
         close = QPushButton("Close")
         close.clicked.connect(self.accept)
@@ -218,19 +221,25 @@ class SmartCutDialog(QDialog):
         self.document.runner.submit(
             "Highlight reel", build_highlights, paths, self.reel_seconds.value(),
             width=project.width, height=project.height, fps=project.fps, music=self.beat_source.currentData(),
-            on_result=self._append_reel, on_error=self._reel_failed)
+            on_result=self._use_reel, on_error=self._reel_failed)
 
     def _reel_failed(self, message: str) -> None:
         self.reel_button.setEnabled(True)
         self._failed(message)
 
-    def _append_reel(self, reel: tl.Project) -> None:
-        """Put the reel after the end of the timeline's first video track: one undo step."""
+    def _use_reel(self, reel: tl.Project) -> None:
+        """The reel becomes the edit in place of the analysed clips: one undo step."""
         self.reel_button.setEnabled(True)
-        if not self.document.perform(recipes.append_reel, reel):
-            self.summary.setText("The highlight reel could not be added; the timeline is unchanged.")
+        project = self.document.project
+        before = {c.id for _, c in tl.all_clips(project)}
+        if not self.document.perform(recipes.replace_with_reel, reel, self.clip_ids):
+            self.summary.setText("The highlight reel could not be made the edit; the timeline is unchanged.")
             return
-        self.summary.setText(f"Added a {reel.duration_frames / reel.fps:.1f} s highlight reel after the end of the timeline.")
+        # From now on the dialog acts on the reel's pieces (reframing them, say).
+        self.clip_ids = [c.id for t, c in tl.all_clips(project)
+                         if c.id not in before and t.kind != tl.AUDIO_TRACK]
+        self.summary.setText(f"The timeline is now a {reel.duration_frames / reel.fps:.1f} s highlight reel "
+                             "(Ctrl+Z brings the original clips back).")
         self.reel_added.emit()
 
     def reframe(self) -> None:

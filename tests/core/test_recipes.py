@@ -140,8 +140,7 @@ def test_beat_grid_of_a_clip_on_the_timeline():
     assert recipes.BeatGrid.of_clip(project, music, [1.0], bpm=0) is None
 
 
-def test_append_reel_with_music_and_transitions():
-    project, m, clip = _with_clip(2.0)
+def _reel() -> tl.Project:
     reel = tl.Project.new("720p", fps=30)
     shared = tl.MediaRef("r-video", "/footage/a.mp4", "video", 10.0, has_audio=True)  # same file as the project's
     other = tl.MediaRef("r-other", "/footage/z.mp4", "video", 5.0)
@@ -153,29 +152,47 @@ def test_append_reel_with_music_and_transitions():
         tl.add_clip(reel, reel.tracks[0].id, c)
     tl.add_transition(reel, first.id, second.id, "crossfade", 10)
     tl.add_clip(reel, reel.tracks[2].id, tl.make_clip(reel, "r-bed", 0, 0.0, 4.0))
-    before = state(project)
-    edit = recipes.append_reel(project, reel)
+    return reel
+
+
+def other_id(project: tl.Project) -> str:
+    return next(m.id for m in project.media.values() if m.path == "/footage/z.mp4")
+
+
+def test_the_reel_takes_the_place_of_its_clips_with_music_and_transitions():
+    project, m, clip = _with_clip(2.0)  # 60 frames at 0
     video = project.tracks[0]
-    assert [c.position for c in video.clips] == [0, 60, 120]
-    assert video.clips[1].media_id == m["video"]  # the same file is not imported twice
+    after = tl.make_clip(project, m["still"], 60)  # something after the analysed clip: follows the reel
+    tl.add_clip(project, video.id, after)
+    tl.set_clip_properties(project, clip.id, fit="fill", reframe=[(0.0, 0.3), (9.0, 0.7)])
+    before = state(project)
+    edit = recipes.replace_with_reel(project, _reel(), [clip.id])
+    assert [(c.media_id, c.position) for c in sorted(video.clips, key=lambda c: c.position)] == [
+        (m["video"], 0), (other_id(project), 60), (m["still"], 120)]
+    assert all(c.id != clip.id for c in video.clips)  # the original left the timeline, not the bin
+    reeled = next(c for c in video.clips if c.position == 0)
+    assert reeled.media_id == m["video"] and reeled.fit == "fill" and reeled.reframe == [(0.0, 0.3), (9.0, 0.7)]
     assert len(project.media) == 5 and len(video.transitions) == 1
     music = project.tracks[-1]
-    assert music.name == recipes.REEL_MUSIC_TRACK and [c.position for c in music.clips] == [60]
+    assert music.name == recipes.REEL_MUSIC_TRACK and [c.position for c in music.clips] == [0]
+    assert edit.label == "Highlight reel"
     _undo_redo_exact(project, edit, before)
 
 
-def test_append_reel_refused_whole():
+def test_the_reel_is_refused_whole():
     project, m, clip = _with_clip(2.0)
     before = state(project)
     with pytest.raises(EditError, match="empty"):
-        recipes.append_reel(project, tl.Project.new("720p"))
+        recipes.replace_with_reel(project, tl.Project.new("720p"), [clip.id])
+    with pytest.raises(EditError, match="no longer on the timeline"):
+        recipes.replace_with_reel(project, _reel(), ["gone"])
     reel = tl.Project.new("720p", fps=30)
     tl.add_media(reel, tl.MediaRef("r", "/footage/q.mp4", "video", 5.0))
     broken = tl.make_clip(reel, "r", 0, 0.0, 2.0)
     tl.add_clip(reel, reel.tracks[0].id, broken)
     reel.media["r"].duration = 1.0  # the reel's clip now runs past its media: refused on placing
     with pytest.raises(EditError, match="runs past the end"):
-        recipes.append_reel(project, reel)
+        recipes.replace_with_reel(project, reel, [clip.id])
     assert state(project) == before
 
 

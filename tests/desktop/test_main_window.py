@@ -12,8 +12,10 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QImage
 from PySide6.QtWidgets import QDialog
 
+from core import recipes
 from core import timeline as tl
 from core.demo import demo_project
+from core.media import probe
 from core.project_io import load_project, save_project
 from core.quick import project_from_media
 from desktop.main_window import MainWindow
@@ -555,33 +557,40 @@ def test_smart_cut_proposes_frozen_and_black_stretches_and_keeps_unticked_ones(q
     assert [c.length for c in window.project.tracks[0].clips] == [75, 30]
 
 
-def test_smart_cut_appends_a_highlight_reel_as_one_step(qtbot, window, project_file):
+def test_smart_cut_makes_the_highlight_reel_the_edit_as_one_step(qtbot, window, project_file):
     open_and_show(qtbot, window, project_file)
     video = window.project.tracks[0]
-    end, count = video.end, len(video.clips)
+    end, originals = video.end, {c.id for c in video.clips}
     dialog = window.open_smart_cut()
     dialog.reel_seconds.setValue(6)
     with qtbot.waitSignal(dialog.reel_added, timeout=60000):
         dialog.reel_button.click()
-    assert video.end == end + 6 * 30
-    assert len(video.clips) > count and len(window.project.media) == 5  # same files, no duplicates
+    assert video.end == 6 * 30  # the reel replaced the clips it was made from
+    assert not originals & {c.id for c in video.clips} and len(window.project.media) == 5  # same files
+    assert set(dialog.clip_ids) == {c.id for c in video.clips}  # reframing now acts on the reel
     window.undo_stack.undo()
-    assert (video.end, len(video.clips)) == (end, count)
+    assert (video.end, {c.id for c in video.clips}) == (end, originals)
 
 
 def test_smart_cut_reframes_for_a_vertical_canvas(qtbot, window, samples, tmp_path):
     window.set_project(project_from_media([samples.path("studio-talk.mp4")], 180, 320, 30), None)
+    talk = window.project.tracks[0].clips[0].id
+    backdrop = tl.MediaRef.from_info(probe(samples.path("beach-drone.mp4")))
+    window.perform(recipes.add_backdrop, backdrop, 0)
     dialog = window.open_smart_cut()
+    assert dialog.clip_ids == [talk]  # the backdrop is not footage to analyse
+    hint = dialog.beat_source.model().item(1)
+    assert "add music first" in hint.text() and not hint.isEnabled()  # the option is there, and how
     with qtbot.waitSignal(dialog.reframed, timeout=60000):
         dialog.reframe_button.click()
-    clip = window.project.tracks[0].clips[0]
+    clip = window.project.find_clip(talk)[1]
     assert clip.fit == "fill" and len(clip.reframe) == 30
     window.undo_stack.undo()
-    assert window.project.tracks[0].clips[0].reframe == []
+    assert window.project.find_clip(talk)[1].reframe == []
     window.perform(tl.set_canvas, "vertical")  # 1080x1920: the small sample would be blown up
     with qtbot.waitSignal(dialog.reframed, timeout=60000):
         dialog.reframe_button.click()
-    assert window.project.tracks[0].clips[0].fit == "blur" and "shown whole" in dialog.summary.text()
+    assert window.project.find_clip(talk)[1].fit == "blur" and "shown whole" in dialog.summary.text()
 
 
 def test_about_names_the_version_and_the_window_has_the_icon(qtbot, window):
