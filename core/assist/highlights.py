@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.assist.dead_air import ANALYSIS_RATE, find_still_picture, true_runs
+from core.assist.dead_air import ANALYSIS_RATE, find_silences, find_still_picture, true_runs
 from core.assist.faces import count_faces
 from core.audio.mix import STEP, envelope_db
 from core.errors import MediaError
@@ -38,8 +38,14 @@ def score_shots(info: MediaInfo, cancel: CancelToken | None = None, progress: Pr
     times = info.frame_times
     pictures = pictures_at(info, found.keyframes, 640)  # for the faces: side by side, not a seek each
     shots = []
-    live = np.ones(len(times), bool)  # what smart cut lists as black or frozen is never a highlight
-    for stretch in find_still_picture(info, scenes=found):
+    # What smart cut lists as dead air is never a highlight: black, frozen, and (unless the
+    # whole file is quiet) silent stretches.
+    dead = find_still_picture(info, scenes=found)
+    silent = find_silences(info, cancel=cancel) if info.has_audio else []
+    if sum(s.duration for s in silent) < 0.8 * info.duration:
+        dead += silent
+    live = np.ones(len(times), bool)
+    for stretch in dead:
         live[(times >= stretch.start - 1e-6) & (times < stretch.end - 1e-6)] = False
     for (shot_first, shot_end), keyframe, picture in zip(found.shots, found.keyframes, pictures, strict=True):
         check_cancel(cancel)

@@ -215,7 +215,7 @@ class SmartCutDialog(QDialog):
 
     def build_reel(self) -> None:
         project = self.document.project
-        paths = sorted({self._path(c) for c in self._clips()})
+        paths = list(dict.fromkeys(self._path(c) for c in sorted(self._clips(), key=lambda c: c.position)))
         self.reel_button.setEnabled(False)
         self.summary.setText("Building the highlight reel…")
         self.document.runner.submit(

@@ -29,7 +29,10 @@ def timecode(frame: int, fps: float) -> str:
     return f"{hours:02d}:{minutes:02d}:{seconds:02d}:{frames:02d}"
 
 
-SNAP_PIXELS = 8
+SNAP_PIXELS = 10
+# A drop from the bin this close to the start lands at 0: a hand aiming for the start of an
+# empty timeline misses by more than the usual snap, and a clip at 0.07 s leaves a black frame.
+DROP_START_PIXELS = 40
 EDGE_PIXELS = 6
 
 
@@ -488,6 +491,8 @@ class TimelineView(QWidget):
         track = self.track_at(pos.y())
         frame = self.frame_of(pos.x())
         frame += self._snap([frame], set())  # a drop near the start, the playhead or a clip's edge lands on it
+        if frame * self.pixels_per_frame <= DROP_START_PIXELS:
+            frame = 0
         if event.mimeData().hasFormat(MEDIA_MIME):
             event.acceptProposedAction()
             ids = bytes(event.mimeData().data(MEDIA_MIME)).decode().split("\n")

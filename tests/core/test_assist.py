@@ -124,6 +124,17 @@ def test_highlight_reel_is_the_right_length_and_in_order(samples):
     assert len(project.tracks[0].transitions) == len(clips) - 1
 
 
+def test_the_reel_leaves_out_the_silence_smart_cut_lists(samples):
+    from core.assist.dead_air import find_silences
+    from core.assist.highlights import score_shots
+    from core.media import probe
+
+    talk = probe(samples.path("studio-talk.mp4"))  # a pause from 2.5 to 4.0 s
+    pause = find_silences(talk)[0]
+    for shot in score_shots(talk):
+        assert shot.end <= pause.start + 0.05 or shot.start >= pause.end - 0.05, (shot.start, shot.end)
+
+
 def test_loud_moving_shots_rank_first(samples):
     from core.assist.highlights import ScoredShot, _rank
 
