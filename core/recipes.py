@@ -323,15 +323,25 @@ def _place(project: tl.Project, track_id: str, clip: tl.Clip, media_ids: dict[st
     return piece.id
 
 
+MUSIC_FADE_OUT = 1.0  # seconds: music cut to the edit's end fades out instead of stopping dead
+
+
 def add_music_bed(project: tl.Project, media: tl.MediaRef, duck_db: float = 0.0) -> tl.Edit:
     """Music on a sound track of its own from the start, ducked under the other tracks' sound
-    by ``duck_db`` (0: not ducked)."""
+    by ``duck_db`` (0: not ducked). It ends with the edit (fading out) rather than making the
+    edit longer; on an empty timeline it plays whole."""
+    edit_seconds = project.duration_frames / project.fps
 
     def steps(p: tl.Project) -> None:
         tl.add_media(p, media)
         tl.add_track(p, tl.AUDIO_TRACK, MUSIC_TRACK)
         track = p.tracks[-1]
-        tl.add_clip(p, track.id, tl.make_clip(p, media.id, 0))
+        if edit_seconds and media.duration and media.duration > edit_seconds:
+            clip = tl.make_clip(p, media.id, 0, 0.0, edit_seconds)
+            clip.audio_fade_out = min(MUSIC_FADE_OUT, edit_seconds / 2)
+        else:
+            clip = tl.make_clip(p, media.id, 0)
+        tl.add_clip(p, track.id, clip)
         if duck_db:
             tl.set_track_sound(p, track.id, duck=duck_db)
 

@@ -448,7 +448,9 @@ class MainWindow(QMainWindow):
     # --- import ----------------------------------------------------------------------------------
 
     def choose_media(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Import media", str(self._dialog_folder()))
+        patterns = " ".join(f"*{ext}" for ext in sorted(MEDIA_EXTENSIONS))
+        paths, _ = QFileDialog.getOpenFileNames(self, "Import media", str(self._dialog_folder()),
+                                                f"Video, audio and pictures ({patterns});;All files (*)")
         if paths:
             self.import_files(paths)
 
@@ -512,9 +514,23 @@ class MainWindow(QMainWindow):
             return
         self.timeline.selected = list(clip_ids)
         self._selection_changed(list(clip_ids))
+        self._show_effect(clip_ids[0])
         if name == "captions" and len(clip_ids) == 1:  # captions start empty: write or import them now
             _, clip = self.project.find_clip(clip_ids[0])
             self.open_captions_editor(clip.id, len(clip.effects) - 1)
+
+    def _show_effect(self, clip_id: str) -> None:
+        """Move the playhead to where the effect just added is fully in (a title fading in is
+        invisible on its clip's first frame), unless it is already on the clip past that."""
+        from core.effects import effect_type, params_at
+
+        _, clip = self.project.find_clip(clip_id)
+        effect = clip.effects[-1]
+        params = params_at(effect_type(effect["type"]), effect.get("params", {}), 0.0)
+        seconds = getattr(params, "start", 0.0) + getattr(params, "transition", 0.0)
+        shown = clip.position + round(seconds * self.project.fps)
+        if not shown <= self.document.playhead < clip.end:
+            self.document.seek(min(shown, clip.end - 1))
 
     def split_at_playhead(self) -> None:
         """Split the selected clips (or every clip) under the playhead: one undo step."""
@@ -669,7 +685,9 @@ class MainWindow(QMainWindow):
             self.show_error("Nothing to analyse", "Put some video clips on the timeline first: drag them from the Media bin onto it, or "
                             "double-click them there.")
             return None
-        return self._open(SmartCutDialog(self.document, targets, self))
+        dialog = self._open(SmartCutDialog(self.document, targets, self))
+        dialog.analyse()  # what the creator came for: no extra click to start it
+        return dialog
 
     # --- export ----------------------------------------------------------------------------------
 

@@ -55,6 +55,7 @@ def seed_field(tip: str = "Another seed: something different in the same style")
     seed.setRange(0, 999_999)
     dice = QPushButton("Surprise me")
     dice.setToolTip(tip)
+    dice.setAutoDefault(False)  # Enter in the dialog means its main button, never a new seed
     dice.clicked.connect(lambda: seed.setValue(random.randrange(1_000_000)))
     row = QHBoxLayout()
     row.addWidget(seed, 1)

@@ -29,10 +29,15 @@ from core import recipes
 from core import timeline as tl
 from core.gan import available_models
 from core.jobs import check_cancel
+from core.media import fit_size
 from desktop.widgets import seed_field, to_qimage
 
 PREVIEW_FRAMES = 4
-PREVIEW_SIZE = (192, 108)
+PREVIEW_SIDE = 192  # the longer side of each preview frame, drawn in the project's shape
+
+
+def preview_size(width: int, height: int) -> tuple[int, int]:
+    return fit_size(width, height, PREVIEW_SIDE) if width >= height else fit_size(height, width, PREVIEW_SIDE)[::-1]
 
 
 def preview_frames(settings, *, progress=None, cancel=None) -> list[np.ndarray]:
@@ -45,7 +50,8 @@ def preview_frames(settings, *, progress=None, cancel=None) -> list[np.ndarray]:
         renderer.match_colours(settings.match)
     check_cancel(cancel)
     indices = renderer.moments(PREVIEW_FRAMES)
-    return [renderer.finish(small, int(i), *PREVIEW_SIZE) for i, small in zip(indices, renderer.small_frames(indices), strict=True)]
+    size = preview_size(settings.width, settings.height)
+    return [renderer.finish(small, int(i), *size) for i, small in zip(indices, renderer.small_frames(indices), strict=True)]
 
 
 def model_styles(path: str, *, progress=None, cancel=None) -> list[str]:
@@ -67,6 +73,7 @@ class BackdropDialog(QDialog):
         self.setMinimumWidth(560)
         self.document = document
         self.preview_job = self.render_job = self.styles_job = None
+        self._generate_when_ready = False  # Generate was clicked while the model was being read
         self.model = QComboBox()
         for name, path in available_models().items():
             self.model.addItem(name, str(path))
@@ -103,7 +110,7 @@ class BackdropDialog(QDialog):
         self.frames = [QLabel() for _ in range(PREVIEW_FRAMES)]
         strip = QHBoxLayout()
         for label in self.frames:
-            label.setFixedSize(*PREVIEW_SIZE)
+            label.setFixedSize(*preview_size(document.project.width, document.project.height))
             label.setAlignment(Qt.AlignCenter)
             label.setStyleSheet("background: #111; color: #888;")
             strip.addWidget(label)
@@ -146,7 +153,7 @@ class BackdropDialog(QDialog):
         self.style.blockSignals(True)
         self.style.clear()
         self.style.blockSignals(False)
-        self.generate_button.setEnabled(False)
+        self.generate_button.setEnabled(True)  # a click now starts as soon as the model is read
         self.status.setText("Reading the model…")
         job = self.document.runner.submit("Reading the model", model_styles, self.model.currentData())
         job.succeeded.connect(lambda styles, job=job: self._show_styles(styles) if job is self.styles_job else None)
@@ -161,6 +168,9 @@ class BackdropDialog(QDialog):
         self.style.blockSignals(False)
         self.generate_button.setEnabled(True)
         self.styles_ready.emit()
+        if self._generate_when_ready:
+            self._generate_when_ready = False
+            self.generate()
         self.refresh_preview()
 
     def settings(self, preview: bool = False):
@@ -174,6 +184,7 @@ class BackdropDialog(QDialog):
             model=self.model.currentData())
 
     def _show_problem(self, message: str) -> None:
+        self._generate_when_ready = False
         self.status.setText(message)
         self.generate_button.setEnabled(False)
         self.failed.emit(message)
@@ -203,6 +214,11 @@ class BackdropDialog(QDialog):
     def generate(self) -> None:
         from core.gan.backdrop import render_backdrop
 
+        if self.style.count() == 0:  # still reading the model: go as soon as it is read
+            self._generate_when_ready = True
+            self.generate_button.setEnabled(False)
+            self.status.setText("Reading the model; the backdrop starts right after…")
+            return
         settings = self.settings()
         name = f"backdrop-{settings.style}-seed{settings.seed}-{time.strftime('%Y%m%d-%H%M%S')}.mp4"
         out = self.document.generated_media_folder("backdrops") / name

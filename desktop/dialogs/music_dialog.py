@@ -47,7 +47,9 @@ class MusicDialog(QDialog):
         self.seconds.setRange(2, 600)
         self.seconds.setSuffix(" s")
         project = document.project
-        self.seconds.setValue(max(10.0, project.duration_frames / project.fps) if project else 30.0)
+        length = project.duration_frames / project.fps if project else 0.0
+        self.seconds.setValue(max(2.0, length) if length else 30.0)  # under the whole edit, no longer
+        self.seconds.setToolTip("As long as the timeline; on the timeline it ends, fading, with the edit")
         self.seed, seed_row = seed_field("Another seed: different music in the same mood")
         self.duck = QCheckBox("Duck it under the voice and the footage's sound")
         self.duck.setChecked(True)
@@ -62,6 +64,7 @@ class MusicDialog(QDialog):
         self.status.setWordWrap(True)
         self.generate_button = QPushButton("Generate and add")
         self.generate_button.clicked.connect(self.generate)
+        self.generate_button.setDefault(True)
         close = QPushButton("Close")
         close.clicked.connect(self.reject)
         buttons = QHBoxLayout()

@@ -54,6 +54,8 @@ class NewProjectDialog(QDialog):
             button.clicked.connect(lambda _=False, name=name: self._choose(name))
             grid.addWidget(button, 0, column)
             self.buttons[name] = button
+        self.setStyleSheet("QToolButton { border: 1px solid transparent; border-radius: 6px; padding: 8px; }"
+                           "QToolButton:hover, QToolButton:focus { border-color: #ff8a50; background: #2a2d33; }")
         cancel = QDialogButtonBox(QDialogButtonBox.Cancel)
         cancel.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

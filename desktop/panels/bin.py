@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem, QMenu
 
 from core.timeline import MediaRef, Project
@@ -38,6 +38,15 @@ class MediaBin(QListWidget):
         self.setToolTip("Drag onto the timeline, or double-click to add at the end of the timeline")
         self.itemActivated.connect(lambda _item: self.media_activated.emit(self.selected_media()))
         self._icons: dict[str, QIcon] = {}
+
+    EMPTY_HINT = "Import media (Ctrl+I),\nor drop video, audio\nand pictures here"
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if self.count() == 0:  # an empty bin says how to fill it
+            painter = QPainter(self.viewport())
+            painter.setPen(QColor("#9aa0a6"))
+            painter.drawText(self.viewport().rect(), Qt.AlignCenter, self.EMPTY_HINT)
 
     def set_project(self, project: Project | None) -> None:
         self.clear()

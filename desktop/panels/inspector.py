@@ -21,6 +21,9 @@ from desktop.panels.effect_editor import EffectEditor
 from desktop.panels.timeline_view import timecode
 from desktop.widgets import ComboBox, DoubleSpinBox, SpinBox
 
+FIT_LABELS = {"fit": "Whole picture (bars)", "fill": "Fill (crop)", "stretch": "Stretch",
+              "blur": "Whole picture over its blur"}
+
 
 def _spin(low: float, high: float, step: float, suffix: str, decimals: int = 0):
     box = DoubleSpinBox() if decimals else SpinBox()
@@ -70,7 +73,9 @@ class Inspector(QWidget):
         self.audio_fade_out = _spin(0, 600, 0.25, " s", decimals=2)
         self.opacity = _spin(0, 100, 5, " %")
         self.fit = ComboBox()
-        self.fit.addItems(FIT_MODES)
+        for mode in FIT_MODES:
+            self.fit.addItem(FIT_LABELS[mode], mode)
+        self.fit.setToolTip("How the picture fills a canvas of another shape")
         self.scale = _spin(5, 2000, 5, " %")
         self.pan_x = _spin(-200, 200, 5, " %")
         self.pan_y = _spin(-200, 200, 5, " %")
@@ -110,7 +115,7 @@ class Inspector(QWidget):
             if name != "volume":
                 box.valueChanged.connect(lambda value, n=name, c=convert: self._request(n, c(value)))
         self.volume.valueChanged.connect(self._volume_changed)
-        self.fit.currentTextChanged.connect(lambda text: self._request("fit", text))
+        self.fit.currentIndexChanged.connect(lambda index: self._request("fit", self.fit.itemData(index)))
         self._set_enabled(False)
 
     def _volume_changed(self, percent: float) -> None:
@@ -221,7 +226,7 @@ class Inspector(QWidget):
             box.setValue(value)
             box.blockSignals(False)
         self.fit.blockSignals(True)
-        self.fit.setCurrentText(clip.fit)
+        self.fit.setCurrentIndex(self.fit.findData(clip.fit))
         self.fit.blockSignals(False)
         self.volume_keys = list(clip.volume_keys)
         self.volume_key.setChecked(bool(self.volume_keys))

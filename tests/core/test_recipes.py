@@ -210,6 +210,18 @@ def test_add_music_bed_ducked_on_a_new_track():
     assert state(project) == before  # neither the media nor the track went in
 
 
+def test_music_longer_than_the_edit_ends_with_it_fading_out():
+    project, m, clip = _with_clip(4.0)  # a 4 s edit
+    long_bed = tl.MediaRef("bed", "/music/bed.wav", "audio", 5.6, has_video=False, has_audio=True)  # whole bars
+    recipes.add_music_bed(project, long_bed)
+    music = project.tracks[-1].clips[0]
+    assert (music.position, music.end, music.audio_fade_out) == (0, 120, 1.0)
+    assert project.duration_frames == 120  # the music did not make the short longer
+    empty, _ = make_project()
+    recipes.add_music_bed(empty, long_bed)
+    assert empty.tracks[-1].clips[0].length == 168  # nothing to end with: it plays whole
+
+
 def test_add_backdrop_goes_under_everything_and_after_a_taken_spot():
     project, m, clip = _with_clip()
     first = tl.MediaRef("bd1", "/gen/one.mp4", "video", 4.0)

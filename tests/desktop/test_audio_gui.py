@@ -70,16 +70,16 @@ def test_balance_in_the_inspector(qtbot, window):
 
 def test_highlight_reel_cut_to_the_beat_of_the_music(qtbot, window):
     video = window.project.tracks[0]
-    end = video.end
+    end, start = video.end, video.clips[0].position
     dialog = window.open_smart_cut()
     dialog.reel_seconds.setValue(6)
     dialog.beat_source.setCurrentIndex(1)  # the demo's 120 BPM music bed
     with qtbot.waitSignal(dialog.reel_added, timeout=90000):
         dialog.reel_button.click()
-    cuts = [c.position for c in video.clips if c.position > end]
-    assert cuts and all((c - end) % 15 in (0, 1, 14) for c in cuts)  # on the half-second beat grid
+    cuts = [c.position for c in video.clips if c.position > start]
+    assert cuts and all((c - start) % 15 in (0, 1, 14) for c in cuts)  # on the half-second beat grid
     music = window.project.tracks[-1]
-    assert music.name == "Reel music" and music.clips[0].position == end
+    assert music.name == "Reel music" and music.clips[0].position == start  # under the reel, which is the edit
     window.undo_stack.undo()
     assert video.end == end and window.project.tracks[-1].name != "Reel music"
 

@@ -39,6 +39,18 @@ def test_double_click_adds_to_the_selected_clip_and_undoes(qtbot, window):
     assert first_clip(window).effects == []
 
 
+def test_a_new_title_is_shown_where_it_is_fully_in(qtbot, window):
+    clip = first_clip(window)
+    window.preview.seek(clip.position)  # the clip's first frame: a title fading in is invisible there
+    fully_in = clip.position + 15  # 0.5 s in: the fade is over
+    with qtbot.waitSignal(window.preview.frame_shown, timeout=20000, check_params_cb=lambda f: f == fully_in):
+        window.add_effect([clip.id], "title")
+    assert window.preview.playhead == fully_in
+    window.preview.seek(clip.position + 40)
+    window.add_effect([clip.id], "vignette")
+    assert window.preview.playhead == clip.position + 40  # already past: the playhead stays
+
+
 def test_a_look_is_several_effects_in_one_step(qtbot, window):
     clip = first_clip(window)
     window.add_effect([clip.id], LOOK_PREFIX + "Warm film")

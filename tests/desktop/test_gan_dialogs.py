@@ -17,7 +17,7 @@ def window(demo_window):
 
 def _backdrop_dialog(qtbot, window, model):
     dialog = window.open_backdrop_dialog()
-    assert dialog.isVisible() and not dialog.generate_button.isEnabled()  # open at once; the model loads
+    assert dialog.isVisible() and "Reading the model" in dialog.status.text()  # open at once; the model loads
     dialog.model.setCurrentIndex(dialog.model.findData(str(model)))
     qtbot.waitUntil(lambda: dialog.style.findData("aurora") >= 0, timeout=30000)
     with qtbot.waitSignal(dialog.previewed, timeout=60000):
@@ -45,6 +45,16 @@ def test_backdrop_preview_then_added_under_the_footage_as_one_step(qtbot, window
     assert media.path == generated.args[0] and (media.width, media.height) == (window.project.width, window.project.height)
     window.undo_stack.undo()
     assert (len(window.project.tracks), len(window.project.media)) == (tracks_before, media_before)
+
+
+def test_generate_clicked_while_the_model_is_read_starts_when_it_is(qtbot, window):
+    dialog = window.open_backdrop_dialog()
+    dialog.seconds.setValue(0.5)
+    dialog.generate_button.click()  # at once, before the model is read
+    assert "starts right after" in dialog.status.text()
+    with qtbot.waitSignal(dialog.generated, timeout=120000):
+        pass
+    assert window.project.tracks[0].name == "Backdrop"
 
 
 def test_cancelled_backdrop_adds_nothing(qtbot, window, tiny_model):

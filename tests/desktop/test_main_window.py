@@ -276,7 +276,7 @@ def test_inspector_edits_are_undoable(qtbot, window, project_file):
     window.timeline.selection_changed.emit([clip_id])
     assert window.inspector.speed.isEnabled()
     window.inspector.volume.setValue(50)
-    window.inspector.fit.setCurrentText("fill")
+    window.inspector.fit.setCurrentIndex(window.inspector.fit.findData("fill"))
     clip = video.clip(clip_id)
     assert (clip.volume, clip.fit) == (0.5, "fill")
     assert window.undo_stack.count() == 2
