@@ -79,6 +79,19 @@ def _rank(shots: list[ScoredShot]) -> None:
         shot.score = 0.35 * motion[i] + 0.2 * sharp[i] + 0.3 * loud[i] + 0.15 * min(shot.faces, 2) / 2
 
 
+def _lengthen(chosen: list[tuple[ScoredShot, float, float]], missing: float) -> list[tuple[ScoredShot, float, float]]:
+    """Too few shots for the length asked: the best pieces grow, within their shots, until the
+    reel is as long as asked (or every piece is its whole shot)."""
+    grown = []
+    for shot, start, end in chosen:  # best first
+        length = end - start
+        extra = min(max(0.0, missing), (shot.end - shot.start) - length)
+        start = max(shot.start, min(start - extra / 2, shot.end - length - extra))
+        grown.append((shot, start, start + length + extra))
+        missing -= extra
+    return grown
+
+
 def pick_pieces(shots: list[ScoredShot], seconds: float, piece: float) -> list[tuple[ScoredShot, float, float]]:
     """The best shots' pieces (shot, start, end) adding up to ``seconds``, in their original order."""
     chosen, total = [], 0.0
@@ -89,6 +102,7 @@ def pick_pieces(shots: list[ScoredShot], seconds: float, piece: float) -> list[t
         start = min(max(shot.start, shot.best - length / 2), shot.end - length)
         chosen.append((shot, start, start + length))
         total += length
+    chosen = _lengthen(chosen, seconds - total)
     order = {path: i for i, path in enumerate(dict.fromkeys(s.path for s in shots))}
     return sorted(chosen, key=lambda c: (order[c[0].path], c[1]))
 

@@ -67,7 +67,8 @@ class SmartCutDialog(QDialog):
             button.setEnabled(False)
         self.reel_seconds = QDoubleSpinBox()
         self.reel_seconds.setRange(3, 600)
-        self.reel_seconds.setValue(30)
+        footage = sum(c.length for c in self._clips()) / document.project.fps
+        self.reel_seconds.setValue(min(15.0, max(3.0, footage)))  # a short: 15 s, or all there is
         self.reel_seconds.setSuffix(" s")
         self.beat_source = QComboBox()
         self.beat_source.addItem("cut freely", None)
@@ -235,6 +236,7 @@ class SmartCutDialog(QDialog):
         if not self.document.perform(recipes.replace_with_reel, reel, self.clip_ids):
             self.summary.setText("The highlight reel could not be made the edit; the timeline is unchanged.")
             return
+        self.document.set_markers([])  # the shot changes found were in the clips now gone
         # From now on the dialog acts on the reel's pieces (reframing them, say).
         self.clip_ids = [c.id for t, c in tl.all_clips(project)
                          if c.id not in before and t.kind != tl.AUDIO_TRACK]

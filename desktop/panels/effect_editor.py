@@ -87,6 +87,16 @@ class EffectEditor(QWidget):
         self.list.setCurrentRow(min(max(row, 0), len(self.stack) - 1) if self.stack else -1)
         self._show_params(self.list.currentRow())
 
+    def focus_effect(self, row: int) -> QWidget | None:
+        """Show effect ``row``'s settings with its text ready to type over (a new title says
+        "Your title" until the creator writes theirs); returns the settings' widget."""
+        self.list.setCurrentRow(row)
+        text = self.editors.get("text")
+        if isinstance(text, QLineEdit):
+            text.setFocus()
+            text.selectAll()
+        return self.form_host
+
     def _emit(self) -> None:
         self.stack_changed.emit(copy.deepcopy(self.stack))
 
@@ -152,6 +162,7 @@ class EffectEditor(QWidget):
         if hint is str:
             line = QLineEdit(str(value))
             line.editingFinished.connect(lambda: self._set(row, name, line.text()))
+            self.editors[name] = line
             return line
         if _is_colour(field):
             button = QPushButton()

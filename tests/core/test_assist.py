@@ -135,6 +135,16 @@ def test_the_reel_leaves_out_the_silence_smart_cut_lists(samples):
         assert shot.end <= pause.start + 0.05 or shot.start >= pause.end - 0.05, (shot.start, shot.end)
 
 
+def test_too_few_shots_grow_their_pieces_to_the_length_asked():
+    from core.assist.highlights import ScoredShot, pick_pieces
+
+    shots = [ScoredShot("a.mp4", 0.0, 5.0, 2.5, 0, 0, 0, 0, score=0.9), ScoredShot("a.mp4", 6.0, 9.0, 7.0, 0, 0, 0, 0, score=0.5)]
+    pieces = pick_pieces(shots, 7.0, piece=2.0)  # two 2 s pieces would make only 4 s
+    assert sum(end - start for _, start, end in pieces) == pytest.approx(7.0)
+    assert all(shot.start <= start < end <= shot.end for shot, start, end in pieces)
+    assert [start for _, start, _ in pieces] == sorted(start for _, start, _ in pieces)  # still in order
+
+
 def test_loud_moving_shots_rank_first(samples):
     from core.assist.highlights import ScoredShot, _rank
 

@@ -46,6 +46,8 @@ def test_a_new_title_is_shown_where_it_is_fully_in(qtbot, window):
     with qtbot.waitSignal(window.preview.frame_shown, timeout=20000, check_params_cb=lambda f: f == fully_in):
         window.add_effect([clip.id], "title")
     assert window.preview.playhead == fully_in
+    text = window.inspector.effects.editors["text"]  # its words, ready to type over
+    assert text.text() == "Your title" and text.hasSelectedText() and text.selectedText() == "Your title"
     window.preview.seek(clip.position + 40)
     window.add_effect([clip.id], "vignette")
     assert window.preview.playhead == clip.position + 40  # already past: the playhead stays

@@ -568,6 +568,7 @@ def test_smart_cut_makes_the_highlight_reel_the_edit_as_one_step(qtbot, window, 
     assert video.end == 6 * 30  # the reel replaced the clips it was made from
     assert not originals & {c.id for c in video.clips} and len(window.project.media) == 5  # same files
     assert set(dialog.clip_ids) == {c.id for c in video.clips}  # reframing now acts on the reel
+    assert window.document.markers == []  # the shot changes of the clips that left
     window.undo_stack.undo()
     assert (video.end, {c.id for c in video.clips}) == (end, originals)
 
