@@ -240,13 +240,16 @@ MAX_FILL_ENLARGEMENT = 3.0
 
 
 def reframe_fit(project: tl.Project, clip: tl.Clip, keys: list[tuple[float, float]]) -> str:
-    """"fill" to follow the subject, or "blur" (the whole picture over a blurred copy) when
-    there is no subject to follow or filling would blow the picture up too far."""
+    """"fill" to follow the subject; where there is no subject to follow or filling would blow
+    the picture up too far, the whole picture over the generated backdrop under it ("fit"),
+    else over a blurred copy of itself ("blur")."""
     media = project.media[clip.media_id]
-    if not keys or not media.width or not media.height:
-        return "blur"
-    enlargement = max(project.width / media.width, project.height / media.height)
-    return "fill" if enlargement <= MAX_FILL_ENLARGEMENT else "blur"
+    enlargement = max(project.width / media.width, project.height / media.height) if media.width and media.height else 0
+    if keys and 0 < enlargement <= MAX_FILL_ENLARGEMENT:
+        return "fill"
+    backdrop = next((t for t in project.tracks if t.name == BACKDROP_TRACK), None)
+    under = backdrop is not None and any(b.position < clip.end and clip.position < b.end for b in backdrop.clips)
+    return "fit" if under else "blur"  # the whole picture over the generated backdrop if there is one
 
 
 def apply_reframe(project: tl.Project, keys_by_clip: Mapping[str, list[tuple[float, float]]]) -> tl.Edit:
@@ -363,5 +366,8 @@ def add_backdrop(project: tl.Project, media: tl.MediaRef, at: int) -> tl.Edit:
         if any(c.position < clip.end and clip.position < c.end for c in track.clips):
             clip.position = track.end
         tl.add_clip(p, track.id, clip)
+        for _, shown in tl.all_clips(p):  # the whole picture now goes over the backdrop, not its own blur
+            if shown.fit == "blur" and shown.position < clip.end and clip.position < shown.end:
+                tl.set_clip_properties(p, shown.id, fit="fit")
 
     return tl.combine(project, "Add backdrop", steps)

@@ -260,6 +260,11 @@ def test_reframe_shows_a_small_or_subjectless_clip_whole_over_its_blur():
     project.media[m["video"]].width, project.media[m["video"]].height = 640, 272  # 7x to fill: blur
     recipes.apply_reframe(project, {left.id: [(0.0, 0.3)]})
     assert project.tracks[0].clips[0].fit == "blur" and project.tracks[0].clips[0].reframe == []
+    backdrop = tl.MediaRef("bd", "/gen/backdrop.mp4", "video", 20.0, width=1080, height=1920)
+    recipes.add_backdrop(project, backdrop, 0)  # a generated backdrop under them: shown around the picture
+    assert [c.fit for c in project.tracks[1].clips] == ["fit", "fit"]
+    recipes.apply_reframe(project, {right.id: []})
+    assert project.find_clip(right.id)[1].fit == "fit"
 
 
 def test_place_media_from_the_bin_end_to_end():
