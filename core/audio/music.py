@@ -124,7 +124,7 @@ class MusicSettings:
 
 
 def generate_music(settings: MusicSettings, rate: int = RATE) -> np.ndarray:
-    """Stereo float32 (N, 2): a loopable bed, a whole number of bars near ``seconds``."""
+    """Stereo float32 (N, 2): a loopable bed, the fewest whole bars that last ``seconds``."""
     from core.audio.loudness import limit, normalise
 
     mood = settings.validate()
@@ -135,7 +135,7 @@ def generate_music(settings: MusicSettings, rate: int = RATE) -> np.ndarray:
     rng = np.random.default_rng(settings.seed)
     beat = 60.0 / bpm
     bar, step = 4 * beat, beat / 4
-    bars = max(2, int(round(settings.seconds / bar)))
+    bars = max(2, int(np.ceil(settings.seconds / bar - 1e-6)))  # at least as long as asked: it is cut to the edit
     length = int(round(bars * bar * rate))
     music = _Track(length)
     base = 48 + root  # the chords around C3..C4
