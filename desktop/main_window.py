@@ -698,14 +698,22 @@ class MainWindow(QMainWindow):
 
         if self.project is None:
             return None
-        return self._open(BackdropDialog(self.document, self))
+        dialog = BackdropDialog(self.document, self)
+        dialog.generated.connect(lambda path: self.statusBar().showMessage(
+            f"Added {Path(path).name} on the {recipes.BACKDROP_TRACK} track, under the footage. "
+            "Ctrl+Z takes it back; Generate backdrop again for another.", 10000))
+        return self._open(dialog)
 
     def open_music_dialog(self):
         from desktop.dialogs.music_dialog import MusicDialog
 
         if self.project is None:
             return None
-        return self._open(MusicDialog(self.document, self))
+        dialog = MusicDialog(self.document, self)
+        dialog.added.connect(lambda path: self.statusBar().showMessage(
+            f"Added {Path(path).name} on a new {recipes.MUSIC_TRACK} track. Right-click it to mark its beats; "
+            "Ctrl+Z takes it back.", 10000))
+        return self._open(dialog)
 
     def mark_beats(self, clip_id: str) -> None:
         """Find the beats of a music clip (a job) and show them on the ruler."""

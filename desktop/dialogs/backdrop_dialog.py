@@ -259,11 +259,8 @@ class BackdropDialog(QDialog):
             self.generate_button.setEnabled(True)
             self.status.setText(f"The backdrop was saved as {path} but could not be added to the timeline.")
             return
-        self.progress.setVisible(False)
-        self.generate_button.setEnabled(True)
-        self.status.setText(f"Added {Path(path).name} on the {recipes.BACKDROP_TRACK} track, under the "
-                            "footage. Close, or change the seed and generate another.")
         self.generated.emit(str(path))
+        self.accept()  # done: the window says where it went
 
     def _cancel_or_close(self) -> None:
         if self.render_job is not None:

@@ -104,9 +104,8 @@ class MusicDialog(QDialog):
             self.generate_button.setEnabled(True)
             self.status.setText(f"The music was saved as {path} but could not be added to the timeline.")
             return
-        self.generate_button.setEnabled(True)
-        self.status.setText("Added on a new Music track. Right-click a clip of it to mark its beats.")
         self.added.emit(path)
+        self.accept()  # done: the window says where it went
 
     def done(self, result: int) -> None:
         if self.job is not None:

@@ -40,7 +40,7 @@ def test_backdrop_preview_then_added_under_the_footage_as_one_step(qtbot, window
     bottom = window.project.tracks[0]
     assert bottom.name == "Backdrop" and bottom.kind == tl.VIDEO_TRACK
     assert [(c.position, c.length) for c in bottom.clips] == [(0, 30)]  # 1 s at the project's 30 fps, from 0
-    assert dialog.cancel_button.text() == "Close"  # done: nothing left to cancel
+    assert "Backdrop track" in window.statusBar().currentMessage()  # done: the dialog closed, the window says
     media = window.project.media[bottom.clips[0].media_id]
     assert media.path == generated.args[0] and (media.width, media.height) == (window.project.width, window.project.height)
     window.undo_stack.undo()
