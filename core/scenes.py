@@ -356,17 +356,22 @@ def detect_scenes(
     return result
 
 
-# A keyframe darker than this (mean grey level) is part of a fade, not the shot's picture.
-KEYFRAME_MIN_BRIGHTNESS = 40
+# A keyframe darker than this (mean grey level, 0..1) is part of a fade, not the shot's
+# picture; one brighter than KEYFRAME_MAX_BRIGHTNESS is a flash or a white-out.
+KEYFRAME_MIN_BRIGHTNESS = 0.08
+KEYFRAME_MAX_BRIGHTNESS = 0.84
 
 
 def _keyframes(shots: list[tuple[int, int]], sharpness: np.ndarray, brightness: np.ndarray) -> list[int]:
     """The sharpest frame of the middle 80% of each shot, away from its transitions, among the
-    frames that are not dark (a fade from black must not become the shot's thumbnail)."""
+    well-exposed frames (a fade from black or a flash must not become the shot's thumbnail;
+    a shot that is all dark or all bright keeps its own)."""
     keyframes = []
     for first, end in shots:
         margin = (end - first) // 10
         lo, hi = first + margin, max(first + margin + 1, end - margin)
-        lit = brightness[lo:hi] >= min(KEYFRAME_MIN_BRIGHTNESS, brightness[first:end].max())
-        keyframes.append(int(lo + np.argmax(np.where(lit, sharpness[lo:hi], -1.0))))
+        shot, middle = brightness[first:end], brightness[lo:hi]
+        exposed = ((middle >= min(KEYFRAME_MIN_BRIGHTNESS, shot.max()))
+                   & (middle <= max(KEYFRAME_MAX_BRIGHTNESS, shot.min())))
+        keyframes.append(int(lo + np.argmax(np.where(exposed, sharpness[lo:hi], -1.0))))
     return keyframes

@@ -11,7 +11,7 @@ import numpy as np
 from core.assist.dead_air import DeadAir, find_silences, find_still_picture
 from core.jobs import CancelToken, Progress, sub_progress
 from core.media import pictures_at, probe_cached
-from core.scenes import KEYFRAME_MIN_BRIGHTNESS, SceneReport, detect_scenes
+from core.scenes import KEYFRAME_MAX_BRIGHTNESS, KEYFRAME_MIN_BRIGHTNESS, SceneReport, detect_scenes
 
 STORYBOARD_WIDTH = 160
 
@@ -31,12 +31,14 @@ class MediaAnalysis:
 
     @property
     def poster(self) -> Keyframe | None:
-        """The picture that stands for the file: the first shot's keyframe that is not dark (a
-        black lead-in or a fade must not become the file's thumbnail), else the brightest."""
+        """The picture that stands for the file: the first shot's keyframe that is well exposed
+        (a black lead-in or a white flash must not become the file's thumbnail), else the
+        one nearest mid-grey."""
         if not self.keyframes:
             return None
-        lit = [k for k in self.keyframes if k.picture.mean() >= KEYFRAME_MIN_BRIGHTNESS]
-        return lit[0] if lit else max(self.keyframes, key=lambda k: k.picture.mean())
+        exposed = [k for k in self.keyframes
+                   if KEYFRAME_MIN_BRIGHTNESS <= k.picture.mean() / 255 <= KEYFRAME_MAX_BRIGHTNESS]
+        return exposed[0] if exposed else min(self.keyframes, key=lambda k: abs(k.picture.mean() - 128))
 
     @property
     def cut_times(self) -> list[float]:
