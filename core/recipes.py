@@ -119,9 +119,8 @@ def insert_media(project: tl.Project, media_ids: Sequence[str], frame: int) -> t
 
 
 def append_media(project: tl.Project, media_ids: Sequence[str]) -> tl.Edit:
-    """Media from the bin at the end of the first track that takes each (double-click, Enter)."""
-    if any(m not in project.media for m in media_ids):
-        raise EditError("That media is no longer in the project.")
+    """Media from the bin at the end of the first track that takes each (double-click, Enter, A)."""
+    _check_usable(project, media_ids)
 
     def steps(p: tl.Project) -> None:
         for media_id in media_ids:

@@ -290,6 +290,10 @@ class MainWindow(QMainWindow):
             "save_as": a("Save &As…", self.choose_save_path, QKeySequence.SaveAs),
             "import": a("&Import media…", self.choose_media, "Ctrl+I", "Import video, audio or images"),
             "quit": a("&Quit", self.close, QKeySequence.Quit),
+            "append": a("&Append to timeline", lambda: self.bin.media_activated.emit(self.bin.selected_media()), "A",
+                        "Add the media selected in the bin at the end of the timeline"),
+            "insert": a("&Insert at playhead", lambda: self.bin.media_to_playhead.emit(self.bin.selected_media()), "V",
+                        "Insert the media selected in the bin at the playhead, moving the rest right"),
             "split": a("&Split at playhead", self.split_at_playhead, "S"),
             "freeze": a("&Freeze frame", lambda: self.freeze_at_playhead(), "Shift+F", "Hold the frame at the playhead for 2 s"),
             "delete": a("&Delete", lambda: self.delete_selected(False), QKeySequence.Delete),
@@ -326,7 +330,7 @@ class MainWindow(QMainWindow):
         names = self.actions_by_name
         menus = {
             "&File": ["new", "open", "recent", "save", "save_as", None, "import", None, "export", None, "quit"],
-            "&Edit": ["undo", "redo", None, "split", "freeze", "delete", "ripple"],
+            "&Edit": ["undo", "redo", None, "append", "insert", None, "split", "freeze", "delete", "ripple"],
             "&Playback": ["play", "shuttle_back", "shuttle_stop", "shuttle_forward", "back", "forward"],
             "&Assistant": ["smart_cut", "backdrop", "train", "music"],
             "&Help": ["getting_started", "shortcuts", None, "logs", "about"],

@@ -634,6 +634,11 @@ def test_the_bin_menu_adds_media_at_the_playhead(qtbot, window, project_file):
     media_id = window.bin.item(0).data(Qt.UserRole)
     placed = [c for _, c in tl.all_clips(window.project) if c.media_id == media_id and c.position == 15]
     assert placed and window.undo_stack.undoText() == "Insert at playhead"
+    window.actions_by_name["append"].trigger()  # A: the same media at the end, as Shotcut's Append
+    assert window.undo_stack.undoText() == "Add to timeline"
+    window.bin.clearSelection()
+    window.actions_by_name["insert"].trigger()  # V with nothing chosen: said, not done
+    assert "Choose some media" in refusals[-1]
 
 
 def test_help_explains_the_way_to_a_short_and_the_shortcuts(qtbot, window):
