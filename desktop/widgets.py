@@ -6,8 +6,8 @@ import random
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QImage
+from PySide6.QtCore import QEvent, Qt, QUrl
+from PySide6.QtGui import QDesktopServices, QImage, QKeySequence
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QHBoxLayout, QPushButton, QSpinBox
 
 
@@ -31,11 +31,25 @@ class _WheelOnlyWhenFocused:
             event.ignore()  # on to the scroll area behind
 
 
-class SpinBox(_WheelOnlyWhenFocused, QSpinBox):
+class _UndoIsTheEditors:
+    """Ctrl+Z in a number field undoes the last edit, as everywhere else in the window (the
+    field's own text undo silently ate the keys). A value typed but not yet entered is entered
+    first, so Ctrl+Z takes back exactly what was typed, and Ctrl+Shift+Z brings it back."""
+
+    def event(self, event) -> bool:
+        if event.type() == QEvent.ShortcutOverride and (event.matches(QKeySequence.Undo)
+                                                         or event.matches(QKeySequence.Redo)):
+            self.interpretText()  # the typing becomes the edit that Undo then takes back
+            event.ignore()  # not overridden: the window's Undo/Redo shortcut takes it
+            return False
+        return super().event(event)
+
+
+class SpinBox(_UndoIsTheEditors, _WheelOnlyWhenFocused, QSpinBox):
     pass
 
 
-class DoubleSpinBox(_WheelOnlyWhenFocused, QDoubleSpinBox):
+class DoubleSpinBox(_UndoIsTheEditors, _WheelOnlyWhenFocused, QDoubleSpinBox):
     pass
 
 

@@ -307,6 +307,24 @@ def test_spin_box_steps_merge_into_one_undo_step(qtbot, window, project_file):
     assert (video.clip(first).volume, video.clip(first).opacity, video.clip(second).volume) == (1.0, 1.0, 1.0)
 
 
+def test_ctrl_z_right_after_typing_in_a_number_field_undoes_it(qtbot, window, project_file):
+    open_and_show(qtbot, window, project_file)
+    first = window.project.tracks[0].clips[0].id
+    window.timeline.selected = [first]
+    window.timeline.selection_changed.emit([first])
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    field = window.inspector.volume
+    field.setFocus()
+    field.selectAll()
+    qtbot.keyClicks(field, "50")  # typed, not yet entered
+    qtbot.keyClick(field, Qt.Key_Z, Qt.ControlModifier)  # the window's Undo, not the field's text undo
+    assert window.project.find_clip(first)[1].volume == 1.0 and field.value() == 100
+    assert window.undo_stack.canRedo()  # the typing was an edit: Ctrl+Shift+Z brings it back
+    qtbot.keyClick(field, Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)
+    assert window.project.find_clip(first)[1].volume == pytest.approx(0.5)
+
+
 def test_an_edit_tells_the_views_only_what_changed(qtbot, window, project_file):
     open_and_show(qtbot, window, project_file)
     video, overlay = window.project.tracks[0], window.project.tracks[1]
