@@ -7,10 +7,14 @@ traceback; details go to the log file.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
+import shutil
 import sys
+import time
 from collections.abc import Callable
+from pathlib import Path
 
 from core import __version__
 from core.errors import ReelsmithError
@@ -242,6 +246,75 @@ def _highlights_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace PROJECT if it exists")
 
 
+# --- short ------------------------------------------------------------------------------------
+
+
+def _cmd_short(args: argparse.Namespace) -> int:
+    from core.errors import ProjectError
+
+    inputs = [*args.files, args.music if args.music and Path(args.music).exists() else None]
+    out = _check_out(args.out, inputs, args.overwrite, ProjectError)
+    project_out = _check_out(args.project, inputs, args.overwrite, ProjectError) if args.project else None
+    keep = project_out or out
+    folder = keep.parent / f"{keep.stem} media"
+    progress, started = TerminalProgress(), time.monotonic()
+    with _removed_unless_done(folder):
+        result, project = _make_and_export(args, out, folder, progress)
+        if project_out is not None:
+            from core.project_io import save_project
+
+            save_project(project, project_out)
+    progress.done()
+    print(f"{result.path}: {project.width}x{project.height}, {result.duration:.2f} s, made in "
+          f"{time.monotonic() - started:.0f} s"
+          + (f"; project {project_out}" if project_out else ""))
+    return EXIT_OK
+
+
+def _make_and_export(args: argparse.Namespace, out: Path, folder: Path, progress):
+    from core.assist.short import ShortSettings, make_short
+    from core.export import export_project, project_settings
+    from core.jobs import sub_progress
+
+    settings = ShortSettings(seconds=args.seconds, aspect=args.aspect, title=args.title,
+                             music=None if args.music == "none" else args.music,
+                             backdrop=None if args.backdrop == "none" else args.backdrop, seed=args.seed)
+    project = make_short(args.files, settings, folder, progress=sub_progress(progress, 0.0, 0.6))
+    result = export_project(project, out, project_settings(project), overwrite=args.overwrite,
+                            progress=sub_progress(progress, 0.6, 1.0))
+    return result, project
+
+
+@contextlib.contextmanager
+def _removed_unless_done(folder: Path):
+    """The generated-media folder goes again if the short is not finished (an error, Ctrl+C),
+    unless it was there before: nothing of a failed run is left behind."""
+    existed = folder.exists()
+    try:
+        yield
+    except BaseException:
+        if not existed:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+def _short_args(p: argparse.ArgumentParser) -> None:
+    from core.assist.short import ASPECTS
+
+    p.add_argument("files", nargs="+", metavar="FILE", help="videos and pictures, in the order to use them")
+    p.add_argument("--out", required=True, metavar="OUT.mp4", help="the finished short")
+    p.add_argument("--seconds", type=_in_range(3, 600), default=30.0, help="its length (default 30)")
+    p.add_argument("--aspect", choices=list(ASPECTS), default="9:16", help="its shape (default 9:16)")
+    p.add_argument("--title", metavar="TEXT", help="a title over the first seconds")
+    p.add_argument("--music", default="auto", metavar="MOOD|FILE|none",
+                   help="generated music in a mood (default: chosen from the footage's pace), a music file, or none")
+    p.add_argument("--backdrop", default="auto", metavar="STYLE|none",
+                   help="the backdrop's style where a picture cannot fill the frame (default: the model's own), or none")
+    p.add_argument("--seed", type=SEED, default=0, help="another seed: other music and backdrop")
+    p.add_argument("--project", metavar="OUT.reelsmith", help="also save the project, to keep editing it")
+    p.add_argument("--overwrite", action="store_true", help="replace OUT.mp4 (and the project) if they exist")
+
+
 # --- backdrop ---------------------------------------------------------------------------------
 
 
@@ -418,6 +491,8 @@ _register("probe", "print what a media file contains", _probe_args, _cmd_probe)
 _register("render", "export a project or media files to MP4", _render_args, _cmd_render)
 _register("scenes", "find cuts, fades and dissolves in a video", _scenes_args, _cmd_scenes)
 _register("highlights", "build a highlight reel project from videos", _highlights_args, _cmd_highlights)
+_register("short", "make a finished short from clips in one go: best moments, reframing, music, title, export",
+          _short_args, _cmd_short)
 _register("backdrop", "render an animated backdrop with the GAN", _backdrop_args, _cmd_backdrop)
 _register("music", "generate a loopable, royalty-free music bed", _music_args, _cmd_music)
 _register("beats", "find the tempo and beats of music", _beats_args, _cmd_beats)

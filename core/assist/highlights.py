@@ -28,6 +28,9 @@ class ScoredShot:
     score: float = 0.0
 
 
+MIN_PIECE = 1.0  # seconds: a shorter piece reads as a glitch, not a moment
+
+
 def score_shots(info: MediaInfo, cancel: CancelToken | None = None, progress: Progress | None = None) -> list[ScoredShot]:
     """Every shot of a video with what makes it worth watching: motion, sharpness, sound, faces."""
     from core.media import pictures_at
@@ -107,6 +110,50 @@ def pick_pieces(shots: list[ScoredShot], seconds: float, piece: float) -> list[t
     return sorted(chosen, key=lambda c: (order[c[0].path], c[1]))
 
 
+def best_pieces(infos: list[MediaInfo], seconds: float, beats: list[float] | None = None, *,
+                progress: Progress | None = None, cancel: CancelToken | None = None
+                ) -> list[tuple[ScoredShot, float, float]]:
+    """The best moments of the videos ``infos``, about ``seconds`` in all, in filmed order:
+    one piece per shot (never two of a shot back to back), none in dead air, none shorter than
+    MIN_PIECE; with ``beats``, every cut lands on one."""
+    from core.jobs import sub_progress
+
+    shots: list[ScoredShot] = []
+    for i, info in enumerate(infos):
+        if info.kind != "video":
+            raise MediaError(f"'{info.name}' is not a video; a highlight reel is made from footage.")
+        shots += score_shots(info, cancel, sub_progress(progress, i / len(infos), (i + 1) / len(infos)))
+    shots = [s for s in shots if s.end - s.start >= MIN_PIECE]
+    if not shots:
+        raise MediaError("No shot long enough for a highlight reel was found.")
+    _rank(shots)
+    pieces = pick_pieces(shots, seconds, piece=max(1.5, min(4.0, seconds / 6)))
+    return cut_on_beats(pieces, beats, shortest=MIN_PIECE) if beats is not None else pieces
+
+
+def reel_project(pieces: list[tuple[ScoredShot, float, float]], infos: list[MediaInfo], width: int, height: int,
+                 fps: float, transition: str | None = "crossfade", transition_frames: int = 10):
+    """A project with ``pieces`` end to end on its first track, joined by ``transition`` (None:
+    hard cuts)."""
+    from core import timeline as tl
+
+    project = tl.Project.new("1080p", fps=fps, name="Highlights")
+    project.width, project.height = width, height
+    track = project.tracks[0].id
+    refs = {}
+    for info in infos:
+        refs[info.path] = tl.MediaRef.from_info(info)
+        tl.add_media(project, refs[info.path])
+    previous = None
+    for shot, start, end in pieces:
+        clip = tl.make_clip(project, refs[shot.path].id, project.track(track).end, start, end)
+        tl.add_clip(project, track, clip)
+        if transition and previous is not None and min(previous.length, clip.length) >= transition_frames:
+            tl.add_transition(project, previous.id, clip.id, transition, transition_frames)
+        previous = clip
+    return project
+
+
 def build_highlights(
     paths: list[str],
     seconds: float = 30.0,
@@ -123,38 +170,15 @@ def build_highlights(
     """A project of about ``seconds`` made of the best moments of ``paths``, in order. With
     ``music``, the music goes under the reel and every cut lands on one of its beats."""
     from core import timeline as tl
-    from core.jobs import sub_progress
 
     infos = [media_info(p) for p in paths]
-    shots: list[ScoredShot] = []
-    for i, info in enumerate(infos):
-        if info.kind != "video":
-            raise MediaError(f"'{info.name}' is not a video; a highlight reel is made from footage.")
-        shots += score_shots(info, cancel, sub_progress(progress, i / len(infos), (i + 1) / len(infos)))
-    if not shots:
-        raise MediaError("No shot long enough for a highlight reel was found.")
-    _rank(shots)
-    pieces = pick_pieces(shots, seconds, piece=max(1.5, min(4.0, seconds / 6)))
     beats = None
     if music is not None:
         from core.audio.beats import beats_of_file
 
         beats = beats_of_file(music).beats
-        pieces = cut_on_beats(pieces, beats)
-    project = tl.Project.new("1080p", fps=fps, name="Highlights")
-    project.width, project.height = width, height
-    track = project.tracks[0].id
-    refs = {}
-    for info in infos:
-        refs[info.path] = tl.MediaRef.from_info(info)
-        tl.add_media(project, refs[info.path])
-    previous = None
-    for shot, start, end in pieces:
-        clip = tl.make_clip(project, refs[shot.path].id, project.track(track).end, start, end)
-        tl.add_clip(project, track, clip)
-        if previous is not None and min(previous.length, clip.length) >= transition_frames:
-            tl.add_transition(project, previous.id, clip.id, transition, transition_frames)
-        previous = clip
+    pieces = best_pieces(infos, seconds, beats, progress=progress, cancel=cancel)
+    project = reel_project(pieces, infos, width, height, fps, transition, transition_frames)
     if music is not None:
         bed = tl.MediaRef.from_info(media_info(music))
         tl.add_media(project, bed)

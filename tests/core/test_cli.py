@@ -190,6 +190,8 @@ def test_no_command_writes_over_its_own_inputs(samples, tmp_path):
         ["backdrop", "--seconds", "1", "--size", "64x36", "--model", str(model), "--out", str(model), "--overwrite"],
         ["train", "--data", str(picture), str(tmp_path), "--steps", "1", "--out", str(picture), "--overwrite"],
         ["render", str(clip), "--out", str(clip), "--overwrite"],
+        ["short", str(clip), "--out", str(clip), "--overwrite"],
+        ["short", str(clip), "--music", str(music), "--out", str(tmp_path / "s.mp4"), "--project", str(music), "--overwrite"],
     ]
     inputs = [clip, music, picture, model]
 
@@ -214,6 +216,10 @@ HOSTILE = [
     (["highlights", "{clip}", "--out", "{tmp}/missing/r.reelsmith"], "does not exist"),
     (["highlights", "{clip}", "--out", "{tmp}"], "is a folder"),
     (["highlights", "{clip}", "--out", "{tmp}/" + "n" * 300 + ".reelsmith"], "too long"),
+    (["short", "{clip}", "--seconds", "1", "--out", "{tmp}/s.mp4"], "out of range"),
+    (["short", "{clip}", "--aspect", "4:3", "--out", "{tmp}/s.mp4"], "invalid choice"),
+    (["short", "{tmp}/missing.mp4", "--out", "{tmp}/s.mp4"], "could not be found"),
+    (["short", "{clip}", "--music", "{tmp}/missing.wav", "--out", "{tmp}/s.mp4"], "could not be found"),
     (["backdrop", "--seed", str(2**70), "--out", "{tmp}/b.mp4"], "out of range"),
     (["backdrop", "--size", "8192x8192", "--out", "{tmp}/b.mp4"], "out of range"),
     (["backdrop", "--size", "wide", "--out", "{tmp}/b.mp4"], "not a size"),
@@ -245,3 +251,19 @@ def test_asking_for_cuda_without_a_gpu_is_a_users_mistake(tmp_path):
     result = run_cli("backdrop", "--device", "cuda", "--seconds", "0.2", "--size", "64x36", "--out", str(tmp_path / "b.mp4"))
     assert result.returncode == 2 and "No CUDA GPU" in result.stderr and result.stderr.count("\n") == 1, result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_short_makes_an_exported_short_and_its_project(shared_media, samples, tmp_path):
+    from core.media import probe
+    from core.project_io import load_project
+
+    out, project = tmp_path / "trip.mp4", tmp_path / "trip.reelsmith"
+    result = run_cli("short", str(shared_media / "carphone.mp4"), str(samples.path("city-walk.mp4")),
+                     "--seconds", "6", "--title", "Trip", "--backdrop", "none", "--out", str(out), "--project", str(project))
+    assert result.returncode == 0, result.stderr
+    info = probe(out)
+    assert (info.width, info.height) == (1080, 1920) and abs(info.duration - 6) <= 1 and info.has_audio
+    saved = load_project(project)  # to keep editing: the music sits beside it
+    music = [m for m in saved.media.values() if m.kind == "audio"]
+    assert music and Path(music[0].path).parent == tmp_path / "trip media"
+    assert str(out) in result.stdout and result.stderr.count("\n") <= 1

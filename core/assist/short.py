@@ -1,0 +1,166 @@
+"""Make a short: raw clips in, a finished project out, in one call.
+
+Each step is an existing part, in the order a good editor would take them:
+
+1. the best moments of the videos (core.assist.highlights: one piece per shot, never dead
+   air, none under a second), stills in between them for STILL_SECONDS each, in the order given;
+2. music in a mood chosen from the footage's pace (or a file, or none); with music, every cut
+   lands on a beat, and fast music gets hard cuts, slow music short crossfades;
+3. every piece reframed to the canvas, following its subject; a piece that cannot fill the
+   frame is shown whole over a generated backdrop colour-matched to the footage (or over its
+   own blur when there is no backdrop);
+4. the music under it all, ducked under the footage's sound and ending with the edit;
+5. a title over the first seconds when one is given.
+
+The result is an ordinary project (every step an undoable kind of edit), so the creator can
+keep editing it; ``core.cli short`` exports it at -14 LUFS as every export is.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from core import recipes
+from core import timeline as tl
+from core.errors import MediaError
+from core.jobs import CancelToken, Progress, check_cancel, report, sub_progress
+from core.media import MediaInfo, media_info
+
+ASPECTS = {"9:16": "vertical", "16:9": "1080p", "1:1": "square"}
+STILL_SECONDS = 2.5
+TITLE_SECONDS = 3.0
+MUSIC_DUCK_DB = -12.0
+FAST_BPM = 110  # from this tempo up, cuts are hard; slower music gets crossfades
+CROSSFADE_FRAMES = 8
+# The footage's pace (mean picture change of the chosen shots) -> the music's mood.
+PACE_MOODS = ((0.035, "chill"), (0.06, "upbeat"), (np.inf, "energetic"))
+
+
+@dataclass
+class ShortSettings:
+    seconds: float = 30.0
+    aspect: str = "9:16"
+    title: str | None = None
+    music: str | None = "auto"  # "auto", a mood (core.audio.music.MOODS), a sound file, or None
+    backdrop: str | None = "auto"  # "auto" (the model's own style), a style name, or None
+    seed: int = 0
+    fps: float = 30.0
+
+    def validate(self) -> None:
+        if self.aspect not in ASPECTS:
+            raise MediaError(f"Unknown shape '{self.aspect}'; choose one of {', '.join(ASPECTS)}.")
+        if not 3 <= self.seconds <= 600:
+            raise MediaError("A short lasts from 3 seconds to 10 minutes.")
+
+
+def make_short(paths: Sequence[str | os.PathLike], settings: ShortSettings, media_folder: str | os.PathLike, *,
+               progress: Progress | None = None, cancel: CancelToken | None = None) -> tl.Project:
+    """The short as a project; generated music and backdrop are written into ``media_folder``."""
+    settings.validate()
+    infos = [media_info(p) for p in paths]
+    videos = [i for i in infos if i.kind == "video"]
+    stills = [i for i in infos if i.kind == "image"]
+    if not videos and not stills:
+        raise MediaError("A short needs at least one video or picture.")
+    folder = Path(media_folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    width, height, _ = tl.CANVASES[ASPECTS[settings.aspect]]
+    picture_seconds = settings.seconds - STILL_SECONDS * len(stills)
+
+    report(progress, 0.0, "Finding the best moments")
+    pieces = []
+    if videos and picture_seconds >= 1:
+        from core.assist.highlights import best_pieces
+
+        pieces = best_pieces(videos, picture_seconds, progress=sub_progress(progress, 0.0, 0.4), cancel=cancel)
+    music, beats = _music(settings, pieces, folder, cancel)
+    bpm = 60 / float(np.median(np.diff(beats))) if len(beats) > 1 else 0.0
+    if music is not None and pieces and len(beats) > 1:
+        from core.assist.highlights import cut_on_beats
+
+        pieces = cut_on_beats(pieces, beats)
+    project = _assemble(pieces, videos, stills, width, height, settings, bpm)
+    check_cancel(cancel)
+    _reframe(project, sub_progress(progress, 0.4, 0.7), cancel)
+    if settings.backdrop is not None and any(c.fit == "blur" for _, c in tl.all_clips(project)):
+        _backdrop(project, settings, videos or stills, folder, sub_progress(progress, 0.7, 0.95), cancel)
+    if music is not None:
+        recipes.add_music_bed(project, tl.MediaRef.from_info(music), duck_db=MUSIC_DUCK_DB)
+    if settings.title:
+        first = min(project.tracks_of_kind(tl.VIDEO_TRACK)[-1].clips, key=lambda c: c.position)
+        title = {"type": "title", "params": {"text": settings.title, "y": 0.2,
+                                             "end": min(TITLE_SECONDS, first.length / project.fps)}}
+        recipes.add_effects(project, [first.id], [title], "Add title")
+    project.name = settings.title or "Short"
+    report(progress, 1.0, "The short is ready")
+    return project
+
+
+def _mood(pieces) -> str:
+    pace = float(np.mean([shot.motion for shot, _, _ in pieces])) if pieces else 0.0
+    return next(mood for limit, mood in PACE_MOODS if pace < limit)
+
+
+def _music(settings: ShortSettings, pieces, folder: Path, cancel) -> tuple[MediaInfo | None, list[float]]:
+    """The music file's info and its beats (seconds): generated in the asked (or the
+    footage's) mood, or a file of the creator's; (None, []) for none."""
+    from core.audio.music import MOODS, MusicSettings, write_music
+
+    if settings.music is None:
+        return None, []
+    check_cancel(cancel)
+    if settings.music == "auto" or settings.music in MOODS:
+        mood = _mood(pieces) if settings.music == "auto" else settings.music
+        bed = MusicSettings(mood=mood, bpm=MOODS[mood].bpm, seconds=settings.seconds + 2, seed=settings.seed)
+        path = write_music(bed, folder / f"music-{mood}-{int(bed.bpm)}bpm-seed{settings.seed}.wav")
+        return media_info(path), list(np.arange(0, bed.seconds, 60 / bed.bpm))  # it is made on this grid
+    from core.audio.beats import beats_of_file
+
+    info = media_info(settings.music)
+    if not info.has_audio:
+        raise MediaError(f"'{info.name}' has no sound to use as music.")
+    return info, list(beats_of_file(info.path).beats)
+
+
+def _assemble(pieces, videos: list[MediaInfo], stills: list[MediaInfo], width: int, height: int,
+              settings: ShortSettings, bpm: float) -> tl.Project:
+    """The pieces end to end, the stills after the footage they came with (in the order given)."""
+    from core.assist.highlights import reel_project
+
+    fast = bpm >= FAST_BPM or not bpm
+    project = reel_project(pieces, videos, width, height, settings.fps,
+                           None if fast else "crossfade", CROSSFADE_FRAMES)
+    track = project.tracks[0]
+    for info in stills:
+        ref = tl.MediaRef.from_info(info)
+        tl.add_media(project, ref)
+        tl.add_clip(project, track.id, tl.make_clip(project, ref.id, track.end, 0.0, STILL_SECONDS))
+    return project
+
+
+def _reframe(project: tl.Project, progress: Progress | None, cancel: CancelToken | None) -> None:
+    from core.assist.reframe import reframe_clips
+
+    videos = [(c.id, project.media[c.media_id].path, c.source_in, c.source_out(project.fps))
+              for _, c in tl.all_clips(project) if project.media[c.media_id].kind == "video"]
+    keys = reframe_clips(videos, progress=progress, cancel=cancel) if videos else {}
+    keys.update({c.id: [] for _, c in tl.all_clips(project) if project.media[c.media_id].kind == "image"})
+    recipes.apply_reframe(project, keys)
+
+
+def _backdrop(project: tl.Project, settings: ShortSettings, sources: list[MediaInfo], folder: Path,
+              progress: Progress | None, cancel: CancelToken | None) -> None:
+    """A generated backdrop under the whole edit, in the footage's colours."""
+    from core.gan.backdrop import BackdropSettings, render_backdrop
+
+    style = None if settings.backdrop == "auto" else settings.backdrop
+    backdrop = BackdropSettings(seconds=project.duration_frames / project.fps, width=project.width,
+                                height=project.height, fps=project.fps, seed=settings.seed, style=style,
+                                match=sources[0].path)
+    out = render_backdrop(backdrop, folder / f"backdrop-seed{settings.seed}.mp4", progress=progress, cancel=cancel)
+    recipes.add_backdrop(project, tl.MediaRef.from_info(media_info(out)), 0)

@@ -1,0 +1,100 @@
+"""Make a short: each rule of the recipe checked on generated footage where the answer is known."""
+
+from __future__ import annotations
+
+import pytest
+
+from core import timeline as tl
+from core.assist.short import ShortSettings, make_short
+from core.errors import MediaError
+from core.jobs import Cancelled, CancelToken
+
+
+@pytest.fixture(scope="module")
+def short(samples, tmp_path_factory):
+    """A 12 s vertical short of the three sample clips and the title card, upbeat music (120 BPM)."""
+    folder = tmp_path_factory.mktemp("short media")
+    paths = [samples.path(name) for name in ("city-walk.mp4", "beach-drone.mp4", "studio-talk.mp4", "title-card.png")]
+    settings = ShortSettings(seconds=12, title="Weekend", music="upbeat", backdrop=None)
+    return make_short(paths, settings, folder), folder, samples
+
+
+def _picture(project: tl.Project) -> list[tl.Clip]:
+    track = next(t for t in project.tracks if t.name == "Video 1")
+    return sorted(track.clips, key=lambda c: c.position)
+
+
+def test_the_short_is_as_long_as_asked_and_vertical(short):
+    project, folder, _ = short
+    assert (project.width, project.height) == (1080, 1920)
+    assert abs(project.duration_frames / project.fps - 12) <= 1.0
+    assert sorted(p.name for p in folder.iterdir()) == ["music-upbeat-120bpm-seed0.wav"]
+    tl.validate_project(project)
+
+
+def test_pieces_are_a_second_or_more_never_twice_the_same_shot_in_a_row(short):
+    project, _, samples = short
+    clips = _picture(project)
+    assert all(c.length >= project.fps for c in clips)
+
+    def shot(clip: tl.Clip) -> tuple[str, int]:  # which shot (by the samples' own truth) a piece is from
+        path = project.media[clip.media_id].path
+        truth = samples.manifest["clips"].get(path.rsplit("/", 1)[-1], {})
+        changes = [*truth.get("cuts", []), *(start for start, _ in truth.get("fades", []) + truth.get("dissolves", []))]
+        middle = (clip.source_in + clip.source_out(project.fps)) / 2 * samples.manifest["fps"]
+        return path, sum(change <= middle for change in changes)
+
+    assert all(shot(a) != shot(b) for a, b in zip(clips, clips[1:], strict=False))
+
+
+def test_no_piece_in_the_silence(short):
+    project, _, samples = short
+    talk = next(m.id for m in project.media.values() if m.path.endswith("studio-talk.mp4"))
+    pause = samples.manifest["clips"]["studio-talk.mp4"]["silences"][0]  # declared when it was made
+    for clip in (c for c in _picture(project) if c.media_id == talk):
+        inside = max(0.0, min(clip.source_out(project.fps), pause[1]) - max(clip.source_in, pause[0]))
+        assert inside < 0.3, (clip.source_in, clip.source_out(project.fps))
+
+
+def test_cuts_land_on_the_beat_with_hard_cuts_for_fast_music(short):
+    project, _, _ = short
+    footage = [c for c in _picture(project) if project.media[c.media_id].kind == "video"]
+    beat = project.fps * 60 / 120  # 15 frames
+    assert all(c.position % beat in (0, 1, beat - 1) for c in footage[1:])
+    assert next(t for t in project.tracks if t.name == "Video 1").transitions == []  # 120 BPM: hard cuts
+
+
+def test_music_ducks_under_the_footage_and_ends_with_it(short):
+    project, _, _ = short
+    music = next(t for t in project.tracks if t.name == "Music")
+    assert music.duck < 0 and music.clips[0].position == 0 and music.clips[0].end == project.duration_frames
+
+
+def test_title_stills_and_framing(short):
+    project, _, _ = short
+    clips = _picture(project)
+    assert clips[0].effects[0]["params"]["text"] == "Weekend"
+    still = clips[-1]
+    assert project.media[still.media_id].kind == "image" and still.length == 75  # 2.5 s, in the order given
+    # 320x180 samples would be blown up 10x to fill 9:16: shown whole over their blur (no backdrop asked)
+    assert {c.fit for c in clips} == {"blur"}
+
+
+def test_slow_music_gets_crossfades_and_a_backdrop_goes_under_what_cannot_fill(samples, tmp_path):
+    settings = ShortSettings(seconds=4, aspect="1:1", music="chill", backdrop="auto")
+    project = make_short([samples.path("beach-drone.mp4")], settings, tmp_path)
+    assert project.tracks[0].name == "Backdrop" and project.tracks[0].clips[0].length == project.duration_frames
+    clips = _picture(project)
+    assert {c.fit for c in clips} == {"fit"}  # whole, over the generated backdrop
+    assert len(clips) == 2 and next(t for t in project.tracks if t.name == "Video 1").transitions  # 85 BPM: crossfades
+
+
+def test_bad_input_and_cancel(samples, tmp_path):
+    with pytest.raises(MediaError, match="shape"):
+        make_short([samples.path("city-walk.mp4")], ShortSettings(aspect="4:3"), tmp_path)
+    with pytest.raises(MediaError, match="at least one video or picture"):
+        make_short([samples.path("music-bed.wav")], ShortSettings(), tmp_path)
+    cancel = CancelToken()
+    cancel.cancel()
+    with pytest.raises(Cancelled):
+        make_short([samples.path("city-walk.mp4")], ShortSettings(seconds=5, backdrop=None), tmp_path / "m", cancel=cancel)
