@@ -304,6 +304,24 @@ def replace_with_reel(project: tl.Project, reel: tl.Project, clip_ids: Sequence[
     return tl.combine(project, "Highlight reel", steps)
 
 
+def use_short(project: tl.Project, short: tl.Project) -> tl.Edit:
+    """A made short (core.assist.short) becomes the timeline: its shape, its tracks; the bin
+    keeps everything it had and gains the short's generated media. One undo brings the old
+    timeline back."""
+    if not short.duration_frames:
+        raise EditError("The short is empty.")
+
+    def steps(p: tl.Project) -> None:
+        ids = _merge_media(p, short, short.media)
+        tracks = copy.deepcopy(short.tracks)
+        for track in tracks:
+            for clip in track.clips:
+                clip.media_id = ids[clip.media_id]
+        p.width, p.height, p.tracks = short.width, short.height, tracks
+
+    return tl.combine(project, "Make a short", steps)
+
+
 def _merge_media(project: tl.Project, other: tl.Project, media_ids: Iterable[str]) -> dict[str, str]:
     """Bring ``other``'s media into ``project`` (reusing media of the same file): old id -> id."""
     by_path = {m.path: m.id for m in project.media.values()}

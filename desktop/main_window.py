@@ -70,6 +70,9 @@ def expand_media_paths(paths: list[str]) -> list[str]:
 GETTING_STARTED = """<h3>From clips to a short</h3><ol>
 <li><b>New project</b> (Ctrl+N): pick the shape, 9:16 for TikTok, Reels and Shorts.</li>
 <li><b>Import</b> (Ctrl+I) or drag files from your file manager onto the Media bin.</li>
+<li><b>Make a short</b> (Ctrl+M): the best moments of your clips, reframed, on the beat of generated
+music, with your title, in one go. Then <b>Export</b> (Ctrl+E).</li></ol>
+<p>Or step by step:</p><ol>
 <li><b>Drag</b> clips from the bin onto the timeline, or <b>double-click</b> them to add them at the end.</li>
 <li><b>Smart cut</b> finds the shots and the dead air, and makes a highlight reel or fills the frame.</li>
 <li><b>Generate backdrop</b> and <b>Generate music</b> add a moving background and a music bed.</li>
@@ -306,6 +309,8 @@ class MainWindow(QMainWindow):
             "shuttle_back": a("Play backwards (J)", lambda: self.preview.shuttle(-1), "J"),
             "shuttle_stop": a("Pause (K)", self.preview.pause, "K"),
             "shuttle_forward": a("Play forwards (L)", lambda: self.preview.shuttle(1), "L"),
+            "short": a("Make a short", self.open_short_dialog, "Ctrl+M",
+                       "The best moments of your clips, reframed, with music and a title, in one go"),
             "smart_cut": a("Smart cut", self.open_smart_cut, tip="Find shots and dead air; split, trim or build a highlight reel"),
             "backdrop": a("Generate backdrop", self.open_backdrop_dialog,
                           tip="An animated backdrop from the GAN, on a track under the footage"),
@@ -334,7 +339,7 @@ class MainWindow(QMainWindow):
             "&File": ["new", "open", "recent", "save", "save_as", None, "import", None, "export", None, "quit"],
             "&Edit": ["undo", "redo", None, "append", "insert", None, "split", "freeze", "delete", "ripple"],
             "&Playback": ["play", "shuttle_back", "shuttle_stop", "shuttle_forward", "back", "forward"],
-            "&Assistant": ["smart_cut", "backdrop", "train", "music"],
+            "&Assistant": ["short", None, "smart_cut", "backdrop", "train", "music"],
             "&Help": ["getting_started", "shortcuts", None, "logs", "about"],
         }
         for title, entries in menus.items():
@@ -353,9 +358,9 @@ class MainWindow(QMainWindow):
         toolbar.setMovable(False)
         for entry in ["import", "undo", "redo", None, "split", "delete", None]:
             toolbar.addSeparator() if entry is None else toolbar.addAction(names[entry])
-        for entry in ["smart_cut", "backdrop", "music", "train"]:
+        for entry in ["short", "smart_cut", "backdrop", "music", "train"]:
             toolbar.addAction(names[entry])
-            toolbar.widgetForAction(names[entry]).setObjectName("assistant")
+            toolbar.widgetForAction(names[entry]).setObjectName("primary" if entry == "short" else "assistant")
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
         toolbar.addWidget(spacer)
@@ -696,6 +701,26 @@ class MainWindow(QMainWindow):
         dialog = self._open(SmartCutDialog(self.document, targets, self))
         dialog.analyse()  # what the creator came for: no extra click to start it
         return dialog
+
+    def open_short_dialog(self):
+        """Make a short of the bin's selection, or of all its footage and pictures."""
+        from desktop.dialogs.short_dialog import ShortDialog
+
+        if self.project is None:
+            return None
+        generated = {c.media_id for t, c in tl.all_clips(self.project) if t.name == recipes.BACKDROP_TRACK}
+        usable = [m for m in self.bin.selected_media() or list(self.project.media)
+                  if self.project.media[m].kind in ("video", "image") and not self.project.media[m].offline
+                  and m not in generated]
+        if not usable:
+            self.show_error("Nothing to make a short of", "Import some clips first: drop them on the Media bin, "
+                            "or use Import media (Ctrl+I).")
+            return None
+        dialog = ShortDialog(self.document, usable, self)
+        dialog.made.connect(lambda: self.statusBar().showMessage(
+            "Your short is on the timeline: Export (Ctrl+E) is set for its shape. Ctrl+Z brings the old timeline back.",
+            15000))
+        return self._open(dialog)
 
     # --- export ----------------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ QToolBar { background: #22252b; border: none; spacing: 4px; padding: 4px; }
 QToolButton { color: #e6e6e6; padding: 5px 9px; border-radius: 5px; }
 QToolButton:hover { background: #323640; }
 QToolButton#assistant { color: #ffb08f; }
+QToolButton#primary { color: #ff8a50; font-weight: bold; }
 QDockWidget::title, QLabel#panelTitle { background: #22252b; color: #9aa0aa; padding: 4px 8px;
     font-weight: 600; text-transform: uppercase; }
 QListWidget { background: #1f2228; border: none; color: #e6e6e6; }

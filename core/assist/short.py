@@ -69,6 +69,17 @@ def make_short(paths: Sequence[str | os.PathLike], settings: ShortSettings, medi
         raise MediaError("A short needs at least one video or picture.")
     folder = Path(media_folder)
     folder.mkdir(parents=True, exist_ok=True)
+    before = set(folder.iterdir())
+    try:
+        return _make(videos, stills, settings, folder, progress, cancel)
+    except BaseException:  # cancelled or failed: what this run wrote goes again
+        for made in set(folder.iterdir()) - before:
+            made.unlink(missing_ok=True)
+        raise
+
+
+def _make(videos: list[MediaInfo], stills: list[MediaInfo], settings: ShortSettings, folder: Path,
+          progress: Progress | None, cancel: CancelToken | None) -> tl.Project:
     width, height, _ = tl.CANVASES[ASPECTS[settings.aspect]]
     picture_seconds = settings.seconds - STILL_SECONDS * len(stills)
 

@@ -86,8 +86,9 @@ class FrameView(QWidget):
     """The picture, always drawn in the project's shape: a 9:16 project shows a tall frame
     even before it has any clips, so the creator sees what they are making."""
 
-    EMPTY_HINT = ("Drag clips from the Media bin onto the timeline,\n"
-                  "or double-click them to add them at the end.")
+    EMPTY_HINT = ("Import clips, then Make a short (Ctrl+M)\n"
+                  "to have it made in one go, or drag them from the Media bin\n"
+                  "onto the timeline (double-click adds at the end).")
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)

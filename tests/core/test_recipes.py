@@ -196,6 +196,25 @@ def test_the_reel_is_refused_whole():
     assert state(project) == before
 
 
+def test_a_made_short_becomes_the_timeline_in_one_step():
+    project, m, clip = _with_clip(2.0)
+    short = tl.Project.new("vertical", fps=30)
+    same = tl.MediaRef("s-video", "/footage/a.mp4", "video", 10.0, has_audio=True)  # the project's own file
+    bed = tl.MediaRef("s-bed", "/gen/music.wav", "audio", 5.0, has_video=False, has_audio=True)
+    for ref in (same, bed):
+        tl.add_media(short, ref)
+    tl.add_clip(short, short.tracks[0].id, tl.make_clip(short, "s-video", 0, 1.0, 3.0))
+    tl.add_clip(short, short.tracks[2].id, tl.make_clip(short, "s-bed", 0, 0.0, 2.0))
+    before = state(project)
+    edit = recipes.use_short(project, short)
+    assert (project.width, project.height) == (1080, 1920) and [t.id for t in project.tracks] == [t.id for t in short.tracks]
+    assert project.tracks[0].clips[0].media_id == m["video"]  # the bin's own media, not a copy
+    assert len(project.media) == 4 and edit.label == "Make a short"
+    _undo_redo_exact(project, edit, before)
+    with pytest.raises(EditError, match="empty"):
+        recipes.use_short(project, tl.Project.new("vertical"))
+
+
 def test_add_music_bed_ducked_on_a_new_track():
     project, m, clip = _with_clip()
     bed = tl.MediaRef("bed", "/music/bed.wav", "audio", 4.0, has_video=False, has_audio=True)

@@ -98,3 +98,18 @@ def test_bad_input_and_cancel(samples, tmp_path):
     cancel.cancel()
     with pytest.raises(Cancelled):
         make_short([samples.path("city-walk.mp4")], ShortSettings(seconds=5, backdrop=None), tmp_path / "m", cancel=cancel)
+
+
+def test_cancelled_midway_the_music_already_made_goes_again(samples, tmp_path):
+    cancel = CancelToken()
+    seen = []
+
+    def progress(fraction: float, message: str = "") -> None:
+        seen.append(fraction)
+        if fraction >= 0.45:  # reframing: the music is written by now
+            cancel.cancel()
+
+    with pytest.raises(Cancelled):
+        make_short([samples.path("city-walk.mp4")], ShortSettings(seconds=5, backdrop=None), tmp_path,
+                   progress=progress, cancel=cancel)
+    assert max(seen) >= 0.45 and list(tmp_path.iterdir()) == []

@@ -721,3 +721,35 @@ def test_an_edit_that_changes_the_timelines_length_redraws_every_row(qtbot, wind
     assert window.perform(recipes.append_media, [video.clips[0].media_id])
     assert window.timeline.pixels_per_frame < scale
     assert () in asked  # the whole widget, not only the video row and the ruler
+
+
+def test_make_a_short_in_one_dialog_lands_as_one_undo_step(qtbot, window, samples):
+    window.set_project(project_from_media([samples.path("city-walk.mp4"), samples.path("beach-drone.mp4")],
+                                          1920, 1080, 30), None)
+    before = window.project.duration_frames
+    dialog = window.open_short_dialog()
+    assert dialog.aspect.currentData() == "16:9"  # the project's shape to start with
+    dialog.aspect.setCurrentIndex(dialog.aspect.findData("9:16"))
+    dialog.seconds.setValue(5)
+    dialog.title.setText("Weekend")
+    dialog.music.setCurrentIndex(dialog.music.findData("upbeat"))
+    with qtbot.waitSignal(dialog.made, timeout=180000):
+        dialog.make_button.click()
+    project = window.project
+    assert (project.width, project.height) == (1080, 1920) and abs(project.duration_frames - 150) <= 30
+    assert any(t.name == "Music" for t in project.tracks) and "Export" in window.statusBar().currentMessage()
+    assert window.undo_stack.undoText() == "Make a short"
+    window.undo_stack.undo()
+    assert (window.project.width, window.project.duration_frames) == (1920, before)
+
+
+def test_make_a_short_cancelled_leaves_nothing(qtbot, window, samples):
+    window.set_project(project_from_media([samples.path("city-walk.mp4")], 1920, 1080, 30), None)
+    folder = window.document.generated_media_folder("shorts")
+    before = set(folder.iterdir())
+    dialog = window.open_short_dialog()
+    dialog.make_button.click()
+    with qtbot.waitSignal(dialog.job.cancelled, timeout=60000):
+        dialog.cancel_button.click()
+    assert "Cancelled" in dialog.status.text() and window.undo_stack.count() == 0
+    assert set(folder.iterdir()) == before

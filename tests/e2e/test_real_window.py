@@ -49,7 +49,9 @@ class Desktop:
                               timeout=60, check=True).stdout
 
     def click(self, x: int, y: int) -> None:
-        self.xdo("mousemove", "--sync", str(x), str(y), "click", "1")
+        # Not "mousemove --sync": it waits for a motion event, and there is none when the
+        # pointer is already there (a second click on the same spot would wait for ever).
+        self.xdo("mousemove", str(x), str(y), "sleep", "0.1", "click", "1")
 
     def drag(self, x1: int, y1: int, x2: int, y2: int, steps: int = 24) -> None:
         """As a hand drags: press, many small moves at a hand's pace (Qt's drag-and-drop loop
@@ -60,7 +62,7 @@ class Desktop:
         # Linger over the target with small moves: a busy GUI thread merges motion events, and
         # the drop goes where the drag-and-drop loop last saw the pointer move.
         linger = [part for dx in (3, -3, 2, 0) for part in ("mousemove", str(x2 + dx), str(y2), "sleep", "0.1")]
-        self.xdo("mousemove", "--sync", str(x1), str(y1), "mousedown", "1", "sleep", "0.3", *moves, *linger,
+        self.xdo("mousemove", str(x1), str(y1), "sleep", "0.1", "mousedown", "1", "sleep", "0.3", *moves, *linger,
                  "sleep", "0.3", "mouseup", "1")
 
     def opened(self, title: str) -> None:
@@ -181,7 +183,7 @@ def test_from_a_real_clip_to_an_exported_vertical_short_by_hand(desktop, shared_
 
     screen.click(*EFFECTS_TAB)
     screen.click(VIDEO_ROW_START[0] + 100, VIDEO_ROW_START[1])  # the clip
-    screen.xdo("mousemove", "--sync", *map(str, TITLE_EFFECT), "click", "--repeat", "2", "--delay", "80", "1")
+    screen.xdo("mousemove", *map(str, TITLE_EFFECT), "sleep", "0.1", "click", "--repeat", "2", "--delay", "80", "1")
     screen.xdo("sleep", "1", "type", "--delay", "20", "Road trip")  # the title's words are selected: typed over
     screen.key("Return")
     data = _until(screen, short, lambda d: _clips(d, "Video 1")[0].get("effects"))

@@ -1,0 +1,131 @@
+"""Make a short: one dialog asks only the length, the shape, a title and the music; the short
+(core.assist.short) is made as a job and lands on the timeline as one undo step."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+)
+
+from core import recipes
+from core import timeline as tl
+from core.assist.short import ASPECTS, ShortSettings, make_short
+from desktop.widgets import DoubleSpinBox
+
+MOOD_CHOICES = ("auto", "chill", "upbeat", "cinematic", "dreamy", "energetic", "lofi")
+
+
+class ShortDialog(QDialog):
+    made = Signal()
+    failed = Signal(str)
+
+    def __init__(self, document, media_ids: list[str], parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Make a short")
+        self.setMinimumWidth(460)
+        self.document, self.media_ids = document, media_ids
+        self.job = None
+        project = document.project
+        footage = sum((project.media[m].duration or 2.5) for m in media_ids)
+        self.seconds = DoubleSpinBox()
+        self.seconds.setRange(3, 600)
+        self.seconds.setSuffix(" s")
+        self.seconds.setValue(min(30.0, max(3.0, round(footage * 0.6))))
+        self.aspect = QComboBox()
+        for ratio, canvas in ASPECTS.items():
+            self.aspect.addItem(tl.CANVASES[canvas][2], ratio)
+        shape = next((r for r, c in ASPECTS.items() if tl.CANVASES[c][:2] == (project.width, project.height)), "9:16")
+        self.aspect.setCurrentIndex(self.aspect.findData(shape))
+        self.title = QLineEdit()
+        self.title.setPlaceholderText("No title")
+        self.music = QComboBox()
+        for mood in MOOD_CHOICES:
+            self.music.addItem("Chosen from the footage's pace" if mood == "auto" else mood.capitalize(), mood)
+        self.music.addItem("No music", None)
+        form = QFormLayout()
+        form.addRow("Length", self.seconds)
+        form.addRow("Shape", self.aspect)
+        form.addRow("Title", self.title)
+        form.addRow("Music", self.music)
+        self.status = QLabel(f"From {len(media_ids)} file(s) in the bin: the best moments, reframed, on the beat.")
+        self.status.setWordWrap(True)
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        self.make_button = QPushButton("Make the short")
+        self.make_button.setDefault(True)
+        self.make_button.clicked.connect(self.make)
+        self.cancel_button = QPushButton("Close")
+        self.cancel_button.clicked.connect(self._cancel_or_close)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.make_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.status)
+        layout.addWidget(self.progress)
+        layout.addLayout(buttons)
+
+    def settings(self) -> ShortSettings:
+        return ShortSettings(seconds=self.seconds.value(), aspect=self.aspect.currentData(),
+                             title=self.title.text().strip() or None, music=self.music.currentData(),
+                             fps=self.document.project.fps)
+
+    def make(self) -> None:
+        project = self.document.project
+        paths = [project.media[m].path for m in self.media_ids]
+        self.make_button.setEnabled(False)
+        self.cancel_button.setText("Cancel")
+        self.progress.setVisible(True)
+        self.job = self.document.runner.submit(
+            "Make a short", make_short, paths, self.settings(), self.document.generated_media_folder("shorts"),
+            on_result=self._use, on_error=self._failed, ask_before_quit=True)
+        self.job.progress.connect(self._progress)
+        self.job.cancelled.connect(self._cancelled)
+
+    def _progress(self, fraction: float, message: str) -> None:
+        self.progress.setValue(int(fraction * 100))
+        if message:
+            self.status.setText(f"{message}…")
+
+    def _idle(self) -> None:
+        self.job = None
+        self.make_button.setEnabled(True)
+        self.cancel_button.setText("Close")
+        self.progress.setVisible(False)
+
+    def _use(self, short: tl.Project) -> None:
+        self._idle()
+        if self.document.perform(recipes.use_short, short):
+            self.document.seek(0)
+            self.made.emit()
+            self.accept()
+
+    def _failed(self, message: str) -> None:
+        self._idle()
+        self.status.setText(message)
+        self.failed.emit(message)
+
+    def _cancelled(self) -> None:
+        self._idle()
+        self.status.setText("Cancelled; the timeline is as it was.")
+
+    def _cancel_or_close(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+        else:
+            self.reject()
+
+    def done(self, result: int) -> None:
+        if self.job is not None:
+            self.job.cancel()
+        super().done(result)
