@@ -119,7 +119,7 @@ def test_drag_from_the_bin_onto_a_track_places_the_clip_and_ctrl_z_takes_it_back
 
 # Where things are in the 1600x900 window (the layout is fixed: the window is moved and sized).
 FILE_MENU, NEW_PROJECT, VERTICAL = (20, 8), (70, 29), (711, 396)
-IMPORT, SMART_CUT, BACKDROP, MUSIC = (58, 36), (518, 36), (639, 36), (778, 36)
+IMPORT, SMART_CUT, BACKDROP, MUSIC = (58, 36), (640, 36), (760, 36), (899, 36)
 FIRST_IN_BIN, VIDEO_ROW_START, STATUS_BAR = (79, 117), (125, 713), (60, 890)
 EFFECTS_TAB, TITLE_EFFECT = (92, 67), (58, 340)
 GENERATE_BACKDROP, GENERATE_MUSIC, EXPORT_BUTTON = (963, 622), (908, 506), (912, 487)
