@@ -261,10 +261,12 @@ class SmartCutDialog(QDialog):
         self.reframe_button.setEnabled(True)
         if self.document.perform(recipes.apply_reframe, keys_by_clip):
             project = self.document.project
-            whole = sum(project.find_clip(clip_id)[1].fit == "blur" for clip_id in keys_by_clip)
-            text = f"Reframed {len(keys_by_clip) - whole} clip(s) to follow their subjects."
+            fits = [project.find_clip(clip_id)[1].fit for clip_id in keys_by_clip]
+            whole = len(fits) - fits.count("fill")
+            text = f"Reframed {len(fits) - whole} clip(s) to follow their subjects."
             if whole:
+                under = "the backdrop" if "fit" in fits else "a blurred copy of itself"
                 text += (f" {whole} clip(s) had no subject to follow or were too small to fill the frame: "
-                         "shown whole over a blurred copy instead.")
+                         f"shown whole over {under} instead.")
             self.summary.setText(text)
             self.reframed.emit()
