@@ -19,7 +19,7 @@ keep editing it; ``core.cli short`` exports it at -14 LUFS as every export is.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +41,20 @@ CROSSFADE_FRAMES = 8
 PACE_MOODS = ((0.035, "chill"), (0.06, "upbeat"), (np.inf, "energetic"))
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What the short will be, known before the slow steps (reframing, the backdrop): a
+    picture of each piece, in order, and the music; for a storyboard while it is made."""
+
+    pictures: list[np.ndarray]  # RGB, PLAN_WIDTH wide
+    seconds: list[float]  # each piece's length
+    music: str  # "upbeat, 120 BPM", a file's name, or "no music"
+    title: str | None
+
+
+PLAN_WIDTH = 120
+
+
 @dataclass
 class ShortSettings:
     seconds: float = 30.0
@@ -59,8 +73,10 @@ class ShortSettings:
 
 
 def make_short(paths: Sequence[str | os.PathLike], settings: ShortSettings, media_folder: str | os.PathLike, *,
-               progress: Progress | None = None, cancel: CancelToken | None = None) -> tl.Project:
-    """The short as a project; generated music and backdrop are written into ``media_folder``."""
+               on_plan: Callable[[Plan], None] | None = None, progress: Progress | None = None,
+               cancel: CancelToken | None = None) -> tl.Project:
+    """The short as a project; generated music and backdrop are written into ``media_folder``.
+    ``on_plan`` hears the plan as soon as the pieces and the music are chosen."""
     settings.validate()
     infos = [media_info(p) for p in paths]
     videos = [i for i in infos if i.kind == "video"]
@@ -71,7 +87,7 @@ def make_short(paths: Sequence[str | os.PathLike], settings: ShortSettings, medi
     folder.mkdir(parents=True, exist_ok=True)
     before = set(folder.iterdir())
     try:
-        return _make(videos, stills, settings, folder, progress, cancel)
+        return _make(videos, stills, settings, folder, on_plan, progress, cancel)
     except BaseException:  # cancelled or failed: what this run wrote goes again
         for made in set(folder.iterdir()) - before:
             made.unlink(missing_ok=True)
@@ -79,7 +95,7 @@ def make_short(paths: Sequence[str | os.PathLike], settings: ShortSettings, medi
 
 
 def _make(videos: list[MediaInfo], stills: list[MediaInfo], settings: ShortSettings, folder: Path,
-          progress: Progress | None, cancel: CancelToken | None) -> tl.Project:
+          on_plan: Callable[[Plan], None] | None, progress: Progress | None, cancel: CancelToken | None) -> tl.Project:
     width, height, _ = tl.CANVASES[ASPECTS[settings.aspect]]
     picture_seconds = settings.seconds - STILL_SECONDS * len(stills)
 
@@ -96,6 +112,8 @@ def _make(videos: list[MediaInfo], stills: list[MediaInfo], settings: ShortSetti
 
         pieces = cut_on_beats(pieces, beats)
     project = _assemble(pieces, videos, stills, width, height, settings, bpm)
+    if on_plan is not None:
+        on_plan(_plan(project, music, bpm, settings.title))
     check_cancel(cancel)
     _reframe(project, sub_progress(progress, 0.4, 0.7), cancel)
     if settings.backdrop is not None and any(c.fit == "blur" for _, c in tl.all_clips(project)):
@@ -110,6 +128,32 @@ def _make(videos: list[MediaInfo], stills: list[MediaInfo], settings: ShortSetti
     project.name = settings.title or "Short"
     report(progress, 1.0, "The short is ready")
     return project
+
+
+def _plan(project: tl.Project, music: MediaInfo | None, bpm: float, title: str | None) -> Plan:
+    """A small picture from the middle of each piece, decoded side by side per file."""
+    from core.media import fit_size, pictures_at, read_image
+
+    clips = sorted(project.tracks[0].clips, key=lambda c: c.position)
+    pictures: dict[str, np.ndarray] = {}
+    by_file: dict[str, list[tl.Clip]] = {}
+    for clip in clips:
+        by_file.setdefault(clip.media_id, []).append(clip)
+    for media_id, group in by_file.items():
+        media = project.media[media_id]
+        if media.kind == "image":
+            import cv2
+
+            still = read_image(media.path)
+            size = fit_size(still.shape[1], still.shape[0], PLAN_WIDTH)
+            pictures.update({c.id: cv2.resize(still, size, interpolation=cv2.INTER_AREA) for c in group})
+            continue
+        info = media_info(media.path)
+        middles = [(c.source_in + c.source_out(project.fps)) / 2 for c in group]
+        frames = [min(int(np.searchsorted(info.frame_times, m)), info.frame_count - 1) for m in middles]
+        pictures.update(zip([c.id for c in group], pictures_at(info, frames, PLAN_WIDTH), strict=True))
+    name = "no music" if music is None else (f"{music.name}, {bpm:.0f} BPM")
+    return Plan([pictures[c.id] for c in clips], [c.length / project.fps for c in clips], name, title)
 
 
 def _mood(pieces) -> str:

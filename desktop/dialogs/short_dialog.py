@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QObject, QSize, Signal
+from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -11,6 +12,9 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
@@ -18,15 +22,22 @@ from PySide6.QtWidgets import (
 
 from core import recipes
 from core import timeline as tl
-from core.assist.short import ASPECTS, ShortSettings, make_short
-from desktop.widgets import DoubleSpinBox
+from core.assist.short import ASPECTS, PLAN_WIDTH, Plan, ShortSettings, make_short
+from desktop.widgets import DoubleSpinBox, to_qimage
 
 MOOD_CHOICES = ("auto", "chill", "upbeat", "cinematic", "dreamy", "energetic", "lofi")
+
+
+class _PlanRelay(QObject):
+    """Carries the plan from the worker thread to the GUI thread (a queued signal)."""
+
+    planned = Signal(object)
 
 
 class ShortDialog(QDialog):
     made = Signal()
     failed = Signal(str)
+    planned = Signal()  # the storyboard shows the plan
 
     def __init__(self, document, media_ids: list[str], parent=None):
         super().__init__(parent)
@@ -60,6 +71,15 @@ class ShortDialog(QDialog):
         self.status.setWordWrap(True)
         self.progress = QProgressBar()
         self.progress.setVisible(False)
+        self.storyboard = QListWidget()  # the plan, while the slow steps run
+        self.storyboard.setViewMode(QListView.IconMode)
+        self.storyboard.setFlow(QListView.LeftToRight)
+        self.storyboard.setWrapping(False)
+        self.storyboard.setIconSize(QSize(PLAN_WIDTH, PLAN_WIDTH))
+        self.storyboard.setFixedHeight(PLAN_WIDTH + 40)
+        self.storyboard.setVisible(False)
+        self.relay = _PlanRelay()
+        self.relay.planned.connect(self._show_plan)
         self.make_button = QPushButton("Make the short")
         self.make_button.setDefault(True)
         self.make_button.clicked.connect(self.make)
@@ -71,6 +91,7 @@ class ShortDialog(QDialog):
         buttons.addWidget(self.make_button)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.storyboard)
         layout.addWidget(self.status)
         layout.addWidget(self.progress)
         layout.addLayout(buttons)
@@ -88,13 +109,22 @@ class ShortDialog(QDialog):
         self.progress.setVisible(True)
         self.job = self.document.runner.submit(
             "Make a short", make_short, paths, self.settings(), self.document.generated_media_folder("shorts"),
-            on_result=self._use, on_error=self._failed, ask_before_quit=True)
+            on_plan=self.relay.planned.emit, on_result=self._use, on_error=self._failed, ask_before_quit=True)
         self.job.progress.connect(self._progress)
         self.job.cancelled.connect(self._cancelled)
 
+    def _show_plan(self, plan: Plan) -> None:
+        self.storyboard.clear()
+        for picture, seconds in zip(plan.pictures, plan.seconds, strict=True):
+            self.storyboard.addItem(QListWidgetItem(QIcon(QPixmap.fromImage(to_qimage(picture))), f"{seconds:.1f} s"))
+        self.storyboard.setVisible(True)
+        self.status.setText(f"{len(plan.pictures)} pieces on {plan.music}" + (f", titled “{plan.title}”" if plan.title else "")
+                            + ". Now framing them…")
+        self.planned.emit()
+
     def _progress(self, fraction: float, message: str) -> None:
         self.progress.setValue(int(fraction * 100))
-        if message:
+        if message and not self.storyboard.isVisible():  # once planned, the plan stays in view
             self.status.setText(f"{message}…")
 
     def _idle(self) -> None:

@@ -16,7 +16,10 @@ def short(samples, tmp_path_factory):
     folder = tmp_path_factory.mktemp("short media")
     paths = [samples.path(name) for name in ("city-walk.mp4", "beach-drone.mp4", "studio-talk.mp4", "title-card.png")]
     settings = ShortSettings(seconds=12, title="Weekend", music="upbeat", backdrop=None)
-    return make_short(paths, settings, folder), folder, samples
+    plans = []
+    project = make_short(paths, settings, folder, on_plan=plans.append)
+    assert len(plans) == 1
+    return project, folder, samples, plans[0]
 
 
 def _picture(project: tl.Project) -> list[tl.Clip]:
@@ -25,7 +28,7 @@ def _picture(project: tl.Project) -> list[tl.Clip]:
 
 
 def test_the_short_is_as_long_as_asked_and_vertical(short):
-    project, folder, _ = short
+    project, folder, _, _ = short
     assert (project.width, project.height) == (1080, 1920)
     assert abs(project.duration_frames / project.fps - 12) <= 1.0
     assert sorted(p.name for p in folder.iterdir()) == ["music-upbeat-120bpm-seed0.wav"]
@@ -33,7 +36,7 @@ def test_the_short_is_as_long_as_asked_and_vertical(short):
 
 
 def test_pieces_are_a_second_or_more_never_twice_the_same_shot_in_a_row(short):
-    project, _, samples = short
+    project, _, samples, _ = short
     clips = _picture(project)
     assert all(c.length >= project.fps for c in clips)
 
@@ -48,7 +51,7 @@ def test_pieces_are_a_second_or_more_never_twice_the_same_shot_in_a_row(short):
 
 
 def test_no_piece_in_the_silence(short):
-    project, _, samples = short
+    project, _, samples, _ = short
     talk = next(m.id for m in project.media.values() if m.path.endswith("studio-talk.mp4"))
     pause = samples.manifest["clips"]["studio-talk.mp4"]["silences"][0]  # declared when it was made
     for clip in (c for c in _picture(project) if c.media_id == talk):
@@ -57,7 +60,7 @@ def test_no_piece_in_the_silence(short):
 
 
 def test_cuts_land_on_the_beat_with_hard_cuts_for_fast_music(short):
-    project, _, _ = short
+    project, _, _, _ = short
     footage = [c for c in _picture(project) if project.media[c.media_id].kind == "video"]
     beat = project.fps * 60 / 120  # 15 frames
     assert all(c.position % beat in (0, 1, beat - 1) for c in footage[1:])
@@ -65,13 +68,13 @@ def test_cuts_land_on_the_beat_with_hard_cuts_for_fast_music(short):
 
 
 def test_music_ducks_under_the_footage_and_ends_with_it(short):
-    project, _, _ = short
+    project, _, _, _ = short
     music = next(t for t in project.tracks if t.name == "Music")
     assert music.duck < 0 and music.clips[0].position == 0 and music.clips[0].end == project.duration_frames
 
 
 def test_title_stills_and_framing(short):
-    project, _, _ = short
+    project, _, _, _ = short
     clips = _picture(project)
     assert clips[0].effects[0]["params"]["text"] == "Weekend"
     still = clips[-1]
@@ -113,3 +116,11 @@ def test_cancelled_midway_the_music_already_made_goes_again(samples, tmp_path):
         make_short([samples.path("city-walk.mp4")], ShortSettings(seconds=5, backdrop=None), tmp_path,
                    progress=progress, cancel=cancel)
     assert max(seen) >= 0.45 and list(tmp_path.iterdir()) == []
+
+
+def test_the_plan_is_told_before_the_slow_steps_with_a_picture_per_piece(short):
+    project, _, _, plan = short
+    clips = _picture(project)
+    assert len(plan.pictures) == len(clips) and all(p.shape[1] == 120 and p.mean() > 10 for p in plan.pictures)
+    assert plan.seconds == [c.length / project.fps for c in clips]
+    assert plan.music.startswith("music-upbeat") and "120 BPM" in plan.music and plan.title == "Weekend"

@@ -734,9 +734,13 @@ def test_make_a_short_in_one_dialog_lands_as_one_undo_step(qtbot, window, sample
     dialog.seconds.setValue(5)
     dialog.title.setText("Weekend")
     dialog.music.setCurrentIndex(dialog.music.findData("upbeat"))
-    with qtbot.waitSignal(dialog.made, timeout=180000):
-        dialog.make_button.click()
+    shown = []
+    dialog.planned.connect(lambda: shown.append((dialog.storyboard.count(), dialog.status.text())))
+    with qtbot.waitSignals([dialog.planned, dialog.made], timeout=180000, order="strict"):
+        dialog.make_button.click()  # the storyboard shows the plan before the short is made
     project = window.project
+    video = next(t for t in project.tracks if t.name == "Video 1")
+    assert shown[0][0] == len(video.clips) and "upbeat" in shown[0][1] and "Weekend" in shown[0][1]
     assert (project.width, project.height) == (1080, 1920) and abs(project.duration_frames - 150) <= 30
     assert any(t.name == "Music" for t in project.tracks) and "Export" in window.statusBar().currentMessage()
     assert window.undo_stack.undoText() == "Make a short"
