@@ -144,9 +144,13 @@ def reel_project(pieces: list[tuple[ScoredShot, float, float]], infos: list[Medi
     for info in infos:
         refs[info.path] = tl.MediaRef.from_info(info)
         tl.add_media(project, refs[info.path])
-    previous = None
+    previous, elapsed = None, 0.0
     for shot, start, end in pieces:
-        clip = tl.make_clip(project, refs[shot.path].id, project.track(track).end, start, end)
+        # Each cut on the frame nearest its time from the start: rounding each piece's length
+        # instead would drift, and cuts meant for beats would wander off them.
+        first, elapsed = round(elapsed * fps), elapsed + (end - start)
+        frames = round(elapsed * fps) - first
+        clip = tl.make_clip(project, refs[shot.path].id, first, start, start + frames / fps)
         tl.add_clip(project, track, clip)
         if transition and previous is not None and min(previous.length, clip.length) >= transition_frames:
             tl.add_transition(project, previous.id, clip.id, transition, transition_frames)

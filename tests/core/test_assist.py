@@ -253,3 +253,14 @@ def test_a_file_with_a_black_lead_in_is_shown_by_a_lit_picture(shared_media):
     found = analyse_media([str(shared_media / "fades.mp4")])[str(shared_media / "fades.mp4")]
     assert all(k.picture.mean() > 20 for k in found.keyframes)  # the first shot is mostly black lead-in
     assert found.poster is found.keyframes[0]  # the bin and timeline show its real picture
+
+
+def test_reel_cuts_stay_on_their_times_without_drift(samples):
+    from core.assist.highlights import ScoredShot, reel_project
+    from core.media import probe
+
+    info = probe(samples.path("city-walk.mp4"))
+    beat = 60 / 85  # 21.18 frames at 30 fps
+    pieces = [(ScoredShot(info.path, 0, 8, 0, 0, 0, 0, 0), i * 0.05, i * 0.05 + beat) for i in range(10)]
+    clips = reel_project(pieces, [info], 320, 180, 30, transition=None).tracks[0].clips
+    assert [c.position for c in clips] == [round(i * beat * 30) for i in range(10)]  # 21, 42, 64, ...: no drift

@@ -86,6 +86,8 @@ def test_title_stills_and_framing(short):
 def test_slow_music_gets_crossfades_and_a_backdrop_goes_under_what_cannot_fill(samples, tmp_path):
     settings = ShortSettings(seconds=4, aspect="1:1", music="chill", backdrop="auto")
     project = make_short([samples.path("beach-drone.mp4")], settings, tmp_path)
+    beat = project.fps * 60 / 85  # 21.2 frames: cuts on the nearest frame, never drifting off
+    assert all(min(c.position % beat, beat - c.position % beat) <= 1 for c in _picture(project))
     assert project.tracks[0].name == "Backdrop" and project.tracks[0].clips[0].length == project.duration_frames
     clips = _picture(project)
     assert {c.fit for c in clips} == {"fit"}  # whole, over the generated backdrop
