@@ -54,8 +54,8 @@ class ShortDialog(QDialog):
         self.aspect = QComboBox()
         for ratio, canvas in ASPECTS.items():
             self.aspect.addItem(tl.CANVASES[canvas][2], ratio)
-        shape = next((r for r, c in ASPECTS.items() if tl.CANVASES[c][:2] == (project.width, project.height)), "9:16")
-        self.aspect.setCurrentIndex(self.aspect.findData(shape))
+        square = tl.CANVASES[ASPECTS["1:1"]][:2] == (project.width, project.height)
+        self.aspect.setCurrentIndex(self.aspect.findData("1:1" if square else "9:16"))  # shorts are vertical
         self.title = QLineEdit()
         self.title.setPlaceholderText("No title")
         self.music = QComboBox()
@@ -136,7 +136,7 @@ class ShortDialog(QDialog):
     def _use(self, short: tl.Project) -> None:
         self._idle()
         if self.document.perform(recipes.use_short, short):
-            self.document.seek(0)
+            self.document.seek(round(0.5 * short.fps) if self.title.text().strip() else 0)  # the title in view
             self.made.emit()
             self.accept()
 

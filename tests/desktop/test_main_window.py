@@ -729,8 +729,7 @@ def test_make_a_short_in_one_dialog_lands_as_one_undo_step(qtbot, window, sample
                                           1920, 1080, 30), None)
     before = window.project.duration_frames
     dialog = window.open_short_dialog()
-    assert dialog.aspect.currentData() == "16:9"  # the project's shape to start with
-    dialog.aspect.setCurrentIndex(dialog.aspect.findData("9:16"))
+    assert dialog.aspect.currentData() == "9:16"  # a short is vertical unless asked otherwise
     dialog.seconds.setValue(5)
     dialog.title.setText("Weekend")
     dialog.music.setCurrentIndex(dialog.music.findData("upbeat"))
