@@ -95,6 +95,7 @@ class ShortDialog(QDialog):
         layout.addWidget(self.status)
         layout.addWidget(self.progress)
         layout.addLayout(buttons)
+        self.title.setFocus()  # the one thing to type; Enter then makes the short
 
     def settings(self) -> ShortSettings:
         return ShortSettings(seconds=self.seconds.value(), aspect=self.aspect.currentData(),
