@@ -110,7 +110,7 @@ def _make(videos: list[MediaInfo], stills: list[MediaInfo], settings: ShortSetti
     if music is not None and pieces and len(beats) > 1:
         from core.assist.highlights import cut_on_beats
 
-        pieces = cut_on_beats(pieces, beats)
+        pieces = _whole_beats_to_length(cut_on_beats(pieces, beats), picture_seconds, 60 / bpm)
     project = _assemble(pieces, videos, stills, width, height, settings, bpm)
     if on_plan is not None:
         on_plan(_plan(project, music, bpm, settings.title))
@@ -128,6 +128,22 @@ def _make(videos: list[MediaInfo], stills: list[MediaInfo], settings: ShortSetti
     project.name = settings.title or "Short"
     report(progress, 1.0, "The short is ready")
     return project
+
+
+def _whole_beats_to_length(pieces, seconds: float, beat: float):
+    """Moving cuts onto beats shortens pieces: give the time back a whole beat at a time, to the
+    latest pieces whose shots have room, so every cut stays on a beat."""
+    pieces = list(pieces)
+    total = sum(end - start for _, start, end in pieces)
+    grown = True
+    while total + beat <= seconds + beat / 2 and grown:
+        grown = False
+        for i in reversed(range(len(pieces))):
+            shot, start, end = pieces[i]
+            if end + beat <= shot.end and total + beat <= seconds + beat / 2:
+                pieces[i] = (shot, start, end + beat)
+                total, grown = total + beat, True
+    return pieces
 
 
 def _plan(project: tl.Project, music: MediaInfo | None, bpm: float, title: str | None) -> Plan:
