@@ -122,8 +122,9 @@ class JobRunner(QObject):
 
     @property
     def precious_jobs(self) -> list[Job]:
-        """The running jobs that quitting would throw away (an export, a generation)."""
-        return [job for job in self._jobs if job.ask_before_quit]
+        """The running jobs that quitting would throw away (an export, a generation); one
+        already cancelled is on its way out, not worth asking about."""
+        return [job for job in self._jobs if job.ask_before_quit and not job.token.cancelled]
 
     def cancel_all(self) -> None:
         for job in self._jobs:

@@ -34,5 +34,6 @@ def demo_window(qtbot, samples):
     yield window
     window.undo_stack.setClean()
     window.recovered_unsaved = False
+    window.runner.shutdown()  # no job left for close() to ask about: a modal question would wait for ever
     window.close()
     window.deleteLater()

@@ -74,3 +74,14 @@ def test_shutdown_cancels_and_waits(qtbot, runner):
     runner.submit("Count", slow_count, 100000, started=started)
     qtbot.waitUntil(started.is_set, timeout=5000)
     assert runner.shutdown(timeout_ms=5000)
+
+
+def test_only_work_the_user_waits_for_and_still_wants_is_precious(qtbot, runner):
+    started = threading.Event()
+    runner.submit("Thumbnail", slow_count, 100000, started=threading.Event())
+    export = runner.submit("Exporting", slow_count, 100000, started=started, ask_before_quit=True)
+    qtbot.waitUntil(started.is_set, timeout=5000)
+    assert runner.precious_jobs == [export]  # a thumbnail is not worth a question on quit
+    export.cancel()
+    assert runner.precious_jobs == []  # cancelled: on its way out, nothing to ask
+    assert runner.shutdown(timeout_ms=5000)

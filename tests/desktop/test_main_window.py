@@ -38,6 +38,7 @@ def window(qtbot, monkeypatch):
     yield window
     window.undo_stack.setClean()  # no unsaved-changes prompt while tearing down
     window.recovered_unsaved = False
+    window.runner.shutdown()  # no job left for close() to ask about: a modal question would wait for ever
     window.close()
     window.deleteLater()
 
