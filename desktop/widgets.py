@@ -6,9 +6,17 @@ import random
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QEvent, Qt, QUrl
+from PySide6.QtCore import QEvent, QSize, Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QImage, QKeySequence
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QHBoxLayout, QPushButton, QSpinBox
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QListView,
+    QListWidget,
+    QPushButton,
+    QSpinBox,
+)
 
 
 def show_in_folder(path: Path) -> None:
@@ -75,3 +83,15 @@ def seed_field(tip: str = "Another seed: something different in the same style")
     row.addWidget(seed, 1)
     row.addWidget(dice)
     return seed, row
+
+
+def storyboard_strip(icon: QSize) -> QListWidget:
+    """A one-row strip of pictures with a caption each (smart cut's shots, a short's plan)."""
+    strip = QListWidget()
+    strip.setViewMode(QListView.IconMode)
+    strip.setFlow(QListView.LeftToRight)
+    strip.setWrapping(False)
+    strip.setMovement(QListView.Static)
+    strip.setIconSize(icon)
+    strip.setFixedHeight(icon.height() + 56)
+    return strip

@@ -112,6 +112,7 @@ def _make(videos: list[MediaInfo], stills: list[MediaInfo], settings: ShortSetti
 
         pieces = _whole_beats_to_length(cut_on_beats(pieces, beats), picture_seconds, 60 / bpm)
     project = _assemble(pieces, videos, stills, width, height, settings, bpm)
+    pictures = project.tracks[0]  # the pieces' track; a backdrop track may go under it later
     if on_plan is not None:
         on_plan(_plan(project, music, bpm, settings.title))
     check_cancel(cancel)
@@ -121,7 +122,7 @@ def _make(videos: list[MediaInfo], stills: list[MediaInfo], settings: ShortSetti
     if music is not None:
         recipes.add_music_bed(project, tl.MediaRef.from_info(music), duck_db=MUSIC_DUCK_DB)
     if settings.title:
-        first = min(project.tracks_of_kind(tl.VIDEO_TRACK)[-1].clips, key=lambda c: c.position)
+        first = min(pictures.clips, key=lambda c: c.position)
         title = {"type": "title", "params": {"text": settings.title, "y": 0.2,
                                              "end": min(TITLE_SECONDS, first.length / project.fps)}}
         recipes.add_effects(project, [first.id], [title], "Add title")

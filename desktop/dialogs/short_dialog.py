@@ -12,8 +12,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListView,
-    QListWidget,
     QListWidgetItem,
     QProgressBar,
     QPushButton,
@@ -23,7 +21,7 @@ from PySide6.QtWidgets import (
 from core import recipes
 from core import timeline as tl
 from core.assist.short import ASPECTS, PLAN_WIDTH, Plan, ShortSettings, make_short
-from desktop.widgets import DoubleSpinBox, to_qimage
+from desktop.widgets import DoubleSpinBox, storyboard_strip, to_qimage
 
 MOOD_CHOICES = ("auto", "chill", "upbeat", "cinematic", "dreamy", "energetic", "lofi")
 
@@ -71,12 +69,7 @@ class ShortDialog(QDialog):
         self.status.setWordWrap(True)
         self.progress = QProgressBar()
         self.progress.setVisible(False)
-        self.storyboard = QListWidget()  # the plan, while the slow steps run
-        self.storyboard.setViewMode(QListView.IconMode)
-        self.storyboard.setFlow(QListView.LeftToRight)
-        self.storyboard.setWrapping(False)
-        self.storyboard.setIconSize(QSize(PLAN_WIDTH, PLAN_WIDTH))
-        self.storyboard.setFixedHeight(PLAN_WIDTH + 40)
+        self.storyboard = storyboard_strip(QSize(PLAN_WIDTH, PLAN_WIDTH * 9 // 16))  # the plan, while it is made
         self.storyboard.setVisible(False)
         self.relay = _PlanRelay()
         self.relay.planned.connect(self._show_plan)

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
-    QListView,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -29,7 +28,7 @@ from core.assist.analysis import STORYBOARD_WIDTH, MediaAnalysis, analyse_media
 from core.assist.highlights import build_highlights
 from core.assist.reframe import reframe_clips
 from desktop.document import Document
-from desktop.widgets import to_qimage
+from desktop.widgets import storyboard_strip, to_qimage
 
 
 class SmartCutDialog(QDialog):
@@ -46,13 +45,7 @@ class SmartCutDialog(QDialog):
         self.results: dict[str, MediaAnalysis] | None = None
         self.summary = QLabel(f"{len(clip_ids)} clip(s) to analyse.")
         self.summary.setWordWrap(True)
-        self.storyboard = QListWidget()
-        self.storyboard.setViewMode(QListView.IconMode)
-        self.storyboard.setFlow(QListView.LeftToRight)
-        self.storyboard.setWrapping(False)
-        self.storyboard.setIconSize(QSize(STORYBOARD_WIDTH, STORYBOARD_WIDTH * 9 // 16))
-        self.storyboard.setFixedHeight(STORYBOARD_WIDTH * 9 // 16 + 56)
-        self.storyboard.setMovement(QListView.Static)
+        self.storyboard = storyboard_strip(QSize(STORYBOARD_WIDTH, STORYBOARD_WIDTH * 9 // 16))
         self.storyboard.setToolTip("One picture per shot: click one to move the playhead there")
         self.storyboard.itemClicked.connect(self._go_to_shot)
         self.found = QListWidget()
