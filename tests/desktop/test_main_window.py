@@ -728,6 +728,7 @@ def test_an_edit_that_changes_the_timelines_length_redraws_every_row(qtbot, wind
 def test_make_a_short_in_one_dialog_lands_as_one_undo_step(qtbot, window, samples):
     window.set_project(project_from_media([samples.path("city-walk.mp4"), samples.path("beach-drone.mp4")],
                                           1920, 1080, 30), None)
+    window.document.set_markers([90], [15, 30])  # found on the timeline the short replaces
     before = window.project.duration_frames
     dialog = window.open_short_dialog()
     assert dialog.aspect.currentData() == "9:16"  # a short is vertical unless asked otherwise
@@ -744,6 +745,7 @@ def test_make_a_short_in_one_dialog_lands_as_one_undo_step(qtbot, window, sample
     assert (project.width, project.height) == (1080, 1920) and abs(project.duration_frames - 150) <= 30
     assert any(t.name == "Music" for t in project.tracks) and "Export" in window.statusBar().currentMessage()
     assert window.undo_stack.undoText() == "Make a short"
+    assert window.document.markers == [] and window.document.beat_markers == []  # no stale marks on the ruler
     window.undo_stack.undo()
     assert (window.project.width, window.project.duration_frames) == (1920, before)
 
