@@ -38,6 +38,11 @@ class MediaBin(QListWidget):
         self.setToolTip("Drag onto the timeline, or double-click to add at the end of the timeline")
         self.itemActivated.connect(lambda _item: self.media_activated.emit(self.selected_media()))
         self._icons: dict[str, QIcon] = {}
+        # A blank card the size of a thumbnail until the real one is made: without an icon an
+        # item is only its caption, and a press where the picture will be starts a rubber band.
+        blank = QPixmap(self.iconSize())
+        blank.fill(QColor("#2b2f36"))
+        self._blank = QIcon(blank)
 
     EMPTY_HINT = "Import media (Ctrl+I),\nor drop video, audio\nand pictures here"
 
@@ -62,8 +67,7 @@ class MediaBin(QListWidget):
         item.setData(Qt.UserRole, media.id)
         item.setToolTip(media.path)
         item.setTextAlignment(Qt.AlignHCenter | Qt.AlignTop)
-        if media.id in self._icons:
-            item.setIcon(self._icons[media.id])
+        item.setIcon(self._icons.get(media.id, self._blank))
         return item
 
     def set_thumbnail(self, media_id: str, pixmap: QPixmap) -> None:

@@ -760,3 +760,20 @@ def test_make_a_short_cancelled_leaves_nothing(qtbot, window, samples):
         dialog.cancel_button.click()
     assert "Cancelled" in dialog.status.text() and window.undo_stack.count() == 0
     assert set(folder.iterdir()) == before
+
+
+def test_a_bin_item_can_be_grabbed_by_its_picture_before_the_thumbnail_is_made(qtbot):
+    """Seen in CI: a drag begun before the thumbnails landed drew a rubber band, because an item
+    without an icon is only its caption."""
+    from desktop.panels.bin import MediaBin
+    bin_ = MediaBin()
+    qtbot.addWidget(bin_)
+    bin_.resize(320, 300)
+    project = tl.Project(media={"m1": tl.MediaRef(id="m1", path="/clips/a.mp4", kind="video", duration=4.0)})
+    bin_.set_project(project)
+    bin_.show()
+    qtbot.waitExposed(bin_)
+    assert not bin_.has_thumbnail("m1")
+    picture = bin_.visualItemRect(bin_.item(0))
+    assert picture.height() >= bin_.iconSize().height()
+    assert bin_.indexAt(picture.center()).row() == 0
