@@ -27,3 +27,7 @@ class ExportError(ReelsmithError):
 
 class ModelError(ReelsmithError):
     """A generative model could not be loaded, trained or run."""
+
+
+class SpeechError(ReelsmithError):
+    """Speech could not be found, recognised or matched to a script."""

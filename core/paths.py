@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 from pathlib import Path
@@ -29,6 +30,14 @@ def data_subdir(name: str) -> Path:
     path = data_dir() / name
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def cache_file(kind: str, source: Path, suffix: str) -> Path:
+    """Where an analysis of ``source`` is kept (waveforms, speech): keyed on the file's path,
+    size and time, so an edited or replaced file is analysed again."""
+    stat = source.stat()
+    key = hashlib.sha1(f"{source.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:20]
+    return data_subdir(kind) / f"{key}{suffix}"
 
 
 def log_file() -> Path:

@@ -31,7 +31,7 @@ from core.timeline import (
 )
 
 FORMAT_NAME = "reelsmith-project"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 EXTENSION = ".reelsmith"
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
@@ -49,8 +49,15 @@ def _rename_pan_audio_to_balance(document: dict) -> dict:
     return document
 
 
+def _nothing_to_change(document: dict) -> dict:
+    """Version 3 lets a caption cue carry its words' times; every version 2 cue is still valid.
+    The version changed so that a Reelsmith reading only version 2 refuses such a file clearly
+    instead of calling its captions malformed."""
+    return document
+
+
 # version -> function upgrading a document of that version to version + 1
-MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _rename_pan_audio_to_balance}
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _rename_pan_audio_to_balance, 2: _nothing_to_change}
 
 _MEDIA_KINDS = ("video", "audio", "image")
 _REQUIRED = object()

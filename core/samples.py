@@ -224,6 +224,28 @@ def music_like(seconds: float, bpm: float, seed: int, sample_rate: int = SAMPLE_
     return (stereo / max(1e-6, float(np.abs(stereo).max())) * 0.7).astype(np.float32)
 
 
+def under_a_bed(voices: list[np.ndarray], gap: float, bed: str, snr_db: float, seed: int = 0,
+                rate: int = 16000) -> tuple[np.ndarray, list[tuple[float, float]]]:
+    """Mono recordings of speech one after another with ``gap`` seconds between them, over a
+    continuous bed ("music", "noise" or "none") ``snr_db`` below the speech's level: what a
+    voice detector is tried on. Returns the sound and where each recording lies."""
+    rng = np.random.default_rng(seed)
+    pieces, spans, t = [np.zeros(int(gap * rate), np.float32)], [], gap
+    for voice in voices:
+        pieces += [voice.astype(np.float32), np.zeros(int(gap * rate), np.float32)]
+        spans.append((t, t + len(voice) / rate))
+        t += len(voice) / rate + gap
+    speech = np.concatenate(pieces)
+    if bed == "none":
+        return speech, spans
+    under = (music_like(len(speech) / rate + 0.1, 96, seed, rate)[: len(speech)].mean(axis=1) if bed == "music"
+             else rng.normal(0, 1, len(speech)).astype(np.float32))
+    spoken = np.concatenate([v for v in voices])
+    level = np.sqrt(np.mean(spoken**2)) / 10 ** (snr_db / 20)
+    mixed = speech + under / max(1e-9, float(np.sqrt(np.mean(under**2)))) * level
+    return (mixed / max(1.0, float(np.abs(mixed).max()) / 0.95)).astype(np.float32), spans
+
+
 # ---------------------------------------------------------------------------------------------
 # The sample set
 

@@ -1,5 +1,6 @@
 """What smart cut proposes for each file, in one job: its changes of shot, a keyframe picture
-per shot (the storyboard), and its dead air (silence, black or frozen picture)."""
+per shot (the storyboard), where someone speaks, and its dead air (pauses in talk, silence,
+black or frozen picture)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from core.assist.dead_air import DeadAir, find_silences, find_still_picture
 from core.jobs import CancelToken, Progress, sub_progress
 from core.media import pictures_at, probe_cached
 from core.scenes import KEYFRAME_MAX_BRIGHTNESS, KEYFRAME_MIN_BRIGHTNESS, SceneReport, detect_scenes
+from core.speech.voice import Speech, find_speech
 
 STORYBOARD_WIDTH = 160
 
@@ -28,6 +30,7 @@ class MediaAnalysis:
     scenes: SceneReport
     keyframes: list[Keyframe]  # one per shot
     dead_air: list[DeadAir]  # sorted by start
+    speech: list[Speech]  # where someone speaks (empty without sound)
 
     @property
     def poster(self) -> Keyframe | None:
@@ -59,7 +62,8 @@ def analyse_media(paths: Sequence[str], *, progress: Progress | None = None,
         keyframes = [Keyframe(float(info.frame_times[k]), picture)
                      for k, picture in zip(scenes.keyframes, pictures, strict=True)]
         dead_air = find_still_picture(info, scenes=scenes)
+        speech = find_speech(info, progress=sub_progress(share, 0.8, 0.95), cancel=cancel) if info.has_audio else []
         if info.has_audio:
-            dead_air += find_silences(info, cancel=cancel)
-        found[path] = MediaAnalysis(path, scenes, keyframes, sorted(dead_air, key=lambda d: d.start))
+            dead_air += find_silences(info, speech=speech, cancel=cancel)
+        found[path] = MediaAnalysis(path, scenes, keyframes, sorted(dead_air, key=lambda d: d.start), speech)
     return found

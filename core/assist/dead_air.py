@@ -1,7 +1,9 @@
-"""Dead air: stretches worth cutting, from the sound (silence) and the picture (frozen, black).
+"""Dead air: stretches worth cutting, from the sound (pauses, silence) and the picture (frozen,
+black).
 
-Silence is judged against the clip's own loudness, not a fixed level, so a quiet recording
-and a loud one are treated alike. As in auto-editor, the keep/cut decision per 10 ms is then
+In a clip where someone talks, a pause is where nobody speaks (silero-vad, core.speech),
+whatever music or room noise plays under it. Elsewhere silence is judged against the clip's
+own loudness, not a fixed level, so a quiet recording and a loud one are treated alike. As in auto-editor, the keep/cut decision per 10 ms is then
 smoothed: a margin of sound is kept around speech, very short sounds inside a pause do not
 break it up, and pauses too short to be worth a cut are left alone.
 """
@@ -14,9 +16,10 @@ import numpy as np
 
 from core.audio.mix import STEP, envelope_db
 from core.errors import MediaError
-from core.jobs import CancelToken, Progress, check_cancel, report
+from core.jobs import CancelToken, Progress, check_cancel, report, sub_progress
 from core.media import MediaInfo, media_info, read_audio
 from core.scenes import SceneReport
+from core.speech.voice import Speech, find_speech
 
 ANALYSIS_RATE = 16000
 
@@ -24,7 +27,7 @@ ANALYSIS_RATE = 16000
 @dataclass(frozen=True)
 class DeadAirSettings:
     threshold_db: float = 26.0  # quieter than the clip's loud level by this much: silence
-    margin: float = 0.15  # seconds of sound kept either side of what is heard
+    margin: float = 0.15  # seconds kept either side of what is heard (the padding around speech)
     min_clip: float = 0.2  # a sound shorter than this inside a pause does not break it
     min_cut: float = 0.6  # a pause shorter than this is not worth a cut
 
@@ -33,7 +36,7 @@ class DeadAirSettings:
 class DeadAir:
     start: float  # seconds into the media
     end: float
-    reason: str  # "silence" | "frozen" | "black"
+    reason: str  # "pause" (nobody speaks) | "silence" | "frozen" | "black"
 
     @property
     def duration(self) -> float:
@@ -63,29 +66,57 @@ def smooth_keep(loud: np.ndarray, settings: DeadAirSettings) -> np.ndarray:
     return grown
 
 
+# A clip is talk when someone speaks for this share of it; in other footage (sport, scenery,
+# music) the voice detector's "nobody speaks" would call everything dead air.
+TALK_SHARE = 0.2
+
+
+def is_talk(speech: list[Speech], duration: float) -> bool:
+    return duration > 0 and sum(s.duration for s in speech) >= TALK_SHARE * duration
+
+
+def pauses(speech: list[Speech], duration: float, settings: DeadAirSettings = DeadAirSettings()) -> list[DeadAir]:
+    """Where nobody speaks, with ``settings.margin`` of padding kept around the speech: the
+    cuts of a jump-cut edit."""
+    heard = np.zeros(int(np.ceil(duration / STEP)), bool)
+    for span in speech:
+        heard[int(span.start / STEP) : int(np.ceil(span.end / STEP))] = True
+    return _cuttable(heard, settings, "pause")
+
+
+def _cuttable(heard: np.ndarray, settings: DeadAirSettings, reason: str) -> list[DeadAir]:
+    keep = smooth_keep(heard, settings)
+    return [DeadAir(round(float(start) * STEP, 3), round(float(end) * STEP, 3), reason) for start, end in true_runs(~keep)]
+
+
 def find_silences(
     source: MediaInfo | str,
     settings: DeadAirSettings = DeadAirSettings(),
     *,
+    speech: list[Speech] | None = None,
     progress: Progress | None = None,
     cancel: CancelToken | None = None,
 ) -> list[DeadAir]:
-    """Stretches of a clip's sound quiet enough, and long enough, to cut."""
+    """Stretches of a clip's sound worth cutting: the pauses between speech when the clip is
+    talk (pass its ``speech`` when it is already found), else its quiet stretches."""
     info = media_info(source)
     if not info.has_audio:
         raise MediaError(f"'{info.name}' has no sound to look for silence in.")
     check_cancel(cancel)
-    report(progress, 0.1, "Reading the sound")
+    if speech is None:
+        speech = find_speech(info, progress=sub_progress(progress, 0.0, 0.6), cancel=cancel)
+    if is_talk(speech, float(info.duration or 0)):
+        return pauses(speech, float(info.duration), settings)
+    report(progress, 0.7, "Reading the sound")
     samples = read_audio(info, sample_rate=ANALYSIS_RATE, channels=1)[:, 0]
     check_cancel(cancel)
     levels = envelope_db(samples, ANALYSIS_RATE)
     if len(levels) == 0:
         return []
     reference = float(np.percentile(levels, 95))  # the clip's own loud level
-    loud = levels > reference - settings.threshold_db
-    keep = smooth_keep(loud, settings)
+    found = _cuttable(levels > reference - settings.threshold_db, settings, "silence")
     report(progress, 1.0, "Silences found")
-    return [DeadAir(round(float(start) * STEP, 3), round(float(end) * STEP, 3), "silence") for start, end in true_runs(~keep)]
+    return found
 
 
 # A held picture's camera moves under this many pixels (at CAMERA_CHECK_WIDTH) from the hold's

@@ -4,7 +4,6 @@ read once, not every time a project opens."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
@@ -17,23 +16,16 @@ PEAKS_PER_SECOND = 100
 READ_RATE = 8000  # enough to see the shape of the sound
 
 
-def _cache_file(path: Path) -> Path:
-    from core.paths import data_subdir
-
-    stat = path.stat()
-    key = hashlib.sha1(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:20]
-    return data_subdir("waveforms") / f"{key}.npy"
-
-
 def waveform(source: str | os.PathLike, *, progress: Progress | None = None,
              cancel: CancelToken | None = None) -> np.ndarray:
     """(N, 2) float32 of (min, max) per 1/PEAKS_PER_SECOND s, mono, from the cache if it can."""
     from core.media import probe_cached, read_audio
+    from core.paths import cache_file
 
     path = Path(source)
     if not path.is_file():
         raise MediaError(f"'{path.name}' is missing.")
-    cached = _cache_file(path)
+    cached = cache_file("waveforms", path, ".npy")
     if cached.exists():
         try:
             return np.load(cached)

@@ -247,5 +247,5 @@ def make_effect(name: str, **params) -> dict:
     return effect
 
 
-if __name__ == "__main__":  # python -m core.effects: the settings section of docs/project-format.md
+if __name__ == "__main__":  # python -c "from core.effects import settings_reference; ...": the settings section of docs/project-format.md
     print(settings_reference())

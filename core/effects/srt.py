@@ -72,8 +72,8 @@ def _stamp(seconds: float) -> str:
 
 
 def format_srt(cues: list[list]) -> str:
-    return "".join(f"{i}\n{_stamp(float(a))} --> {_stamp(float(b))}\n{text}\n\n"
-                   for i, (a, b, text) in enumerate(cues, start=1))
+    return "".join(f"{i}\n{_stamp(float(cue[0]))} --> {_stamp(float(cue[1]))}\n{cue[2]}\n\n"
+                   for i, cue in enumerate(cues, start=1))
 
 
 def write_srt(cues: list[list], path: str | os.PathLike) -> None:

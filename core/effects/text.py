@@ -4,8 +4,9 @@ Text is rendered once into an RGBA layer (Pillow) and cached, so a frame costs o
 of the text's own box. Animations change that blend: fade (opacity), slide (offset), pop
 (scale with a little overshoot) and typewriter (how many characters are shown).
 
-Captions come from SRT (core.effects.srt) as cues in clip time. Each cue's words share its
-duration in proportion to their length, and the word being said is highlighted. On a vertical
+Captions are cues in clip time, from speech (core.speech) or SRT (core.effects.srt). The word
+being said is highlighted: at the time it was heard when the cue carries word times, else
+with the cue's duration shared by the words' lengths. On a vertical
 canvas the captions sit in the middle band, clear of the app buttons TikTok, Reels and Shorts
 draw over the bottom and the right edge.
 """
@@ -19,6 +20,7 @@ import numpy as np
 
 from core.effects import CANVAS_SPACE, is_number, register, setting
 from core.paths import resource
+from core.speech.words import fill_gaps
 
 TEXT = "Text"
 ANIMATIONS = ("none", "fade", "slide", "pop", "typewriter")
@@ -182,7 +184,8 @@ def title(frame, t, p: Title):
 
 @dataclass
 class Captions:
-    cues: list = setting(factory=list, doc="`[[start, end, text], ...]`, seconds into the clip")
+    cues: list = setting(factory=list, doc="`[[start, end, text], ...]`, seconds into the clip; a cue may "
+                         "add `[[start, end, confidence], ...]`, one per word of its text, when each word was heard")
     size: float = setting(0.055, 0.01, 0.3, doc="text height, of the canvas height")
     colour: tuple[int, int, int] = setting((255, 255, 255), 0, 255, doc="the words' colour")
     highlight_colour: tuple[int, int, int] = setting((255, 214, 0), 0, 255, doc="the word being said")
@@ -194,16 +197,23 @@ class Captions:
     def __post_init__(self):
         self.colour, self.highlight_colour = _colour(self.colour), _colour(self.highlight_colour)
         for cue in self.cues:
-            if not (isinstance(cue, list | tuple) and len(cue) == 3 and is_number(cue[0]) and is_number(cue[1])
+            if not (isinstance(cue, list | tuple) and len(cue) in (3, 4) and is_number(cue[0]) and is_number(cue[1])
                     and isinstance(cue[2], str) and cue[1] > cue[0]):
                 raise ValueError("each caption must be [start, end, text] with end after start")
+            if len(cue) == 4 and not _word_times_fit(cue):
+                raise ValueError("a caption's word times must be [start, end, confidence], one per word of its text")
+
+
+def _word_times_fit(cue) -> bool:
+    words = cue[3]
+    return (isinstance(words, list | tuple) and len(words) == len(str(cue[2]).split())
+            and all(isinstance(w, list | tuple) and len(w) == 3 and all(is_number(v) for v in w) for w in words))
 
 
 def word_times(start: float, end: float, words: list[str]) -> list[float]:
-    """When each word starts: the cue's time shared in proportion to the words' lengths."""
-    weights = np.array([len(w) + 1 for w in words], float)
-    starts = start + (end - start) * np.concatenate([[0], np.cumsum(weights)[:-1]]) / weights.sum()
-    return list(starts)
+    """When each word starts, for a cue without heard word times: its time shared by the
+    words' lengths."""
+    return [a for a, _ in fill_gaps(words, [None] * len(words), start, end)]
 
 
 def _wrap(words: list[str], px: int, max_width: float) -> str:
@@ -233,7 +243,8 @@ def captions(frame, t, p: Captions):
     words = str(cue[2]).upper().split() if p.uppercase else str(cue[2]).split()
     if not words:
         return frame
-    current = max(i for i, s in enumerate(word_times(float(cue[0]), float(cue[1]), words)) if s <= t)
+    starts = [float(w[0]) for w in cue[3]] if len(cue) == 4 else word_times(float(cue[0]), float(cue[1]), words)
+    current = max((i for i, s in enumerate(starts) if s <= t), default=0)
     px = int(round(p.size * height))
     text = _wrap(words, px, p.max_width * width)
     layer = render_text(text, px, p.colour, max(1, int(round(p.outline * px))), (0, 0, 0), int(0.06 * px), 0.0,

@@ -137,13 +137,14 @@ def test_solo_and_balance(samples):
 
 
 def test_waveform_peaks_are_cached_and_bad_files_explained(samples, tmp_path):
-    from core.audio.waveform import _cache_file, waveform
+    from core.audio.waveform import waveform
     from core.errors import MediaError
+    from core.paths import cache_file
 
     path = samples.path("music-bed.wav")
     peaks = waveform(path)
     assert peaks.dtype == np.float32 and (peaks[:, 0] <= peaks[:, 1]).all()
-    cache = _cache_file(path)
+    cache = cache_file("waveforms", path, ".npy")
     assert cache.exists()
     cache.write_bytes(b"damaged")
     assert np.array_equal(waveform(path), peaks)  # remade, not trusted

@@ -296,7 +296,7 @@ def test_the_documented_effect_settings_are_the_registry():
 
     section = re.search(r"<!-- effect settings: begin -->\n(.*?)\n<!-- effect settings: end -->",
                         DOC.read_text(), re.S).group(1)
-    assert section == settings_reference(), "run python -m core.effects and paste it into docs/project-format.md"
+    assert section == settings_reference(), "paste core.effects.settings_reference() into docs/project-format.md"
 
 
 def test_whatever_the_loader_accepts_renders(project_folder):
