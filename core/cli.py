@@ -472,6 +472,63 @@ def _train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--description", default="", help="a note stored in the model file")
 
 
+# --- speech and captions ---------------------------------------------------------------------
+
+
+def _cmd_speech(args: argparse.Namespace) -> int:
+    from core.speech.voice import find_speech
+
+    progress = TerminalProgress()
+    spans = find_speech(args.media, progress=progress)
+    progress.done()
+    if args.json:
+        print(json.dumps([{"start": s.start, "end": s.end} for s in spans], indent=2))
+        return EXIT_OK
+    print(f"{args.media}: {len(spans)} stretch(es) of speech, {sum(s.duration for s in spans):.1f} s in all")
+    for span in spans:
+        print(f"  {span.start:9.3f} - {span.end:9.3f} s")
+    return EXIT_OK
+
+
+def _speech_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("media", metavar="MEDIA")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _cmd_captions(args: argparse.Namespace) -> int:
+    from core.effects.srt import write_srt
+    from core.errors import MediaError
+    from core.speech.cues import VERTICAL_LINE_CHARACTERS, build_cues
+    from core.speech.words import align, read_script, transcribe
+
+    if not args.out and not args.json:
+        raise MediaError("Say where the captions go: --out OUT.srt (or --json to print them).")
+    out = _check_out(args.out, [args.media, args.script], args.overwrite, MediaError) if args.out else None
+    script = read_script(args.script) if args.script else None
+    progress = TerminalProgress()
+    words = align(args.media, script, progress=progress) if script is not None else transcribe(args.media, progress=progress)
+    progress.done()
+    cues = build_cues(words, VERTICAL_LINE_CHARACTERS) if args.vertical else build_cues(words)
+    if out is not None:
+        write_srt(cues, out)
+    if args.json:
+        print(json.dumps({"words": [vars(w) for w in words], "cues": cues}, indent=2))
+    else:
+        unsure = sum(1 for w in words if not w.placed or w.confidence < 0.5)
+        print(f"{out}: {len(cues)} captions, {len(words)} words ({unsure} to check)")
+    return EXIT_OK
+
+
+def _captions_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("media", metavar="MEDIA")
+    p.add_argument("--script", metavar="FILE", help="the words said, as plain text: placed on the speech "
+                   "(accurate); without it the speech is transcribed (a draft to correct)")
+    p.add_argument("--out", metavar="OUT.srt")
+    p.add_argument("--json", action="store_true", help="print the timed words and the cues as JSON")
+    p.add_argument("--vertical", action="store_true", help="shorter lines, for a 9:16 canvas")
+    p.add_argument("--overwrite", action="store_true", help="replace OUT.srt if it exists")
+
+
 # ---------------------------------------------------------------------------------------------
 
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable]] = {}
@@ -497,6 +554,9 @@ _register("backdrop", "render an animated backdrop with the GAN", _backdrop_args
 _register("music", "generate a loopable, royalty-free music bed", _music_args, _cmd_music)
 _register("beats", "find the tempo and beats of music", _beats_args, _cmd_beats)
 _register("train", "train or fine-tune the backdrop GAN", _train_args, _cmd_train)
+_register("speech", "find where someone speaks in a video or audio file", _speech_args, _cmd_speech)
+_register("captions", "captions from speech (English): transcribed, or your script placed on the words",
+          _captions_args, _cmd_captions)
 _register("demo", "generate the demo media and project; print the project's path", lambda p: None, _cmd_demo)
 
 

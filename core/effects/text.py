@@ -216,6 +216,14 @@ def word_times(start: float, end: float, words: list[str]) -> list[float]:
     return [a for a, _ in fill_gaps(words, [None] * len(words), start, end)]
 
 
+def word_being_said(cue, t: float) -> int:
+    """The index of the word said at ``t`` (the last one begun): by the cue's heard word times
+    when it has them, else by the words' lengths."""
+    words = str(cue[2]).split()
+    starts = [float(w[0]) for w in cue[3]] if len(cue) == 4 else word_times(float(cue[0]), float(cue[1]), words)
+    return max((i for i, s in enumerate(starts) if s <= t), default=0)
+
+
 def _wrap(words: list[str], px: int, max_width: float) -> str:
     font = _font(px)
     lines, current = [], []
@@ -243,8 +251,7 @@ def captions(frame, t, p: Captions):
     words = str(cue[2]).upper().split() if p.uppercase else str(cue[2]).split()
     if not words:
         return frame
-    starts = [float(w[0]) for w in cue[3]] if len(cue) == 4 else word_times(float(cue[0]), float(cue[1]), words)
-    current = max((i for i, s in enumerate(starts) if s <= t), default=0)
+    current = word_being_said(cue, t)
     px = int(round(p.size * height))
     text = _wrap(words, px, p.max_width * width)
     layer = render_text(text, px, p.colour, max(1, int(round(p.outline * px))), (0, 0, 0), int(0.06 * px), 0.0,

@@ -3,7 +3,9 @@ acoustic model, language model and dictionary, so this works offline.
 
 ``transcribe`` recognises freely: a draft (about one word in four wrong on read speech) for
 the creator to correct. ``align`` places the creator's own script on the speech, which is the
-accurate path. Both decode only where silero-vad hears speech, one stretch at a time.
+accurate path: the script becomes a grammar in which any word may be skipped, searched one
+stretch of speech (a few seconds) at a time, from where the last stretch ended. Both decode
+only where silero-vad hears speech.
 
 A script word that cannot be placed (not in the dictionary, such as a number or a name, or
 not said) gets a time between its placed neighbours, shared by letter count, and is marked
@@ -13,20 +15,28 @@ not said) gets a time between its placed neighbours, shared by letter count, and
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from core.errors import MediaError, SpeechError
+from core.fileio import describe_os_error, read_regular_file
 from core.jobs import CancelToken, Progress, check_cancel, report, sub_progress
 from core.media import MediaInfo, media_info, read_audio
-from core.speech.voice import RATE, Speech, find_speech
+from core.speech.voice import RATE, Speech, VoiceSettings, find_speech
 
 LANGUAGES = {"en-us": "English (US)"}  # pocketsphinx's shipped model; more models, more entries
 FRAME = 0.01  # seconds per pocketsphinx frame
-SPAN_PAD = 0.25  # seconds of sound kept either side of each stretch of speech
+SPAN_PAD = 0.5  # seconds of sound kept either side of each stretch of speech (the detector starts late)
 LOW_CONFIDENCE = 0.5  # below this a recognised word is shown for checking
+# Below this share of its words heard, a script is not the one spoken (another take, another
+# text or another language), and placing it would only mislead.
+MATCH_SHARE = 0.6
+BREATHS = VoiceSettings(min_pause=0.1)  # speech split at every breath: stretches to search
+WORDS_PER_SECOND = 5  # faster than anyone talks: the share of the script searched per stretch
 
 
 @dataclass(frozen=True)
@@ -64,27 +74,34 @@ def _pcm(info: MediaInfo) -> np.ndarray:
     return (np.clip(samples, -1, 1) * 32767).astype(np.int16)
 
 
-def _spans(info: MediaInfo, progress: Progress | None, cancel: CancelToken | None) -> list[Speech]:
+def _spans(info: MediaInfo, progress: Progress | None, cancel: CancelToken | None,
+           settings: VoiceSettings | None = None) -> list[Speech]:
     if not info.has_audio:
         raise MediaError(f"'{info.name}' has no sound, so there are no words to hear.")
-    speech = find_speech(info, progress=progress, cancel=cancel)
+    speech = find_speech(info, settings or VoiceSettings(), progress=progress, cancel=cancel)
     if not speech:
         raise SpeechError(f"Nobody speaks in '{info.name}' (no speech was heard).")
     return speech
 
 
-def _decode(decoder, pcm: np.ndarray, start: float, end: float) -> list | None:
-    """The decoder's segments for the sound from ``start`` to ``end`` seconds, as
-    (word, start, end, probability) with times in the media; None when the search failed."""
-    first = max(0, int(start * RATE))
+def _decode(decoder, pcm: np.ndarray, start: float, end: float, cancel: CancelToken | None = None,
+            confidence: bool = True) -> list | None:
+    """The decoder's words for the sound from ``start`` to ``end`` seconds, as (word, start,
+    end, probability) with times in the media; None when the search failed. The sound goes
+    in a second at a time, so a long stretch can be cancelled. Without ``confidence`` every
+    word found counts 1: a script's words are known, not guessed."""
+    first, last = max(0, int(start * RATE)), min(len(pcm), int(end * RATE))
     decoder.start_utt()
-    decoder.process_raw(pcm[first : int(end * RATE)].tobytes(), full_utt=True)
+    for at in range(first, last, RATE):
+        check_cancel(cancel)
+        decoder.process_raw(pcm[at : min(last, at + RATE)].tobytes(), full_utt=False)
     decoder.end_utt()
     segments = decoder.seg()
     if segments is None:
         return None
     offset = first / RATE
-    return [(word, offset + s.start_frame * FRAME, offset + (s.end_frame + 1) * FRAME, min(1.0, max(0.0, s.prob)))
+    return [(word, offset + s.start_frame * FRAME, offset + (s.end_frame + 1) * FRAME,
+             min(1.0, max(0.0, s.prob)) if confidence else 1.0)
             for s in segments if (word := _spoken(s.word)) is not None]
 
 
@@ -98,12 +115,28 @@ def transcribe(source: MediaInfo | str, language: str = "en-us", *, progress: Pr
     words = []
     for i, span in enumerate(speech):
         check_cancel(cancel)
-        for text, start, end, probability in _decode(decoder, pcm, span.start - SPAN_PAD, span.end + SPAN_PAD) or []:
+        for text, start, end, probability in _decode(decoder, pcm, span.start - SPAN_PAD, span.end + SPAN_PAD,
+                                                     cancel) or []:
             words.append(Word(text, round(start, 3), round(end, 3), round(probability, 3)))
         report(progress, 0.2 + 0.8 * (i + 1) / len(speech), "Listening to the words")
     if not words:
         raise SpeechError(f"No words could be made out in '{info.name}'.")
     return words
+
+
+MAX_SCRIPT_BYTES = 1024 * 1024  # a feature film's script is a few hundred kilobytes
+
+
+def read_script(path: str | os.PathLike) -> str:
+    """A plain-text script, with a message a creator can act on when it cannot be one."""
+    p = Path(path)
+    try:
+        data = read_regular_file(p, MAX_SCRIPT_BYTES)
+    except OSError as exc:
+        raise SpeechError(f"The script '{p.name}' could not be read: {describe_os_error(exc)}.") from exc
+    if b"\x00" in data:
+        raise SpeechError(f"'{p.name}' is not a plain-text script (save it as .txt).")
+    return data.decode("utf-8", errors="replace")
 
 
 def script_tokens(text: str) -> list[str]:
@@ -113,71 +146,73 @@ def script_tokens(text: str) -> list[str]:
 
 def align(source: MediaInfo | str, text: str, language: str = "en-us", *, progress: Progress | None = None,
           cancel: CancelToken | None = None) -> list[Word]:
-    """The creator's script placed on the speech in a file, word by word."""
+    """The creator's script placed on the speech in a file, word by word.
+
+    The script becomes a grammar in which every word may be skipped, so a word written but not
+    said (or a take that left a line out) is passed over instead of squeezed in: strict forced
+    alignment would either fail or give it someone else's sound."""
     info = media_info(source)
     tokens = script_tokens(text)
     if not tokens:
         raise SpeechError("The script is empty: paste or type the words that are said.")
-    decoder = _decoder(language, bestpath=False)
+    decoder = _decoder(language, bestpath=False)  # the lattice pass costs seconds a stretch: the first pass suffices
     keys = [_dictionary_word(t) for t in tokens]
     known = [i for i, key in enumerate(keys) if decoder.lookup_word(key) is not None]
     if len(known) < 0.5 * len(tokens):
         strangers = ", ".join(f"'{tokens[i]}'" for i in range(len(tokens)) if i not in set(known))
         raise SpeechError(f"Most words of the script are not English ({strangers[:80]}): "
                           f"only {LANGUAGES[language]} can be placed on the speech for now.")
-    speech = _spans(info, sub_progress(progress, 0.0, 0.2), cancel)
-    check_cancel(cancel)
+    speech = _spans(info, sub_progress(progress, 0.0, 0.2), cancel, BREATHS)
     pcm = _pcm(info)
-    report(progress, 0.3, "Placing the script on the speech")
-    start, end = speech[0].start - SPAN_PAD, speech[-1].end + SPAN_PAD
-    placed = _force(decoder, pcm, [keys[i] for i in known], start, end)
-    if placed is None:  # a word the script has and the speech does not: anchor on what is heard
-        placed = _anchored(info, pcm, [keys[i] for i in known], speech, language, sub_progress(progress, 0.3, 1.0), cancel)
     found: list[Word | None] = [None] * len(tokens)
-    for i, timing in zip(known, placed, strict=True):
-        if timing is not None:
-            found[i] = Word(tokens[i], round(timing[0], 3), round(timing[1], 3), round(timing[2], 3))
-    report(progress, 1.0, "Script placed")
-    return _interpolate(tokens, found, start + SPAN_PAD, end - SPAN_PAD)
-
-
-def _force(decoder, pcm: np.ndarray, keys: list[str], start: float, end: float) -> list[tuple] | None:
-    """Forced alignment of ``keys`` to the sound from ``start`` to ``end``: one (start, end,
-    probability) per key, or None when the search fails (the words are not all there)."""
-    if not keys or end - start < 0.05 * len(keys):
-        return None
-    decoder.set_align_text(" ".join(keys))
-    segments = _decode(decoder, pcm, start, end)
-    if segments is None or [w for w, *_ in segments] != keys:
-        return None
-    return [(s, e, p) for _, s, e, p in segments]
-
-
-def _anchored(info: MediaInfo, pcm: np.ndarray, keys: list[str], speech: list[Speech], language: str,
-              progress: Progress | None, cancel: CancelToken | None) -> list[tuple | None]:
-    """Alignment when the script and the speech differ: the recognised words that match the
-    script are anchors; each run of script words between two anchors is aligned to the sound
-    between them, and left unplaced when it cannot be."""
-    heard = transcribe(info, language, progress=sub_progress(progress, 0.0, 0.8), cancel=cancel)
-    timings: list[tuple | None] = [None] * len(keys)
-    matcher = difflib.SequenceMatcher(None, keys, [_dictionary_word(w.text) for w in heard], autojunk=False)
-    for block in matcher.get_matching_blocks():
-        for k in range(block.size):
-            word = heard[block.b + k]
-            timings[block.a + k] = (word.start, word.end, word.confidence)
-    decoder = _decoder(language, bestpath=False)
-    i = 0
-    while i < len(keys):
+    stretches = _stretches(speech)
+    next_word = 0  # in ``known``: the script is said in order
+    for n, (start, end) in enumerate(stretches):
         check_cancel(cancel)
-        if timings[i] is not None:
-            i += 1
-            continue
-        run_end = next((j for j in range(i, len(keys)) if timings[j] is not None), len(keys))
-        before = timings[i - 1][1] if i > 0 else speech[0].start - SPAN_PAD
-        after = timings[run_end][0] if run_end < len(keys) else speech[-1].end + SPAN_PAD
-        timings[i:run_end] = _force(decoder, pcm, keys[i:run_end], before, after) or [None] * (run_end - i)
-        i = run_end
-    return timings
+        window = known[next_word : next_word + int(np.ceil((end - start) * WORDS_PER_SECOND)) + 10]
+        if not window:
+            break
+        grammar = "#JSGF V1.0;\ngrammar script;\npublic <script> = " + " ".join(f"[ {keys[i]} ]" for i in window) + " ;\n"
+        decoder.add_jsgf_string(f"script{n}", grammar)
+        decoder.activate_search(f"script{n}")
+        heard = _decode(decoder, pcm, start, end, cancel, confidence=False) or []
+        matcher = difflib.SequenceMatcher(None, [keys[i] for i in window], [w for w, *_ in heard], autojunk=False)
+        window_start, previous_end = next_word, 0
+        for block in matcher.get_matching_blocks():
+            if block.size == 1 and block.a - previous_end > 2:
+                continue  # a lone short word matched far ahead ('a', 'to'): a chance likeness, not the script
+            previous_end = block.a + block.size
+            for k in range(block.size):
+                _, begin, finish, probability = heard[block.b + k]
+                i = window[block.a + k]
+                found[i] = Word(tokens[i], round(begin, 3), round(finish, 3), round(probability, 3))
+                next_word = window_start + block.a + k + 1
+        report(progress, 0.2 + 0.8 * (n + 1) / len(stretches), "Placing the script on the speech")
+    start, end = stretches[0][0], stretches[-1][1]
+    words = _interpolate(tokens, found, start + SPAN_PAD, end - SPAN_PAD)
+    if np.mean([w.placed for w in words]) < MATCH_SHARE:
+        raise SpeechError(f"The script does not match what is said in '{info.name}' (another take, or another "
+                          "language?): check the text, or start from the speech instead.")
+    report(progress, 1.0, "Script placed")
+    return words
+
+
+def _stretches(speech: list[Speech], longest: float = 8.0) -> list[tuple[float, float]]:
+    """Speech joined into stretches of up to ``longest`` seconds, padded, not overlapping: a
+    script's grammar is searched one stretch at a time (over a whole minute the search of
+    a grammar where any word may be skipped loses its way)."""
+    joined: list[list[float]] = []
+    for span in speech:
+        if joined and span.end - joined[-1][0] <= longest:
+            joined[-1][1] = span.end
+        else:
+            joined.append([span.start, span.end])
+    padded = []
+    for i, (start, end) in enumerate(joined):
+        before = max(start - SPAN_PAD, (joined[i - 1][1] + start) / 2 if i else 0.0)
+        after = min(end + SPAN_PAD, (end + joined[i + 1][0]) / 2) if i + 1 < len(joined) else end + SPAN_PAD
+        padded.append((max(0.0, before), after))
+    return padded
 
 
 def _interpolate(tokens: list[str], found: list[Word | None], first: float, last: float) -> list[Word]:
