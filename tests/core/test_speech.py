@@ -156,7 +156,12 @@ def _words(texts: str, gap_after: dict[int, float] | None = None):
 
 
 def test_cues_follow_a_captioners_rules():
-    from core.speech.cues import LINE_CHARACTERS, VERTICAL_LINE_CHARACTERS, _lines_needed, build_cues
+    from core.speech.cues import (
+        LINE_CHARACTERS,
+        VERTICAL_LINE_CHARACTERS,
+        _lines_needed,
+        build_cues,
+    )
 
     text = ("so today we are going to build a tiny wooden boat from scratch. it takes about an hour "
             "and you need only three tools which you probably already have at home")
