@@ -100,3 +100,27 @@ def small_disk(tmp_path):
         pytest.skip(f"cannot mount a small filesystem here: {done.stderr.decode().strip()}")
     yield mount
     subprocess.run(["umount", str(mount)], check=False)
+
+
+@pytest.fixture(scope="session")
+def talking_clip(shared_media, tmp_path_factory) -> tuple[Path, list[tuple[float, float]], list[str]]:
+    """A small video of someone reading (the shared read speech, 1.5 s apart, over a plain
+    picture): its path, where each reading lies, and each reading's words."""
+    import wave
+
+    from core.ffmpeg import run_ffmpeg
+    from core.media import write_wav
+    from core.samples import under_a_bed
+
+    readings = sorted((shared_media / "speech").glob("*.wav"))
+    voices = []
+    for path in readings:
+        with wave.open(str(path)) as w:
+            voices.append(np.frombuffer(w.readframes(w.getnframes()), np.int16).astype(np.float32) / 32768)
+    sound, spans = under_a_bed(voices, 1.5, "none", 0)
+    folder = tmp_path_factory.mktemp("talk")
+    write_wav(folder / "talk.wav", np.stack([sound, sound], axis=1), 16000)
+    out = folder / "talk.mp4"
+    run_ffmpeg("-f", "lavfi", "-i", "color=c=0x405060:s=320x180:r=25", "-i", str(folder / "talk.wav"), "-shortest",
+               "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", str(out), timeout=120)
+    return out, spans, [p.with_suffix(".txt").read_text().strip() for p in readings]

@@ -58,16 +58,14 @@ def build_cues(words: Sequence[Word], line_length: int = LINE_CHARACTERS) -> lis
     return cues
 
 
-def shift_cues(cues: Sequence[list], offset: float, speed: float = 1.0) -> list[list]:
+def shift_cues(cues: Sequence[list], offset: float, speed: float = 1.0, length: float | None = None) -> list[list]:
     """Cues moved from media time into a clip's time (the clip starts ``offset`` seconds into
-    the media and plays at ``speed``), without those wholly outside it."""
+    the media, plays at ``speed`` and lasts ``length`` seconds), without those outside it."""
     def moved(t: float) -> float:
-        return round(max(0.0, (t - offset) / speed), 3)
+        return round(min(max(0.0, (t - offset) / speed), length if length is not None else float("inf")), 3)
 
     shifted = []
     for start, end, text, *rest in cues:
-        if end <= offset:
-            continue
         timed = [[moved(a), moved(b), c] for a, b, c in rest[0]] if rest else None
         shifted.append([moved(start), moved(end), text, *([timed] if timed is not None else [])])
     return [cue for cue in shifted if cue[1] > cue[0]]

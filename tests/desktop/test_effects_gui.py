@@ -6,6 +6,8 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt
 from PySide6.QtGui import QDropEvent
 
+from core import recipes
+from core import timeline as tl
 from desktop.panels.effects_browser import EFFECT_MIME, LOOK_PREFIX
 
 
@@ -190,3 +192,60 @@ def test_turning_one_effect_setting_is_one_undo_step(qtbot, window):
     window.undo_stack.undo()
     window.undo_stack.undo()
     assert first_clip(window).effects[0]["params"] == {}
+
+
+def _talking_window(window, talking_clip):
+    from core.media import probe
+
+    project = tl.Project.new("vertical", name="Talk")
+    media = tl.MediaRef.from_info(probe(str(talking_clip[0])))
+    tl.add_media(project, media)
+    recipes.place_media(project, [media.id], (0, project.tracks[0].id))
+    window.set_project(project, None)
+    clip = project.tracks[0].clips[0]
+    window.add_effect([clip.id], "captions")
+    return clip
+
+
+def test_captions_from_speech_and_from_a_script_land_as_one_undo_step(qtbot, window, talking_clip):
+    path, spans, readings = talking_clip
+    clip = _talking_window(window, talking_clip)
+    dialog = window.open_captions_editor(clip.id, 0)
+    with qtbot.waitSignal(dialog.heard, timeout=120_000):
+        dialog.caption_from_speech()
+    drafted = dialog.cues()
+    assert drafted and all(len(c) == 4 for c in drafted)  # every cue carries its heard word times
+    assert drafted[0][0] == pytest.approx(spans[0][0] + 0.2, abs=0.3)  # each reading opens with 0.2 s of quiet
+    assert all(len(c[2]) <= 2 * 22 + 1 for c in drafted)  # a 9:16 canvas: short lines
+    with qtbot.waitSignal(dialog.heard, timeout=120_000):
+        dialog.caption_from_speech(" ".join(readings))
+    placed = dialog.cues()
+    assert " ".join(c[2] for c in placed).split() == " ".join(readings).split()
+    first_row_words = placed[0][3]
+    dialog.table.item(0, 2).setText(placed[0][2].replace("mister", "Mister"))  # the creator corrects a word
+    assert dialog.cues()[0][3] == first_row_words  # the heard times stay
+    before = window.undo_stack.count()
+    with qtbot.waitSignal(dialog.applied):
+        dialog.apply()
+    assert window.undo_stack.count() == before + 1
+    cues = window.project.find_clip(clip.id)[1].effects[0]["params"]["cues"]
+    assert cues[0][2].startswith("and Mister") and cues[0][3] == first_row_words
+
+
+def test_captions_from_speech_explain_what_they_cannot_do(qtbot, window, talking_clip):
+    title = window.project.tracks[1].clips[0]  # the demo's title card: a picture, no sound
+    window.add_effect([title.id], "captions")
+    dialog = window.open_captions_editor(title.id, 0)
+    with qtbot.waitSignal(dialog.failed) as failed:
+        dialog.caption_from_speech()
+    assert "no sound" in failed.args[0] and dialog.speech_button.isEnabled()
+    clip = _talking_window(window, talking_clip)
+    dialog = window.open_captions_editor(clip.id, 0)
+    with qtbot.waitSignal(dialog.failed, timeout=60_000) as failed:
+        dialog.caption_from_speech("der Hund ist gross und die Katze ist klein aber sehr schnell")
+    assert "English" in failed.args[0] or "does not match" in failed.args[0]
+    assert dialog.table.rowCount() == 0 and dialog.script_button.isEnabled()
+    dialog.caption_from_speech()
+    with qtbot.waitSignal(dialog.job.cancelled, timeout=60_000):
+        dialog.job.cancel()
+    assert dialog.speech_button.isEnabled() and dialog.table.rowCount() == 0
