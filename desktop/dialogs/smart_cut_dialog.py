@@ -20,11 +20,13 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QVBoxLayout,
+    QWidget,
 )
 
 from core import recipes
 from core import timeline as tl
 from core.assist.analysis import STORYBOARD_WIDTH, MediaAnalysis, analyse_media
+from core.assist.dead_air import DeadAirSettings
 from core.assist.highlights import build_highlights
 from core.assist.reframe import reframe_clips
 from desktop.document import Document
@@ -58,6 +60,26 @@ class SmartCutDialog(QDialog):
         self.dead_air_button.clicked.connect(self.remove_dead_air)
         for button in (self.split_button, self.dead_air_button):
             button.setEnabled(False)
+        # Talk: the pauses between what is said, cut with a chosen padding (jump cuts)
+        self.padding = QDoubleSpinBox()
+        self.padding.setRange(0.0, 1.0)
+        self.padding.setSingleStep(0.05)
+        self.padding.setValue(DeadAirSettings().margin)
+        self.padding.setSuffix(" s")
+        self.padding.setToolTip("How much of the quiet around each phrase stays: less is snappier, more is calmer")
+        self.padding.valueChanged.connect(self._list_proposals)
+        self.pauses_button = QPushButton("Remove pauses")
+        self.pauses_button.setToolTip("Cut where nobody speaks and close the gaps (jump cuts), in one undo step")
+        self.pauses_button.clicked.connect(lambda: self._remove_dead_air(None, reasons={"pause"}))
+        self.talk_row = QWidget()
+        talk = QHBoxLayout(self.talk_row)
+        talk.setContentsMargins(0, 0, 0, 0)
+        talk.addWidget(QLabel("Someone talks: keep"))
+        talk.addWidget(self.padding)
+        talk.addWidget(QLabel("around speech"))
+        talk.addWidget(self.pauses_button)
+        talk.addStretch(1)
+        self.talk_row.setVisible(False)
         self.reel_seconds = QDoubleSpinBox()
         self.reel_seconds.setRange(3, 600)
         footage = sum(c.length for c in self._clips()) / document.project.fps
@@ -98,6 +120,7 @@ class SmartCutDialog(QDialog):
         layout.addWidget(self.storyboard)
         layout.addWidget(QLabel("Dead air to remove (untick what you want to keep)"))
         layout.addWidget(self.found, 1)
+        layout.addWidget(self.talk_row)
         layout.addLayout(reel)
         layout.addLayout(buttons)
 
@@ -125,7 +148,7 @@ class SmartCutDialog(QDialog):
         self.storyboard.clear()
         self.found.clear()
         fps = self.document.project.fps
-        markers, proposals = [], set()
+        markers = []
         for clip in sorted(self._clips(), key=lambda c: c.position):
             found = results[self._path(clip)]
             name = Path(found.path).name
@@ -137,22 +160,43 @@ class SmartCutDialog(QDialog):
                                            f"{name}\n{keyframe.seconds:.1f} s")
                     item.setData(Qt.UserRole, frame)
                     self.storyboard.addItem(item)
-            proposals.update((found.path, stretch) for stretch in found.dead_air)
+        self.document.set_markers(markers)
+        proposals = self._list_proposals()
+        self.summary.setText(f"Found {self.storyboard.count()} shot(s), {len(markers)} change(s) of shot "
+                             f"and {proposals} stretch(es) of dead air.")
+        self.split_button.setEnabled(bool(markers))
+        self.analyse_button.setEnabled(True)
+        self._keyframe_thumbnails(results)
+        self.analysed.emit()
+
+    def _list_proposals(self) -> int:
+        """List the dead air of the analysed files, the pauses in talk cut with the chosen
+        padding; returns how many stretches there are."""
+        from core.assist.dead_air import is_talk, pauses
+        from core.media import probe_cached
+
+        self.found.clear()
+        padding = DeadAirSettings(margin=self.padding.value())
+        proposals, talk = set(), False
+        for path in {self._path(c) for c in self._clips()}:
+            found = self.results[path]
+            duration = float(probe_cached(path).duration or 0.0)
+            talk |= is_talk(found.speech, duration)
+            stretches = [d for d in found.dead_air if d.reason != "pause"]
+            if is_talk(found.speech, duration):
+                stretches += pauses(found.speech, duration, padding)
+            proposals.update((path, stretch) for stretch in stretches)
         for path, stretch in sorted(proposals, key=lambda p: (p[0], p[1].start, p[1].end)):
             item = QListWidgetItem(f"{stretch.reason}: {stretch.start:.2f}–{stretch.end:.2f} s "
                                    f"({stretch.duration:.1f} s) in {Path(path).name}")
             item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
             item.setCheckState(Qt.Checked)
-            item.setData(Qt.UserRole, (path, stretch.start, stretch.end))
+            item.setData(Qt.UserRole, (path, stretch.start, stretch.end, stretch.reason))
             self.found.addItem(item)
-        self.document.set_markers(markers)
-        self.summary.setText(f"Found {self.storyboard.count()} shot(s), {len(markers)} change(s) of shot "
-                             f"and {len(proposals)} stretch(es) of dead air.")
-        self.split_button.setEnabled(bool(markers))
+        self.talk_row.setVisible(talk)
+        self.pauses_button.setEnabled(any(s.reason == "pause" for _, s in proposals))
         self.dead_air_button.setEnabled(bool(proposals))
-        self.analyse_button.setEnabled(True)
-        self._keyframe_thumbnails(results)
-        self.analysed.emit()
+        return len(proposals)
 
     def _keyframe_thumbnails(self, results: dict[str, MediaAnalysis]) -> None:
         """The bin shows each analysed file by its poster keyframe: a sharp, typical, lit
@@ -165,13 +209,13 @@ class SmartCutDialog(QDialog):
     def _go_to_shot(self, item: QListWidgetItem) -> None:
         self.document.seek(item.data(Qt.UserRole))
 
-    def accepted_dead_air(self) -> dict[str, list[tuple[float, float]]]:
-        """The proposed stretches still ticked, by file."""
+    def accepted_dead_air(self, reasons: set[str] | None = None) -> dict[str, list[tuple[float, float]]]:
+        """The proposed stretches still ticked (of these ``reasons``, or all), by file."""
         chosen: dict[str, list[tuple[float, float]]] = {}
         for row in range(self.found.count()):
             item = self.found.item(row)
-            if item.checkState() == Qt.Checked:
-                path, start, end = item.data(Qt.UserRole)
+            path, start, end, reason = item.data(Qt.UserRole)
+            if item.checkState() == Qt.Checked and (reasons is None or reason in reasons):
                 chosen.setdefault(path, []).append((start, end))
         return chosen
 
@@ -200,10 +244,11 @@ class SmartCutDialog(QDialog):
         clip = next((c for _, c in tl.all_clips(project) if project.media[c.media_id].path == music), None)
         return None if clip is None else recipes.BeatGrid.of_clip(project, clip, report.beats, report.bpm)
 
-    def _remove_dead_air(self, beats: recipes.BeatGrid | None) -> None:
-        """Cut the ticked stretches out of the analysed clips and close the gaps: one undo step."""
+    def _remove_dead_air(self, beats: recipes.BeatGrid | None, reasons: set[str] | None = None) -> None:
+        """Cut the ticked stretches (of these ``reasons``, or all) out of the analysed clips and
+        close the gaps: one undo step."""
         self.dead_air_button.setEnabled(True)
-        chosen = self.accepted_dead_air()
+        chosen = self.accepted_dead_air(reasons)
         ranges = {c.id: chosen[self._path(c)] for c in self._clips() if self._path(c) in chosen}
         self.document.perform(recipes.remove_ranges, ranges, snap_to=beats)
 

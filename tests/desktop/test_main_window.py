@@ -777,3 +777,24 @@ def test_a_bin_item_can_be_grabbed_by_its_picture_before_the_thumbnail_is_made(q
     picture = bin_.visualItemRect(bin_.item(0))
     assert picture.height() >= bin_.iconSize().height()
     assert bin_.indexAt(picture.center()).row() == 0
+
+
+def test_smart_cut_removes_the_pauses_of_talk_with_the_padding_chosen(qtbot, window, talking_clip):
+    path, spans, _ = talking_clip
+    window.set_project(project_from_media([path], 1080, 1920, 30), None)
+    dialog = window.open_smart_cut()
+    assert not dialog.talk_row.isVisibleTo(dialog)
+    with qtbot.waitSignal(dialog.analysed, timeout=120_000):
+        dialog.analyse_button.click()
+    assert dialog.talk_row.isVisibleTo(dialog) and dialog.pauses_button.isEnabled()
+    dialog.padding.setValue(0.05)
+    tight = sum(e - s for ranges in dialog.accepted_dead_air({"pause"}).values() for s, e in ranges)
+    dialog.padding.setValue(0.4)
+    calm = sum(e - s for ranges in dialog.accepted_dead_air({"pause"}).values() for s, e in ranges)
+    assert tight > calm + 2.0  # 4 pauses, 0.35 s more kept either side of 3 phrases
+    length = window.project.tracks[0].end
+    said = sum(b - a for a, b in spans)
+    dialog.pauses_button.click()
+    remaining = window.project.tracks[0].end / 30
+    assert said - 0.6 < remaining < length / 30 - 3.0  # the pauses went, the speech stayed
+    assert window.undo_stack.undoText() and len(window.project.tracks[0].clips) >= 3  # jump cuts
