@@ -312,6 +312,8 @@ class MainWindow(QMainWindow):
             "short": a("Make a short", self.open_short_dialog, "Ctrl+M",
                        "The best moments of your clips, reframed, with music and a title, in one go"),
             "smart_cut": a("Smart cut", self.open_smart_cut, tip="Find shots and dead air; split, trim or build a highlight reel"),
+            "captions": a("&Captions from speech", self.caption_speech, "Ctrl+Shift+C",
+                          "Captions of what is said in the selected clip (or the first that has sound), word by word"),
             "backdrop": a("Generate backdrop", self.open_backdrop_dialog,
                           tip="An animated backdrop from the GAN, on a track under the footage"),
             "train": a("Train model", self.open_train_dialog, tip="Teach the backdrop GAN your own look"),
@@ -339,7 +341,7 @@ class MainWindow(QMainWindow):
             "&File": ["new", "open", "recent", "save", "save_as", None, "import", None, "export", None, "quit"],
             "&Edit": ["undo", "redo", None, "append", "insert", None, "split", "freeze", "delete", "ripple"],
             "&Playback": ["play", "shuttle_back", "shuttle_stop", "shuttle_forward", "back", "forward"],
-            "&Assistant": ["short", None, "smart_cut", "backdrop", "train", "music"],
+            "&Assistant": ["short", None, "smart_cut", "captions", "backdrop", "train", "music"],
             "&Help": ["getting_started", "shortcuts", None, "logs", "about"],
         }
         for title, entries in menus.items():
@@ -771,6 +773,28 @@ class MainWindow(QMainWindow):
     def _open(self, dialog):
         dialog.setAttribute(Qt.WA_DeleteOnClose)
         dialog.open()
+        return dialog
+
+    def caption_speech(self):
+        """Captions on the selected clip (else the first on the timeline with sound), its
+        editor open and listening: the captions editor's From speech in one step."""
+        if self.project is None:
+            return None
+        media = self.project.media
+        clips = [c for _, c in sorted(tl.all_clips(self.project), key=lambda tc: tc[1].position)
+                 if c.media_id in media and media[c.media_id].has_audio and media[c.media_id].has_video]
+        chosen = [c for c in clips if c.id in self.timeline.selected] or clips
+        if not chosen:
+            self.show_error("Nothing to caption", "Put a video in which someone speaks on the timeline first.")
+            return None
+        clip = chosen[0]
+        index = next((i for i, e in enumerate(clip.effects) if e.get("type") == "captions"), None)
+        if index is None:
+            if not self.perform(recipes.add_effects, [clip.id], [{"type": "captions", "params": {}}], "Add captions"):
+                return None
+            index = len(self.project.find_clip(clip.id)[1].effects) - 1
+        dialog = self.open_captions_editor(clip.id, index)
+        dialog.caption_from_speech()
         return dialog
 
     def open_captions_editor(self, clip_id: str, index: int):

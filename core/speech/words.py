@@ -30,8 +30,9 @@ from core.speech.voice import RATE, Speech, VoiceSettings, find_speech
 
 LANGUAGES = {"en-us": "English (US)"}  # pocketsphinx's shipped model; more models, more entries
 FRAME = 0.01  # seconds per pocketsphinx frame
+SENTENCE_PAUSE = 0.6  # seconds: a recognised word after a pause this long starts a sentence
 SPAN_PAD = 0.5  # seconds of sound kept either side of each stretch of speech (the detector starts late)
-LOW_CONFIDENCE = 0.5  # below this a recognised word is shown for checking
+LOW_CONFIDENCE = 0.3  # below this a recognised word is shown for checking (at 0.5, half of a noisy draft was)
 # Below this share of its words heard, a script is not the one spoken (another take, another
 # text or another language), and placing it would only mislead.
 MATCH_SHARE = 0.6
@@ -121,7 +122,19 @@ def transcribe(source: MediaInfo | str, language: str = "en-us", *, progress: Pr
         report(progress, 0.2 + 0.8 * (i + 1) / len(speech), "Listening to the words")
     if not words:
         raise SpeechError(f"No words could be made out in '{info.name}'.")
-    return words
+    return _written(words)
+
+
+def _written(words: list[Word]) -> list[Word]:
+    """The recogniser's lower-case words as a captioner writes them: 'I', and a capital after
+    a pause long enough to end a sentence."""
+    written = []
+    for i, word in enumerate(words):
+        text = "I" if word.text == "i" else word.text.replace("i'", "I'", 1) if word.text.startswith("i'") else word.text
+        if i == 0 or word.start - words[i - 1].end >= SENTENCE_PAUSE:
+            text = text[:1].upper() + text[1:]
+        written.append(Word(text, word.start, word.end, word.confidence, word.placed))
+    return written
 
 
 MAX_SCRIPT_BYTES = 1024 * 1024  # a feature film's script is a few hundred kilobytes

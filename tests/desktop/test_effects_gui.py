@@ -249,3 +249,17 @@ def test_captions_from_speech_explain_what_they_cannot_do(qtbot, window, talking
     with qtbot.waitSignal(dialog.job.cancelled, timeout=60_000):
         dialog.job.cancel()
     assert dialog.speech_button.isEnabled() and dialog.table.rowCount() == 0
+
+
+def test_captions_from_speech_is_one_menu_command(qtbot, window, talking_clip):
+    clip = _talking_window(window, talking_clip)
+    window.perform(tl.remove_effect, clip.id, 0)
+    window.timeline.selected = []
+    assert window.actions_by_name["captions"].shortcut().toString() == "Ctrl+Shift+C"
+    dialog = window.caption_speech()  # what the menu item and Ctrl+Shift+C do
+    with qtbot.waitSignal(dialog.heard, timeout=120_000):
+        pass  # listening started at once
+    with qtbot.waitSignal(dialog.applied):
+        dialog.apply()
+    effect = window.project.find_clip(clip.id)[1].effects[0]
+    assert effect["type"] == "captions" and len(effect["params"]["cues"]) >= 3
