@@ -108,15 +108,18 @@ def find_silences(
     if is_talk(speech, float(info.duration or 0)):
         return pauses(speech, float(info.duration), settings)
     report(progress, 0.7, "Reading the sound")
-    samples = read_audio(info, sample_rate=ANALYSIS_RATE, channels=1)[:, 0]
-    check_cancel(cancel)
-    levels = envelope_db(samples, ANALYSIS_RATE)
+    found = quiet_stretches(info, settings)
+    report(progress, 1.0, "Silences found")
+    return found
+
+
+def quiet_stretches(info: MediaInfo, settings: DeadAirSettings = DeadAirSettings()) -> list[DeadAir]:
+    """Where the sound is quiet, judged against the clip's own loud level."""
+    levels = envelope_db(read_audio(info, sample_rate=ANALYSIS_RATE, channels=1)[:, 0], ANALYSIS_RATE)
     if len(levels) == 0:
         return []
     reference = float(np.percentile(levels, 95))  # the clip's own loud level
-    found = _cuttable(levels > reference - settings.threshold_db, settings, "silence")
-    report(progress, 1.0, "Silences found")
-    return found
+    return _cuttable(levels > reference - settings.threshold_db, settings, "silence")
 
 
 # A held picture's camera moves under this many pixels (at CAMERA_CHECK_WIDTH) from the hold's

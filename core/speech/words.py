@@ -88,14 +88,14 @@ def _spans(info: MediaInfo, progress: Progress | None, cancel: CancelToken | Non
 def _decode(decoder, pcm: np.ndarray, start: float, end: float, cancel: CancelToken | None = None,
             confidence: bool = True) -> list | None:
     """The decoder's words for the sound from ``start`` to ``end`` seconds, as (word, start,
-    end, probability) with times in the media; None when the search failed. The sound goes
-    in a second at a time, so a long stretch can be cancelled. Without ``confidence`` every
-    word found counts 1: a script's words are known, not guessed."""
+    end, probability) with times in the media; None when the search failed. The stretch goes
+    in whole: fed piece by piece, the decoder normalises each piece by what it has heard so
+    far, and recognises about a quarter more words wrong. Without ``confidence`` every word
+    found counts 1: a script's words are known, not guessed."""
     first, last = max(0, int(start * RATE)), min(len(pcm), int(end * RATE))
+    check_cancel(cancel)
     decoder.start_utt()
-    for at in range(first, last, RATE):
-        check_cancel(cancel)
-        decoder.process_raw(pcm[at : min(last, at + RATE)].tobytes(), full_utt=False)
+    decoder.process_raw(pcm[first:last].tobytes(), full_utt=True)  # whole: the cepstral mean of all of it
     decoder.end_utt()
     segments = decoder.seg()
     if segments is None:
