@@ -267,3 +267,24 @@ def test_short_makes_an_exported_short_and_its_project(shared_media, samples, tm
     music = [m for m in saved.media.values() if m.kind == "audio"]
     assert music and Path(music[0].path).parent == tmp_path / "trip media"
     assert str(out) in result.stdout and result.stderr.count("\n") <= 1
+
+
+def test_speech_and_captions_commands(shared_media, samples, tmp_path):
+    reading = shared_media / "speech" / "sense_and_sensibility_01_austen_64kb-0870.wav"
+    spans = json.loads(run_cli("speech", str(reading), "--json").stdout)
+    assert len(spans) == 1 and 0.1 < spans[0]["start"] < 0.5 and spans[0]["end"] > 6.5
+    out = tmp_path / "captions.srt"
+    done = run_cli("captions", str(reading), "--script", str(reading.with_suffix(".txt")), "--out", str(out))
+    assert done.returncode == 0 and "0 to check" in done.stdout
+    text = out.read_text()
+    assert text.startswith("1\n00:00:00,") and "dashwood" in text and "prudently" in text
+    again = run_cli("captions", str(reading), "--out", str(out))  # never over an existing file unasked
+    assert again.returncode == 2 and out.read_text() == text
+    drafted = json.loads(run_cli("captions", str(reading), "--json").stdout)
+    assert len(drafted["words"]) > 15 and all(len(c) == 4 for c in drafted["cues"])
+    for args, words in ((["captions", str(samples.path("title-card.png")), "--out", str(tmp_path / "x.srt")], "no sound"),
+                        (["captions", str(reading), "--script", str(tmp_path / "none.txt"), "--json"], "could not be read"),
+                        (["captions", str(reading)], "--out"),
+                        (["speech", str(tmp_path / "missing.wav")], "could not be found")):
+        failed = run_cli(*args)
+        assert failed.returncode == 2 and words in failed.stderr and len(failed.stderr.strip().splitlines()) == 1
