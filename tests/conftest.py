@@ -104,8 +104,9 @@ def small_disk(tmp_path):
 
 @pytest.fixture(scope="session")
 def talking_clip(shared_media, tmp_path_factory) -> tuple[Path, list[tuple[float, float]], list[str]]:
-    """A small video of someone reading (the shared read speech, 1.5 s apart, over a plain
-    picture): its path, where each reading lies, and each reading's words."""
+    """A small video of someone talking: the shared read speech, 1.5 s apart, over the shared
+    carphone footage (a man talking in a car) looped; its path, where each reading lies, and
+    each reading's words."""
     import wave
 
     from core.ffmpeg import run_ffmpeg
@@ -121,6 +122,7 @@ def talking_clip(shared_media, tmp_path_factory) -> tuple[Path, list[tuple[float
     folder = tmp_path_factory.mktemp("talk")
     write_wav(folder / "talk.wav", np.stack([sound, sound], axis=1), 16000)
     out = folder / "talk.mp4"
-    run_ffmpeg("-f", "lavfi", "-i", "color=c=0x405060:s=320x180:r=25", "-i", str(folder / "talk.wav"), "-shortest",
-               "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", str(out), timeout=120)
+    run_ffmpeg("-stream_loop", "-1", "-i", str(shared_media / "carphone.mp4"), "-i", str(folder / "talk.wav"),
+               "-shortest", "-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac",
+               str(out), timeout=120)
     return out, spans, [p.with_suffix(".txt").read_text().strip() for p in readings]

@@ -111,6 +111,7 @@ def _make(videos: list[MediaInfo], stills: list[MediaInfo], settings: ShortSetti
         from core.assist.highlights import cut_on_beats
 
         pieces = _whole_beats_to_length(cut_on_beats(pieces, beats), picture_seconds, 60 / bpm)
+    pieces = _between_words(pieces, 60 / bpm if bpm else None, cancel)
     project = _assemble(pieces, videos, stills, width, height, settings, bpm)
     pictures = project.tracks[0]  # the pieces' track; a backdrop track may go under it later
     if on_plan is not None:
@@ -145,6 +146,42 @@ def _whole_beats_to_length(pieces, seconds: float, beat: float):
                 pieces[i] = (shot, start, end + beat)
                 total, grown = total + beat, True
     return pieces
+
+
+WORD_SLIDE = 1.5  # seconds a piece may slide within its shot to start between words
+STEP = 0.04  # seconds: the slide's step, and an end's step without a beat to keep to
+
+
+def _between_words(pieces, beat: float | None, cancel: CancelToken | None):
+    """Each piece moved the least it must so that it neither starts nor ends while a word is
+    being said: its start slides within the shot, then its end moves by whole beats (so the
+    cuts after it stay on the beats), or by small steps without music. A piece with no such
+    place near is left as it is."""
+    from core.assist.highlights import MIN_PIECE
+    from core.speech.voice import find_speech
+    from core.speech.words import BREATHS
+
+    speech: dict[str, np.ndarray] = {}
+    moved = []
+    for shot, start, end in pieces:
+        check_cancel(cancel)
+        if shot.path not in speech:
+            info = media_info(shot.path)
+            spans = find_speech(info, BREATHS, cancel=cancel) if info.has_audio else []
+            speech[shot.path] = np.array([(s.start, s.end) for s in spans]).reshape(-1, 2)
+        spans = speech[shot.path]
+        slides = sorted(np.arange(-WORD_SLIDE, WORD_SLIDE + 1e-9, STEP), key=abs)
+        starts = [start + o for o in slides if shot.start <= start + o < shot.end and not _in_word(spans, start + o)]
+        ends = sorted((k * (beat or STEP) for k in range(-8 if beat else -25, 9 if beat else 26)), key=abs)
+        choice = next(((a, a + (end - start) + e) for a in starts for e in ends
+                       if a + (end - start) + e <= shot.end and (end - start) + e >= MIN_PIECE
+                       and not _in_word(spans, a + (end - start) + e)), (start, end))
+        moved.append((shot, *choice))
+    return moved
+
+
+def _in_word(spans: np.ndarray, t: float) -> bool:
+    return bool(((spans[:, 0] < t) & (t < spans[:, 1])).any())
 
 
 def _plan(project: tl.Project, music: MediaInfo | None, bpm: float, title: str | None) -> Plan:

@@ -126,3 +126,37 @@ def test_the_plan_is_told_before_the_slow_steps_with_a_picture_per_piece(short):
     assert len(plan.pictures) == len(clips) and all(p.shape[1] == 120 and p.mean() > 10 for p in plan.pictures)
     assert plan.seconds == [c.length / project.fps for c in clips]
     assert plan.music.startswith("music-upbeat") and "120 BPM" in plan.music and plan.title == "Weekend"
+
+
+def test_no_piece_starts_or_ends_inside_a_spoken_word(short):
+    from core.speech.voice import find_speech
+    from core.speech.words import BREATHS
+
+    project, _, _, _ = short
+    talk = next(m for m in project.media.values() if m.path.endswith("studio-talk.mp4"))
+    words = find_speech(talk.path, BREATHS)  # the generated talk: words, phrases and pauses
+    pieces = [c for c in _picture(project) if c.media_id == talk.id]
+    assert pieces and words
+    for clip in pieces:
+        for t in (clip.source_in, clip.source_out(project.fps)):
+            assert not any(w.start + 0.02 < t < w.end - 0.02 for w in words), t
+
+
+def test_a_piece_cut_inside_words_is_moved_between_them_keeping_whole_beats(samples):
+    from core.assist.highlights import ScoredShot
+    from core.assist.short import _between_words
+    from core.speech.voice import find_speech
+    from core.speech.words import BREATHS
+
+    path = str(samples.path("studio-talk.mp4"))
+    words = find_speech(path, BREATHS)
+    inside = [w for w in words if w.duration > 0.3]
+    start = (inside[0].start + inside[0].end) / 2  # mid-word
+    end = next((w.start + w.end) / 2 for w in inside if w.start > start + 2.0)
+    shot = ScoredShot(path, 0.0, 9.0, start, 0.1, 1.0, -20.0, 0)
+    ((_, new_start, new_end),) = _between_words([(shot, start, end)], 0.5, None)
+    for t in (new_start, new_end):
+        assert not any(w.start + 0.02 < t < w.end - 0.02 for w in words), t
+    beats = ((new_end - new_start) - (end - start)) / 0.5
+    assert abs(beats - round(beats)) < 1e-6  # the cuts after it stay on the beats
+    assert abs(new_start - start) <= 1.5
