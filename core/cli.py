@@ -252,7 +252,7 @@ def _highlights_args(p: argparse.ArgumentParser) -> None:
 def _cmd_short(args: argparse.Namespace) -> int:
     from core.errors import ProjectError
 
-    inputs = [*args.files, args.music if args.music and Path(args.music).exists() else None]
+    inputs = [*args.files, args.music if args.music and Path(args.music).exists() else None, args.script]
     out = _check_out(args.out, inputs, args.overwrite, ProjectError)
     project_out = _check_out(args.project, inputs, args.overwrite, ProjectError) if args.project else None
     keep = project_out or out
@@ -275,10 +275,12 @@ def _make_and_export(args: argparse.Namespace, out: Path, folder: Path, progress
     from core.assist.short import ShortSettings, make_short
     from core.export import export_project, project_settings
     from core.jobs import sub_progress
+    from core.speech.words import read_script
 
     settings = ShortSettings(seconds=args.seconds, aspect=args.aspect, title=args.title,
                              music=None if args.music == "none" else args.music,
-                             backdrop=None if args.backdrop == "none" else args.backdrop, seed=args.seed)
+                             backdrop=None if args.backdrop == "none" else args.backdrop, seed=args.seed,
+                             script=read_script(args.script) if args.script else None)
     project = make_short(args.files, settings, folder, progress=sub_progress(progress, 0.0, 0.6))
     result = export_project(project, out, project_settings(project), overwrite=args.overwrite,
                             progress=sub_progress(progress, 0.6, 1.0))
@@ -306,6 +308,8 @@ def _short_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seconds", type=_in_range(3, 600), default=30.0, help="its length (default 30)")
     p.add_argument("--aspect", choices=list(ASPECTS), default="9:16", help="its shape (default 9:16)")
     p.add_argument("--title", metavar="TEXT", help="a title over the first seconds")
+    p.add_argument("--script", metavar="FILE", help="the words said, as plain text: captions timed to the "
+                   "speech, word by word (English)")
     p.add_argument("--music", default="auto", metavar="MOOD|FILE|none",
                    help="generated music in a mood (default: chosen from the footage's pace), a music file, or none")
     p.add_argument("--backdrop", default="auto", metavar="STYLE|none",

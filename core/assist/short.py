@@ -10,7 +10,9 @@ Each step is an existing part, in the order a good editor would take them:
    frame is shown whole over a generated backdrop colour-matched to the footage (or over its
    own blur when there is no backdrop);
 4. the music under it all, ducked under the footage's sound and ending with the edit;
-5. a title over the first seconds when one is given.
+5. a title over the first seconds when one is given;
+6. with a script, captions of its words as the short says them, word by word (the script is
+   placed on the short's own speech; its words the short cut out are left out).
 
 The result is an ordinary project (every step an undoable kind of edit), so the creator can
 keep editing it; ``core.cli short`` exports it at -14 LUFS as every export is.
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +66,7 @@ class ShortSettings:
     backdrop: str | None = "auto"  # "auto" (the model's own style), a style name, or None
     seed: int = 0
     fps: float = 30.0
+    script: str | None = None  # the words said, for captions timed to the speech (English)
 
     def validate(self) -> None:
         if self.aspect not in ASPECTS:
@@ -122,6 +125,8 @@ def _make(videos: list[MediaInfo], stills: list[MediaInfo], settings: ShortSetti
         _backdrop(project, settings, videos or stills, folder, sub_progress(progress, 0.7, 0.95), cancel)
     if music is not None:
         recipes.add_music_bed(project, tl.MediaRef.from_info(music), duck_db=MUSIC_DUCK_DB)
+    if settings.script:
+        _captions(project, pictures, settings.script, sub_progress(progress, 0.95, 1.0), cancel)
     if settings.title:
         first = min(pictures.clips, key=lambda c: c.position)
         title = {"type": "title", "params": {"text": settings.title, "y": 0.2,
@@ -260,6 +265,49 @@ def _reframe(project: tl.Project, progress: Progress | None, cancel: CancelToken
     keys = reframe_clips(videos, progress=progress, cancel=cancel) if videos else {}
     keys.update({c.id: [] for _, c in tl.all_clips(project) if project.media[c.media_id].kind == "image"})
     recipes.apply_reframe(project, keys)
+
+
+# A creator's script for a short holds lines the short cut; a third of it heard will do.
+SHORT_SCRIPT_SHARE = 0.3
+
+
+def _captions(project: tl.Project, pictures: tl.Track, script: str, progress: Progress | None,
+              cancel: CancelToken | None) -> None:
+    """Captions of the script on the pieces' track, word by word as the short says them.
+
+    The script is placed on each whole file in turn (the files say it in the order given; a
+    piece alone is too short to place it on), and each piece keeps the words it plays."""
+    from core.errors import SpeechError
+    from core.speech.cues import build_cues, line_characters
+    from core.speech.words import align, script_tokens
+
+    tokens = script_tokens(script)
+    files = list(dict.fromkeys(project.media[c.media_id].path for c in sorted(pictures.clips, key=lambda c: c.position)
+                               if project.media[c.media_id].kind == "video" and project.media[c.media_id].has_audio))
+    heard: dict[str, list] = {}
+    next_word = 0
+    for i, path in enumerate(files):
+        words = align(path, script, least_share=0.0, first_word=next_word, cancel=cancel,
+                      progress=sub_progress(progress, i / len(files), (i + 1) / len(files)))
+        heard[path] = [w for w in words if w.placed]
+        placed = [k for k, w in enumerate(words) if w.placed]
+        next_word = placed[-1] + 1 if placed else next_word
+    if sum(len(w) for w in heard.values()) < SHORT_SCRIPT_SHARE * len(tokens):
+        raise SpeechError("The script does not match what is said in these clips: check the text.")
+    cues: list[list] = []
+    for clip in sorted(pictures.clips, key=lambda c: c.position):  # a cut starts a new caption
+        path = project.media[clip.media_id].path
+        start, end = clip.source_in, clip.source_out(project.fps)
+        offset = clip.position / project.fps
+        said = [replace(w, start=round(offset + (w.start - start) / clip.speed, 3),
+                        end=round(offset + (w.end - start) / clip.speed, 3))
+                for w in heard.get(path, []) if start - 0.02 <= w.start and w.end <= end + 0.02]
+        for cue in build_cues(said, line_characters(project.width, project.height)):
+            if cues and cues[-1][1] > cue[0]:  # never over the next
+                cues[-1][1] = max(cues[-1][0] + 0.05, cue[0])
+            cues.append(cue)
+    if cues:
+        recipes.add_track_effects(project, pictures.id, [{"type": "captions", "params": {"cues": cues}}])
 
 
 def _backdrop(project: tl.Project, settings: ShortSettings, sources: list[MediaInfo], folder: Path,

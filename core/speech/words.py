@@ -157,13 +157,15 @@ def script_tokens(text: str) -> list[str]:
     return [token for token in text.split() if _dictionary_word(token)]
 
 
-def align(source: MediaInfo | str, text: str, language: str = "en-us", *, progress: Progress | None = None,
-          cancel: CancelToken | None = None) -> list[Word]:
+def align(source: MediaInfo | str, text: str, language: str = "en-us", *, least_share: float = MATCH_SHARE,
+          first_word: int = 0, progress: Progress | None = None, cancel: CancelToken | None = None) -> list[Word]:
     """The creator's script placed on the speech in a file, word by word.
 
     The script becomes a grammar in which every word may be skipped, so a word written but not
     said (or a take that left a line out) is passed over instead of squeezed in: strict forced
-    alignment would either fail or give it someone else's sound."""
+    alignment would either fail or give it someone else's sound. Under ``least_share`` of its
+    words heard, the script is refused as not the one spoken. The search starts at the script's
+    word ``first_word`` (a file that says the script's second half)."""
     info = media_info(source)
     tokens = script_tokens(text)
     if not tokens:
@@ -179,7 +181,7 @@ def align(source: MediaInfo | str, text: str, language: str = "en-us", *, progre
     pcm = _pcm(info)
     found: list[Word | None] = [None] * len(tokens)
     stretches = _stretches(speech)
-    next_word = 0  # in ``known``: the script is said in order
+    next_word = sum(1 for i in known if i < first_word)  # in ``known``: the script is said in order
     for n, (start, end) in enumerate(stretches):
         check_cancel(cancel)
         window = known[next_word : next_word + int(np.ceil((end - start) * WORDS_PER_SECOND)) + 10]
@@ -203,7 +205,7 @@ def align(source: MediaInfo | str, text: str, language: str = "en-us", *, progre
         report(progress, 0.2 + 0.8 * (n + 1) / len(stretches), "Placing the script on the speech")
     start, end = stretches[0][0], stretches[-1][1]
     words = _interpolate(tokens, found, start + SPAN_PAD, end - SPAN_PAD)
-    if np.mean([w.placed for w in words]) < MATCH_SHARE:
+    if np.mean([w.placed for w in words]) < least_share:
         raise SpeechError(f"The script does not match what is said in '{info.name}' (another take, or another "
                           "language?): check the text, or start from the speech instead.")
     report(progress, 1.0, "Script placed")

@@ -1,5 +1,6 @@
-"""Make a short: one dialog asks only the length, the shape, a title and the music; the short
-(core.assist.short) is made as a job and lands on the timeline as one undo step."""
+"""Make a short: one dialog asks only the length, the shape, a title, the music and (if wanted)
+the words said, for captions; the short (core.assist.short) is made as a job and lands on the
+timeline as one undo step."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidgetItem,
+    QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
@@ -65,6 +67,11 @@ class ShortDialog(QDialog):
         form.addRow("Shape", self.aspect)
         form.addRow("Title", self.title)
         form.addRow("Music", self.music)
+        self.script = QPlainTextEdit()
+        self.script.setPlaceholderText("Optional: paste the words said, for captions that follow the voice (English)")
+        self.script.setTabChangesFocus(True)
+        self.script.setFixedHeight(64)
+        form.addRow("Script", self.script)
         self.status = QLabel(f"From {len(media_ids)} file(s) in the bin: the best moments, reframed, on the beat.")
         self.status.setWordWrap(True)
         self.progress = QProgressBar()
@@ -93,7 +100,7 @@ class ShortDialog(QDialog):
     def settings(self) -> ShortSettings:
         return ShortSettings(seconds=self.seconds.value(), aspect=self.aspect.currentData(),
                              title=self.title.text().strip() or None, music=self.music.currentData(),
-                             fps=self.document.project.fps)
+                             fps=self.document.project.fps, script=self.script.toPlainText().strip() or None)
 
     def make(self) -> None:
         project = self.document.project

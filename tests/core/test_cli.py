@@ -220,6 +220,8 @@ HOSTILE = [
     (["short", "{clip}", "--aspect", "4:3", "--out", "{tmp}/s.mp4"], "invalid choice"),
     (["short", "{tmp}/missing.mp4", "--out", "{tmp}/s.mp4"], "could not be found"),
     (["short", "{clip}", "--music", "{tmp}/missing.wav", "--out", "{tmp}/s.mp4"], "could not be found"),
+    (["short", "{clip}", "--script", "{tmp}/missing.txt", "--out", "{tmp}/s.mp4"], "could not be read"),
+    (["captions", "{clip}", "--script", "{tmp}", "--out", "{tmp}/c.srt"], "could not be read"),
     (["backdrop", "--seed", str(2**70), "--out", "{tmp}/b.mp4"], "out of range"),
     (["backdrop", "--size", "8192x8192", "--out", "{tmp}/b.mp4"], "out of range"),
     (["backdrop", "--size", "wide", "--out", "{tmp}/b.mp4"], "not a size"),

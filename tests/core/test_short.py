@@ -160,3 +160,23 @@ def test_a_piece_cut_inside_words_is_moved_between_them_keeping_whole_beats(samp
     beats = ((new_end - new_start) - (end - start)) / 0.5
     assert abs(beats - round(beats)) < 1e-6  # the cuts after it stay on the beats
     assert abs(new_start - start) <= 1.5
+
+
+def test_a_script_becomes_captions_timed_to_the_shorts_own_speech(talking_clip, tmp_path):
+    path, _, readings = talking_clip
+    script = " ".join(readings)
+    settings = ShortSettings(seconds=10, music=None, backdrop=None, script=script)
+    project = make_short([path], settings, tmp_path / "media")
+    pictures = next(t for t in project.tracks if t.name == "Video 1")
+    (captions,) = [e for e in pictures.effects if e["type"] == "captions"]
+    cues = captions["params"]["cues"]
+    assert cues and all(len(c) == 4 for c in cues)
+    said = " ".join(c[2] for c in cues).split()
+    words = script.split()
+    at = 0
+    for word in said:  # the short's words, in the script's order (lines the short cut are left out)
+        at = words.index(word, at) + 1
+    assert len(said) >= 8
+    seconds = project.duration_frames / project.fps
+    assert all(0 <= w[0] < w[1] <= seconds + 0.01 for c in cues for w in c[3])
+    tl.validate_project(project)
