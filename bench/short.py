@@ -8,7 +8,8 @@ what the analysis, reframing, music, backdrop and mixing cost on top of it.
 
 Measured on the output: cuts on the music's beats (within 1 frame), the shortest piece, black or
 frozen stretches (from the same detector smart cut uses), pieces that cut into the sources'
-silences, loudness and true peak, and the share of sampled frames whose subject (a face, else
+silences, piece ends inside a spoken word (the voice detector at breath resolution), loudness
+and true peak, and the share of sampled frames whose subject (a face, else
 what moves) lies in the middle 60% of the width.
 
 Run: .venv/bin/python bench/short.py [--real] [--keep DIR]
@@ -75,6 +76,8 @@ def quality(project: tl.Project, out: Path) -> dict:
     from core.assist.reframe import _subject_x
     from core.audio.loudness import db, integrated_loudness, true_peak
     from core.media import VideoReader, fit_size, read_audio
+    from core.speech.voice import find_speech
+    from core.speech.words import BREATHS
 
     video = next(t for t in project.tracks if t.name == "Video 1")
     clips = sorted(video.clips, key=lambda c: c.position)
@@ -85,7 +88,7 @@ def quality(project: tl.Project, out: Path) -> dict:
         bpm = float(next(part[:-3] for part in name.split("-") if part.endswith("bpm")))
     beat = project.fps * 60 / bpm
     off_beat = [c.position for c in clips[1:] if min(c.position % beat, beat - c.position % beat) > 1.01]
-    in_silence = 0
+    in_silence = in_words = 0
     for clip in clips:
         media = project.media[clip.media_id]
         if media.kind != "video" or not media.has_audio:
@@ -93,6 +96,9 @@ def quality(project: tl.Project, out: Path) -> dict:
         for quiet in find_silences(media.path):
             overlap = min(clip.source_out(project.fps), quiet.end) - max(clip.source_in, quiet.start)
             in_silence += overlap > 0.3
+        words = find_speech(media.path, BREATHS)  # speech split at every gap between words
+        ends = (clip.source_in, clip.source_out(project.fps))
+        in_words += sum(any(w.start + 0.02 < t < w.end - 0.02 for w in words) for t in ends)
     info = probe(out)
     sound = read_audio(out, sample_rate=48000)
     centred, seen, previous = 0, 0, None
@@ -110,6 +116,7 @@ def quality(project: tl.Project, out: Path) -> dict:
         "seconds": round(info.duration, 2), "pieces": len(clips),
         "shortest piece s": round(min(c.length for c in clips) / project.fps, 2),
         "cuts off the beat": len(off_beat), "pieces into a silence": in_silence,
+        "piece ends inside a word": in_words,
         "black or frozen stretches": len(find_still_picture(out)),
         "LUFS": round(integrated_loudness(sound, 48000), 2), "dBTP": round(db(true_peak(sound, 48000)), 2),
         "subject centred": f"{centred}/{seen} ({100 * centred / max(1, seen):.0f}%)",

@@ -312,12 +312,19 @@ def _captions(project: tl.Project, pictures: tl.Track, script: str, progress: Pr
 
 def _backdrop(project: tl.Project, settings: ShortSettings, sources: list[MediaInfo], folder: Path,
               progress: Progress | None, cancel: CancelToken | None) -> None:
-    """A generated backdrop under the whole edit, in the footage's colours."""
+    """A generated backdrop under the whole edit, in the colours of the footage it shows behind
+    most (the pieces too small to fill the frame)."""
     from core.gan.backdrop import BackdropSettings, render_backdrop
 
     style = None if settings.backdrop == "auto" else settings.backdrop
+    shown_over: dict[str, int] = {}  # the files the backdrop shows behind, by frames
+    for _, clip in tl.all_clips(project):
+        if clip.fit == "blur":
+            path = project.media[clip.media_id].path
+            shown_over[path] = shown_over.get(path, 0) + clip.length
+    match = max(shown_over, key=shown_over.get) if shown_over else sources[0].path
     backdrop = BackdropSettings(seconds=project.duration_frames / project.fps, width=project.width,
                                 height=project.height, fps=project.fps, seed=settings.seed, style=style,
-                                match=sources[0].path)
+                                match=match)
     out = render_backdrop(backdrop, folder / f"backdrop-seed{settings.seed}.mp4", progress=progress, cancel=cancel)
     recipes.add_backdrop(project, tl.MediaRef.from_info(media_info(out)), 0)

@@ -42,10 +42,12 @@ def build_cues(words: Sequence[Word], line_length: int = LINE_CHARACTERS) -> lis
     groups: list[list[Word]] = []
     for word in words:
         current = groups[-1] if groups else None
-        if (current is None or word.start - current[-1].end >= PAUSE
-                or current[-1].text.endswith(SENTENCE_END)
-                or _lines_needed([w.text for w in current] + [word.text], line_length) > MAX_LINES):
+        if current is None or word.start - current[-1].end >= PAUSE or current[-1].text.endswith(SENTENCE_END):
             groups.append([word])
+        elif _lines_needed([w.text for w in current] + [word.text], line_length) > MAX_LINES:
+            # full: a sentence's last word would stand alone, so its neighbour goes with it
+            carried = [current.pop()] if word.text.endswith(SENTENCE_END) and len(current) > 2 else []
+            groups.append([*carried, word])
         else:
             current.append(word)
     cues = []

@@ -208,3 +208,10 @@ def test_srt_export_keeps_the_cue_timing_of_word_timed_cues(tmp_path):
     cues = [[0.5, 1.75, "hello there", [[0.5, 0.9, 0.9], [1.0, 1.7, 0.8]]], [2.0, 3.0, "bye"]]
     write_srt(cues, tmp_path / "c.srt")
     assert read_srt(tmp_path / "c.srt") == [[0.5, 1.75, "hello there"], [2.0, 3.0, "bye"]]
+
+
+def test_a_sentences_last_word_is_not_left_alone_on_screen():
+    from core.speech.cues import build_cues
+
+    cues = build_cues(_words("and mister john dashwood had then leisure to consider how much. there might be"))
+    assert [c[2] for c in cues][1] == "how much."  # not "much." alone after a full cue
