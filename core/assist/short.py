@@ -160,11 +160,11 @@ STEP = 0.04  # seconds: the slide's step, and an end's step without a beat to ke
 def _between_words(pieces, beat: float | None, cancel: CancelToken | None):
     """Each piece moved the least it must so that it neither starts nor ends while a word is
     being said: its start slides within the shot, then its end moves by whole beats (so the
-    cuts after it stay on the beats), or by small steps without music. A piece with no such
-    place near is left as it is."""
-    from core.assist.highlights import MIN_PIECE
+    cuts after it stay on the beats), or by small steps without music. Where the voice
+    detector hears no gap near, the recogniser's word boundaries are the places to cut. A
+    piece with no such place near is left as it is."""
     from core.speech.voice import find_speech
-    from core.speech.words import BREATHS
+    from core.speech.words import BREATHS, word_edges
 
     speech: dict[str, np.ndarray] = {}
     moved = []
@@ -175,14 +175,29 @@ def _between_words(pieces, beat: float | None, cancel: CancelToken | None):
             spans = find_speech(info, BREATHS, cancel=cancel) if info.has_audio else []
             speech[shot.path] = np.array([(s.start, s.end) for s in spans]).reshape(-1, 2)
         spans = speech[shot.path]
-        slides = sorted(np.arange(-WORD_SLIDE, WORD_SLIDE + 1e-9, STEP), key=abs)
-        starts = [start + o for o in slides if shot.start <= start + o < shot.end and not _in_word(spans, start + o)]
-        ends = sorted((k * (beat or STEP) for k in range(-8 if beat else -25, 9 if beat else 26)), key=abs)
-        choice = next(((a, a + (end - start) + e) for a in starts for e in ends
-                       if a + (end - start) + e <= shot.end and (end - start) + e >= MIN_PIECE
-                       and not _in_word(spans, a + (end - start) + e)), (start, end))
-        moved.append((shot, *choice))
+        choice = _cut_between(shot, start, end, beat, lambda t, spans=spans: not _in_word(spans, t))
+        if choice is None and len(spans):
+            edges = np.array(word_edges(shot.path, max(shot.start, start - WORD_SLIDE), min(shot.end, end + WORD_SLIDE)))
+            choice = _cut_between(shot, start, end, beat, lambda t, spans=spans, edges=edges: not _in_word(spans, t)
+                                  or (len(edges) > 0 and np.abs(edges - t).min() <= EDGE_TOLERANCE))
+        moved.append((shot, *(choice or (start, end))))
     return moved
+
+
+EDGE_TOLERANCE = 0.02  # seconds from a word boundary that still count as on it
+
+
+def _cut_between(shot, start: float, end: float, beat: float | None, allowed) -> tuple[float, float] | None:
+    """The nearest (start, end) for a piece, its start slid and its end moved by whole beats
+    (small steps without a beat), whose two ends are ``allowed``; None when there is none."""
+    from core.assist.highlights import MIN_PIECE
+
+    length = end - start
+    slides = sorted(np.arange(-WORD_SLIDE, WORD_SLIDE + 1e-9, STEP), key=abs)
+    starts = [start + o for o in slides if shot.start <= start + o < shot.end and allowed(start + o)]
+    changes = sorted((k * (beat or STEP) for k in range(-8 if beat else -25, 9 if beat else 26)), key=abs)
+    return next(((a, a + length + e) for a in starts for e in changes
+                 if a + length + e <= shot.end and length + e >= MIN_PIECE and allowed(a + length + e)), None)
 
 
 def _in_word(spans: np.ndarray, t: float) -> bool:
@@ -299,8 +314,12 @@ def _captions(project: tl.Project, pictures: tl.Track, script: str, progress: Pr
         path = project.media[clip.media_id].path
         start, end = clip.source_in, clip.source_out(project.fps)
         offset = clip.position / project.fps
-        said = [replace(w, start=round(offset + (w.start - start) / clip.speed, 3),
-                        end=round(offset + (w.end - start) / clip.speed, 3))
+        last = offset + clip.length / project.fps
+
+        def placed(t: float, offset=offset, start=start, last=last, speed=clip.speed) -> float:
+            return round(min(last, max(offset, offset + (t - start) / speed)), 3)
+
+        said = [replace(w, start=placed(w.start), end=placed(w.end))
                 for w in heard.get(path, []) if start - 0.02 <= w.start and w.end <= end + 0.02]
         for cue in build_cues(said, line_characters(project.width, project.height)):
             if cues and cues[-1][1] > cue[0]:  # never over the next

@@ -125,6 +125,16 @@ def transcribe(source: MediaInfo | str, language: str = "en-us", *, progress: Pr
     return _written(words)
 
 
+def word_edges(source: MediaInfo | str, start: float, end: float, language: str = "en-us") -> list[float]:
+    """Where one word gives way to the next between ``start`` and ``end`` seconds, recognised
+    (the first pass only: it is the boundaries that count, not the words): the places a cut
+    may go inside speech that has no pause."""
+    info = media_info(source)
+    decoder = _decoder(language, bestpath=False)
+    heard = _decode(decoder, _pcm(info), start, end, confidence=False) or []
+    return sorted({round(t, 3) for _, first, last, _ in heard for t in (first, last)})
+
+
 def _written(words: list[Word]) -> list[Word]:
     """The recogniser's lower-case words as a captioner writes them: 'I', and a capital after
     a pause long enough to end a sentence."""

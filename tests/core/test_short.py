@@ -180,3 +180,18 @@ def test_a_script_becomes_captions_timed_to_the_shorts_own_speech(talking_clip, 
     seconds = project.duration_frames / project.fps
     assert all(0 <= w[0] < w[1] <= seconds + 0.01 for c in cues for w in c[3])
     tl.validate_project(project)
+
+
+def test_in_speech_without_pauses_pieces_are_cut_where_one_word_gives_way_to_the_next(talking_clip, tmp_path):
+    from core.speech.voice import find_speech
+    from core.speech.words import BREATHS, word_edges
+
+    path, _, _ = talking_clip  # read aloud: seven seconds at a time without a gap the detector hears
+    project = make_short([path], ShortSettings(seconds=6, music="upbeat", backdrop=None, aspect="16:9"),
+                         tmp_path / "media")
+    speech = find_speech(str(path), BREATHS)
+    edges = word_edges(str(path), 0.0, 30.0)
+    for clip in _picture(project):
+        for t in (clip.source_in, clip.source_out(project.fps)):
+            speaking = any(s.start + 0.02 < t < s.end - 0.02 for s in speech)
+            assert not speaking or min(abs(e - t) for e in edges) <= 0.06, t  # recognised again, out of context
