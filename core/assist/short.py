@@ -113,8 +113,11 @@ def _make(videos: list[MediaInfo], stills: list[MediaInfo], settings: ShortSetti
     if music is not None and pieces and len(beats) > 1:
         from core.assist.highlights import cut_on_beats
 
-        pieces = _whole_beats_to_length(cut_on_beats(pieces, beats), picture_seconds, 60 / bpm)
-    pieces = _between_words(pieces, 60 / bpm if bpm else None, cancel)
+        pieces = cut_on_beats(pieces, beats)
+    pieces, speech = _between_words(pieces, 60 / bpm if bpm else None, cancel)
+    if music is not None and pieces and len(beats) > 1:
+        pieces = _whole_beats_to_length(pieces, picture_seconds, 60 / bpm,
+                                        lambda shot, t: not _in_word(speech[shot.path], t))
     project = _assemble(pieces, videos, stills, width, height, settings, bpm)
     pictures = project.tracks[0]  # the pieces' track; a backdrop track may go under it later
     if on_plan is not None:
@@ -137,9 +140,10 @@ def _make(videos: list[MediaInfo], stills: list[MediaInfo], settings: ShortSetti
     return project
 
 
-def _whole_beats_to_length(pieces, seconds: float, beat: float):
-    """Moving cuts onto beats shortens pieces: give the time back a whole beat at a time, to the
-    latest pieces whose shots have room, so every cut stays on a beat."""
+def _whole_beats_to_length(pieces, seconds: float, beat: float, allowed_end):
+    """Moving cuts onto beats (and off words) shortens pieces: give the time back whole beats
+    at a time, to the latest pieces whose shots have room and whose new end is
+    ``allowed_end(shot, t)``, so every cut stays on a beat."""
     pieces = list(pieces)
     total = sum(end - start for _, start, end in pieces)
     grown = True
@@ -147,9 +151,11 @@ def _whole_beats_to_length(pieces, seconds: float, beat: float):
         grown = False
         for i in reversed(range(len(pieces))):
             shot, start, end = pieces[i]
-            if end + beat <= shot.end and total + beat <= seconds + beat / 2:
-                pieces[i] = (shot, start, end + beat)
-                total, grown = total + beat, True
+            beats = next((k for k in range(1, 5) if end + k * beat <= shot.end
+                          and total + k * beat <= seconds + beat / 2 and allowed_end(shot, end + k * beat)), None)
+            if beats is not None:
+                pieces[i] = (shot, start, end + beats * beat)
+                total, grown = total + beats * beat, True
     return pieces
 
 
@@ -157,12 +163,12 @@ WORD_SLIDE = 1.5  # seconds a piece may slide within its shot to start between w
 STEP = 0.04  # seconds: the slide's step, and an end's step without a beat to keep to
 
 
-def _between_words(pieces, beat: float | None, cancel: CancelToken | None):
+def _between_words(pieces, beat: float | None, cancel: CancelToken | None) -> tuple[list, dict[str, np.ndarray]]:
     """Each piece moved the least it must so that it neither starts nor ends while a word is
     being said: its start slides within the shot, then its end moves by whole beats (so the
     cuts after it stay on the beats), or by small steps without music. Where the voice
     detector hears no gap near, the recogniser's word boundaries are the places to cut. A
-    piece with no such place near is left as it is."""
+    piece with no such place near is left as it is. Also returns each file's speech spans."""
     from core.speech.voice import find_speech
     from core.speech.words import BREATHS, word_edges
 
@@ -181,7 +187,7 @@ def _between_words(pieces, beat: float | None, cancel: CancelToken | None):
             choice = _cut_between(shot, start, end, beat, lambda t, spans=spans, edges=edges: not _in_word(spans, t)
                                   or (len(edges) > 0 and np.abs(edges - t).min() <= EDGE_TOLERANCE))
         moved.append((shot, *(choice or (start, end))))
-    return moved
+    return moved, speech
 
 
 EDGE_TOLERANCE = 0.02  # seconds from a word boundary that still count as on it

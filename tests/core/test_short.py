@@ -154,7 +154,7 @@ def test_a_piece_cut_inside_words_is_moved_between_them_keeping_whole_beats(samp
     start = (inside[0].start + inside[0].end) / 2  # mid-word
     end = next((w.start + w.end) / 2 for w in inside if w.start > start + 2.0)
     shot = ScoredShot(path, 0.0, 9.0, start, 0.1, 1.0, -20.0, 0)
-    ((_, new_start, new_end),) = _between_words([(shot, start, end)], 0.5, None)
+    ((_, new_start, new_end),), _ = _between_words([(shot, start, end)], 0.5, None)
     for t in (new_start, new_end):
         assert not any(w.start + 0.02 < t < w.end - 0.02 for w in words), t
     beats = ((new_end - new_start) - (end - start)) / 0.5
