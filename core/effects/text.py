@@ -216,6 +216,16 @@ def word_times(start: float, end: float, words: list[str]) -> list[float]:
     return [a for a, _ in fill_gaps(words, [None] * len(words), start, end)]
 
 
+def caption_line_characters(width: int, height: int) -> int:
+    """About how many characters of an ordinary sentence fit on one caption line at the
+    captions' default size: what the cue builder packs a line with."""
+    defaults = Captions()
+    px = int(round(defaults.size * height))
+    sample = "the quick brown fox jumps over a lazy dog "
+    # 0.9: words break a line early, and a line of wide letters must still fit
+    return int(0.9 * defaults.max_width * width / (_font(px).getlength(sample) / len(sample)))
+
+
 def word_being_said(cue, t: float) -> int:
     """The index of the word said at ``t`` (the last one begun): by the cue's heard word times
     when it has them, else by the words' lengths."""

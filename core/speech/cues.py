@@ -1,5 +1,5 @@
 """Caption cues from timed words, by the rules a captioner uses: at most two lines of about
-32 characters (fewer on a vertical canvas), a new cue at a pause or the end of a sentence, and
+32 characters (fewer where the canvas holds fewer: 12 on 9:16), a new cue at a pause or the end of a sentence, and
 each cue on screen long enough to read (about 0.8 s), never over the next one.
 
 A cue is ``[start, end, text, words]``: ``words`` holds ``[start, end, confidence]`` for each
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 
 from core.speech.words import Word, fill_gaps
 
-LINE_CHARACTERS = 32  # per line on a landscape canvas (the usual broadcast limit)
-VERTICAL_LINE_CHARACTERS = 22  # a 9:16 canvas is narrow: shorter lines, fewer words at once
+LINE_CHARACTERS = 32  # per line at most (the usual broadcast limit)
+VERTICAL_LINE_CHARACTERS = 12  # what fits a 9:16 line at the captions' default size
 MAX_LINES = 2
 MIN_ON_SCREEN = 0.8  # seconds
 PAUSE = 0.45  # seconds between words that end a cue
@@ -23,7 +23,11 @@ SENTENCE_END = (".", "?", "!", "…")
 
 
 def line_characters(width: int, height: int) -> int:
-    return VERTICAL_LINE_CHARACTERS if height > width else LINE_CHARACTERS
+    """Characters a line holds on this canvas: 32, or fewer where the captions' default size
+    fits fewer (12 on 9:16, 22 on 1:1), so a cue is never more than two lines on screen."""
+    from core.effects.text import caption_line_characters
+
+    return min(LINE_CHARACTERS, caption_line_characters(width, height))
 
 
 def _lines_needed(words: Sequence[str], line_length: int) -> int:
