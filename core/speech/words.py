@@ -70,8 +70,8 @@ def _spoken(segment_word: str) -> str | None:
     return re.sub(r"\(\d+\)$", "", segment_word)
 
 
-def _pcm(info: MediaInfo) -> np.ndarray:
-    samples = read_audio(info, sample_rate=RATE, channels=1)[:, 0]
+def _pcm(info: MediaInfo, start: float = 0.0, duration: float | None = None) -> np.ndarray:
+    samples = read_audio(info, sample_rate=RATE, channels=1, start=start, duration=duration)[:, 0]
     return (np.clip(samples, -1, 1) * 32767).astype(np.int16)
 
 
@@ -130,9 +130,10 @@ def word_edges(source: MediaInfo | str, start: float, end: float, language: str 
     (the first pass only: it is the boundaries that count, not the words): the places a cut
     may go inside speech that has no pause."""
     info = media_info(source)
-    decoder = _decoder(language, bestpath=False)
-    heard = _decode(decoder, _pcm(info), start, end, confidence=False) or []
-    return sorted({round(t, 3) for _, first, last, _ in heard for t in (first, last)})
+    start = max(0.0, start)
+    pcm = _pcm(info, start, max(0.0, end - start))  # only this stretch: it is asked once a piece
+    heard = _decode(_decoder(language, bestpath=False), pcm, 0.0, end - start, confidence=False) or []
+    return sorted({round(start + t, 3) for _, first, last, _ in heard for t in (first, last)})
 
 
 def _written(words: list[Word]) -> list[Word]:
