@@ -9,7 +9,8 @@ Each step is an existing part, in the order a good editor would take them:
 3. every piece reframed to the canvas, following its subject; a piece that cannot fill the
    frame is shown whole over a generated backdrop colour-matched to the footage (or over its
    own blur when there is no backdrop);
-4. the music under it all, ducked under the footage's sound and ending with the edit;
+4. the music under it all, dipping where someone speaks (volume keys, not a side chain on
+   any sound: wind or traffic must not push the music down) and ending with the edit;
 5. a title over the first seconds when one is given;
 6. with a script, captions of its words as the short says them, word by word (the script is
    placed on the short's own speech; its words the short cut out are left out).
@@ -127,7 +128,8 @@ def _make(videos: list[MediaInfo], stills: list[MediaInfo], settings: ShortSetti
     if settings.backdrop is not None and any(c.fit == "blur" for _, c in tl.all_clips(project)):
         _backdrop(project, settings, videos or stills, folder, sub_progress(progress, 0.7, 0.95), cancel)
     if music is not None:
-        recipes.add_music_bed(project, tl.MediaRef.from_info(music), duck_db=MUSIC_DUCK_DB)
+        recipes.add_music_bed(project, tl.MediaRef.from_info(music))
+        _duck_under_speech(project, pictures, speech)
     if settings.script:
         _captions(project, pictures, settings.script, sub_progress(progress, 0.95, 1.0), cancel)
     if settings.title:
@@ -286,6 +288,25 @@ def _reframe(project: tl.Project, progress: Progress | None, cancel: CancelToken
     keys = reframe_clips(videos, progress=progress, cancel=cancel) if videos else {}
     keys.update({c.id: [] for _, c in tl.all_clips(project) if project.media[c.media_id].kind == "image"})
     recipes.apply_reframe(project, keys)
+
+
+def _duck_under_speech(project: tl.Project, pictures: tl.Track, speech: dict[str, np.ndarray]) -> None:
+    """Volume keys on the music that dip it under the short's speech (the pieces' speech spans
+    from the source files, placed where each piece plays)."""
+    from core.audio.mix import duck_keys
+
+    fps, said = project.fps, []
+    for clip in pictures.clips:
+        spans = speech.get(project.media[clip.media_id].path, np.empty((0, 2)))
+        first, last = clip.source_in, clip.source_out(fps)
+        for start, end in spans:
+            if end > first and start < last:
+                said.append((clip.position / fps + (max(start, first) - first) / clip.speed,
+                             clip.position / fps + (min(end, last) - first) / clip.speed))
+    music = next(t for t in project.tracks if t.name == recipes.MUSIC_TRACK).clips[0]
+    if said:
+        keys = [(t - music.position / fps, g) for t, g in duck_keys(said, MUSIC_DUCK_DB)]
+        tl.set_clip_properties(project, music.id, volume_keys=keys)
 
 
 # A creator's script for a short holds lines the short cut; a third of it heard will do.

@@ -55,6 +55,26 @@ def duck_gain(sidechain: np.ndarray, rate: int, amount_db: float = -12.0, thresh
     return (10 ** (per_sample / 20)).astype(np.float32), DuckState(level, since)
 
 
+def duck_keys(spans: list[tuple[float, float]], amount_db: float = -12.0, attack: float = 0.08,
+              release: float = 0.6, hold: float = 0.8) -> list[tuple[float, float]]:
+    """Volume keys (seconds, gain) that dip music under the given stretches of speech, as the
+    side-chain ducker would, but only where someone speaks: keys rather than a side chain, so
+    ambient sound, engines or applause do not push the music down, and the creator sees (and can
+    move) every dip. Stretches closer than ``hold`` are one dip, as between words."""
+    merged: list[list[float]] = []
+    for start, end in sorted(spans):
+        if merged and start - merged[-1][1] <= hold + attack + release:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    low = 10 ** (amount_db / 20)
+    keys: list[tuple[float, float]] = []
+    for start, end in merged:
+        up = [(start - attack, 1.0)] if start >= attack else []  # speech from the start: down already
+        keys += [*up, (start, low), (end + hold, low), (end + hold + release, 1.0)]
+    return [(round(float(t), 3), round(float(g), 4)) for t, g in keys]
+
+
 def pan_gains(pan: float) -> tuple[float, float]:
     """Balance for stereo sound: -1 only the left, 0 both untouched, 1 only the right (the
     side moved away from is turned down; the other stays at unity, so centre is unchanged)."""

@@ -99,6 +99,18 @@ def _music_project(samples, duck: float = 0.0):
     return project
 
 
+def test_duck_keys_dip_under_each_stretch_of_speech_and_bridge_the_gaps_between_words():
+    from core.audio.mix import duck_keys, keyed_gain
+
+    keys = duck_keys([(0.0, 1.0), (1.3, 2.0), (6.0, 7.0)], amount_db=-12.0)
+    gain = lambda t: float(keyed_gain(keys, np.array([t]))[0])  # noqa: E731
+    assert gain(0.0) == pytest.approx(0.2512, abs=1e-3)  # speech from the very start: down already
+    assert gain(1.15) == pytest.approx(0.2512, abs=1e-3)  # a 0.3 s gap between words: held down
+    assert gain(4.0) == 1.0 and gain(5.97) < gain(5.9) == 1.0  # back up between stretches, down on time
+    assert gain(7.5) < 0.3 and gain(9.0) == 1.0
+    assert duck_keys([]) == []
+
+
 def test_music_ducks_under_the_footage_in_the_mix(samples):
     from core.compositor import Compositor
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from core import timeline as tl
@@ -67,10 +68,32 @@ def test_cuts_land_on_the_beat_with_hard_cuts_for_fast_music(short):
     assert next(t for t in project.tracks if t.name == "Video 1").transitions == []  # 120 BPM: hard cuts
 
 
-def test_music_ducks_under_the_footage_and_ends_with_it(short):
+def test_music_ends_with_the_edit_without_a_side_chain(short):
     project, _, _, _ = short
     music = next(t for t in project.tracks if t.name == "Music")
-    assert music.duck < 0 and music.clips[0].position == 0 and music.clips[0].end == project.duration_frames
+    assert music.duck == 0 and music.clips[0].position == 0 and music.clips[0].end == project.duration_frames
+
+
+def test_music_dips_only_while_someone_speaks(talking_clip, tmp_path):
+    from core.compositor import Compositor
+    from core.speech.voice import find_speech
+
+    path, _, _ = talking_clip
+    project = make_short([path], ShortSettings(seconds=8, music="chill", backdrop=None, aspect="16:9"),
+                         tmp_path / "media")
+    music = next(t for t in project.tracks if t.name == "Music").clips[0]
+    gain = dict(music.volume_keys)
+    assert min(gain.values()) < 0.3 and max(gain.values()) == 1.0
+    # heard in the mix, where a piece plays a word: the music a quarter as loud as without its keys
+    fps = project.fps
+    clip, start, end = next((c, max(s.start, c.source_in), min(s.end, c.source_out(fps))) for c in _picture(project)
+                            for s in find_speech(str(path)) if min(s.end, c.source_out(fps)) - max(s.start, c.source_in) > 0.4)
+    at = clip.position / fps + (start - clip.source_in) / clip.speed + 0.1
+    project.tracks[0].muted = True
+    ducked = Compositor(project).audio_between(at, at + 0.2)
+    music.volume_keys = []
+    full = Compositor(project).audio_between(at, at + 0.2)
+    assert np.sqrt((ducked**2).mean()) < 0.5 * np.sqrt((full**2).mean())
 
 
 def test_title_stills_and_framing(short):
@@ -86,6 +109,8 @@ def test_title_stills_and_framing(short):
 def test_slow_music_gets_crossfades_and_a_backdrop_goes_under_what_cannot_fill(samples, tmp_path):
     settings = ShortSettings(seconds=4, aspect="1:1", music="chill", backdrop="auto")
     project = make_short([samples.path("beach-drone.mp4")], settings, tmp_path)
+    music = next(t for t in project.tracks if t.name == "Music").clips[0]
+    assert music.volume_keys == []  # the footage's loud sound is music, not speech: no dips
     beat = project.fps * 60 / 85  # 21.2 frames: cuts on the nearest frame, never drifting off
     assert all(min(c.position % beat, beat - c.position % beat) <= 1 for c in _picture(project))
     assert project.tracks[0].name == "Backdrop" and project.tracks[0].clips[0].length == project.duration_frames

@@ -750,6 +750,24 @@ def test_make_a_short_in_one_dialog_lands_as_one_undo_step(qtbot, window, sample
     assert (window.project.width, window.project.duration_frames) == (1920, before)
 
 
+def test_a_script_typed_in_the_short_dialog_becomes_word_timed_captions(qtbot, window, talking_clip):
+    path, _, readings = talking_clip
+    window.set_project(project_from_media([path], 1920, 1080, 30), None)
+    dialog = window.open_short_dialog()
+    assert dialog.settings().script is None  # the box left empty: no captions asked
+    dialog.seconds.setValue(6)
+    dialog.music.setCurrentIndex(dialog.music.findData(None))
+    dialog.script.setPlainText("  " + "\n".join(readings) + "\n")
+    assert dialog.settings().script == "\n".join(readings)
+    with qtbot.waitSignal(dialog.made, timeout=180000):
+        dialog.make_button.click()
+    pictures = next(t for t in window.project.tracks if t.name == "Video 1")
+    (captions,) = [e for e in pictures.effects if e["type"] == "captions"]
+    cues = captions["params"]["cues"]
+    assert cues and all(len(c) == 4 and c[3] for c in cues)  # each cue with its words' times
+    assert window.undo_stack.undoText() == "Make a short"
+
+
 def test_make_a_short_cancelled_leaves_nothing(qtbot, window, samples):
     window.set_project(project_from_media([samples.path("city-walk.mp4")], 1920, 1080, 30), None)
     folder = window.document.generated_media_folder("shorts")
