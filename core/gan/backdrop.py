@@ -87,7 +87,7 @@ class BackdropRenderer:
         self.weights = torch.tensor([0.85, 0.45, 0.28], dtype=torch.float64)
         self.weights /= self.weights.norm()  # squares add up to one: z stays N(0, I)
         self.circles = torch.randn(2, 3, self.z_dim, generator=rng, dtype=torch.float64)
-        self.colour_lut: np.ndarray | None = None
+        self.colour_target: tuple[np.ndarray, np.ndarray] | None = None  # Lab mean and spread
 
     def moments(self, count: int) -> np.ndarray:
         """``count`` frame indices spread over one turn of the walk: the clip repeats every
@@ -114,10 +114,8 @@ class BackdropRenderer:
             style = torch.full((len(frames),), self.style_index, dtype=torch.long, device=self.device)
             pictures = self.generator(z, style)
         pictures = ((pictures.clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).cpu().numpy()
-        if self.colour_lut is not None:
-            import cv2
-
-            pictures = np.stack([cv2.LUT(p, self.colour_lut) for p in pictures])
+        if self.colour_target is not None:
+            pictures = self._transfer_colours(pictures)
         return pictures
 
     def finish(self, small: np.ndarray, index: int, width: int | None = None, height: int | None = None) -> np.ndarray:
@@ -156,21 +154,33 @@ class BackdropRenderer:
             report(progress, min(total, start + BATCH) / total, "Generating the backdrop")
 
     def match_colours(self, reference: str | os.PathLike) -> None:
-        """Take on the colours of a clip or picture: histogram matching (scikit-image) of the
-        whole loop against a few reference frames, turned into one lookup table, so every frame
-        is mapped the same way and the colours do not flicker."""
-        from skimage.exposure import match_histograms
+        """Take on the colours of a clip or picture, frame by frame: each frame's mean and spread
+        in Lab are moved to the reference's (Reinhard's colour transfer). One lookup table for
+        the whole loop was not enough: the generator's colours change with the walk (a 26 s loop
+        went blue, green, orange and near black, its mean lightness over a range of 174 of 255),
+        and a table maps each of those to a different colour. Frames close in time have close
+        statistics, so the transfer does not flicker, and the loop still closes."""
+        import cv2
 
-        frames = np.linspace(0, self.settings.frame_count, 8, endpoint=False).astype(int)
-        sample = np.concatenate(self.small_frames(frames), axis=0)  # one tall picture
-        target = _reference_pictures(reference)
-        matched = match_histograms(sample, target, channel_axis=-1)
-        lut = np.zeros((256, 1, 3), np.uint8)
-        for c in range(3):
-            values, inverse = np.unique(sample[..., c].ravel(), return_inverse=True)
-            means = np.bincount(inverse, weights=matched[..., c].ravel()) / np.bincount(inverse)
-            lut[:, 0, c] = np.clip(np.round(np.interp(np.arange(256), values, means)), 0, 255)
-        self.colour_lut = lut
+        lab = cv2.cvtColor(_reference_pictures(reference), cv2.COLOR_RGB2LAB).reshape(-1, 3).astype(np.float32)
+        self.colour_target = (lab.mean(axis=0), lab.std(axis=0))
+
+    def _transfer_colours(self, pictures: np.ndarray) -> np.ndarray:
+        import cv2
+
+        mean, spread = self.colour_target
+        out = np.empty_like(pictures)
+        for i, picture in enumerate(pictures):
+            lab = cv2.cvtColor(picture, cv2.COLOR_RGB2LAB).astype(np.float32)
+            own_mean, own_spread = lab.reshape(-1, 3).mean(axis=0), lab.reshape(-1, 3).std(axis=0)
+            # a plain frame is not blown up into noise, nor a busy one flattened to a wash
+            gain = np.clip(spread / np.maximum(own_spread, 1e-3), 1 / SPREAD_LIMIT, SPREAD_LIMIT)
+            moved = (lab - own_mean) * gain + mean
+            out[i] = cv2.cvtColor(np.clip(moved, 0, 255).astype(np.uint8), cv2.COLOR_LAB2RGB)
+        return out
+
+
+SPREAD_LIMIT = 3.0  # the most a frame's colour spread is scaled either way to match
 
 
 def _reference_pictures(path: str | os.PathLike) -> np.ndarray:

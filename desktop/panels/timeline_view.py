@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QWidget
 
@@ -232,6 +232,8 @@ class TimelineView(QWidget):
             painter.setPen(QPen(ACCENT, 2) if clip.id in self.selected else QPen(fill.lighter(140), 1))
             painter.drawRoundedRect(rect, 4, 4)
             self._paint_strip(painter, clip, media, rect.adjusted(2, 14, -2, -2))
+            if clip.volume_keys:
+                self._paint_volume(painter, clip, rect.adjusted(2, 14, -2, -2))
             painter.setPen(QColor("#f2f2f2"))
             label = media.path.replace("\\", "/").rsplit("/", 1)[-1] if media else "missing"
             if media is not None and media.offline:
@@ -310,6 +312,20 @@ class TimelineView(QWidget):
             while x < rect.right():
                 painter.drawPixmap(QRectF(x, rect.top(), tile, rect.height()), picture, QRectF(picture.rect()))
                 x += tile
+        painter.restore()
+
+    def _paint_volume(self, painter: QPainter, clip, rect: QRectF) -> None:
+        """The volume keys as a line over the clip (full height: unity gain), as editors draw
+        the level: the dips under speech that Make a short puts on the music show where they are."""
+        keys = sorted(clip.volume_keys)
+        top = max(1.0, max(g for _, g in keys))
+        ends = [(0.0, keys[0][1]), *keys, (clip.length / self.project.fps, keys[-1][1])]
+        origin = self.x_of(clip.position)
+        points = [QPointF(min(rect.right(), max(rect.left(), origin + t * self.project.fps * self.pixels_per_frame)),
+                          rect.bottom() - g / top * rect.height()) for t, g in ends]
+        painter.save()
+        painter.setPen(QPen(QColor("#ffd166"), 1.5))
+        painter.drawPolyline(points)
         painter.restore()
 
     def _paint_waveform(self, painter: QPainter, clip, peaks, rect: QRectF) -> None:

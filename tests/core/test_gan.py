@@ -203,6 +203,24 @@ def test_backdrop_is_the_same_for_the_same_seed_and_takes_on_colours(tmp_path, t
     assert tinted[0] > tinted[1] + 80 and tinted[0] > tinted[2] + 80
 
 
+def test_colours_taken_from_footage_hold_steady_along_the_loop(samples):
+    import cv2
+
+    from core.gan.backdrop import BackdropRenderer, BackdropSettings
+
+    renderer = BackdropRenderer(BackdropSettings(seconds=16, width=64, height=64, fps=4))  # the shipped model
+    frames = np.arange(0, renderer.settings.frame_count, 2)  # its colours swing along the walk
+
+    def mean_lab(pictures):
+        return np.stack([cv2.cvtColor(p, cv2.COLOR_RGB2LAB).reshape(-1, 3).mean(axis=0) for p in pictures])
+
+    own = mean_lab(renderer.small_frames(frames))
+    renderer.match_colours(samples.path("studio-talk.mp4"))
+    matched = mean_lab(renderer.small_frames(frames))
+    swing = np.ptp(matched, axis=0)
+    assert swing.max() < 12 and swing.max() < np.ptp(own, axis=0).max() / 2
+
+
 def test_preview_moments_are_different_pictures_for_a_long_backdrop(tiny_model):
     from core.gan.backdrop import BackdropRenderer, BackdropSettings
 
