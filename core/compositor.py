@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.audio.mix import DuckState, duck_gain, keyed_gain, pan_gains
-from core.effects import CANVAS_SPACE, CLIP_SPACE, apply_effects
+from core.effects import CANVAS_SPACE, CLIP_SPACE, Source, apply_effects
 from core.errors import MediaError
 from core.media import IMAGE, AudioReader, MediaInfo, VideoReader, even, probe_cached, read_image
 from core.timeline import AUDIO_TRACK, Clip, MediaRef, Project, Track, Transition
@@ -187,10 +187,10 @@ class Compositor:
         return canvas
 
     def _draw(self, canvas: np.ndarray, clip: Clip, frame: int, opacity: float | None = None) -> None:
-        picture, centre = self._clip_picture(clip, frame)
+        picture, centre, source = self._clip_picture(clip, frame)
         t = (frame - clip.position) / self.project.fps
         if clip.effects:
-            picture = apply_effects(picture, t, clip.effects, CLIP_SPACE)
+            picture = apply_effects(picture, t, clip.effects, CLIP_SPACE, source)
         opacity = clip.opacity if opacity is None else opacity
         if clip.fit == "blur":
             paste(canvas, blurred_fill(picture, self.canvas_size), (canvas.shape[1] / 2, canvas.shape[0] / 2), opacity)
@@ -216,12 +216,13 @@ class Compositor:
         else:
             canvas[:] = _blend(outgoing, incoming, progress)
 
-    def _clip_picture(self, clip: Clip, frame: int) -> tuple[np.ndarray, tuple[float, float]]:
+    def _clip_picture(self, clip: Clip, frame: int) -> tuple[np.ndarray, tuple[float, float], Source | None]:
+        """The clip's picture at timeline ``frame``, where its centre goes, and where it came from."""
         media = self.project.media[clip.media_id]
         info = self._info(media)
         if info is None or not info.has_video:
             slate = np.full((self.project.height, self.project.width, 3), OFFLINE_COLOUR, np.uint8)
-            return slate, (self.project.width / 2, self.project.height / 2)
+            return slate, (self.project.width / 2, self.project.height / 2), None
         where = placement(clip, (info.width, info.height), self.canvas_size)
         if info.kind == IMAGE:
             picture = self._still(media, info, where.decode_size)
@@ -231,13 +232,14 @@ class Compositor:
                 self._readers[key] = VideoReader(info, where.decode_size)
             picture = self._readers[key].frame_at(clip.source_time(frame, self.project.fps))
         x0, y0, x1, y1 = where.crop_box
-        if (x0, y0, x1, y1) != (0, 0, picture.shape[1], picture.shape[0]):
+        height, width = picture.shape[:2]
+        if (x0, y0, x1, y1) != (0, 0, width, height):
             picture = picture[y0:y1, x0:x1]
         centre = where.centre
+        source_time = 0.0 if info.kind == IMAGE else clip.source_time(frame, self.project.fps)
         if clip.reframe:
-            source_time = clip.source_time(frame, self.project.fps)
             centre = (reframed_centre_x(clip, source_time, picture.shape[1], self.project.width), centre[1])
-        return picture, centre
+        return picture, centre, Source(info.path, source_time, (x0 / width, y0 / height, x1 / width, y1 / height))
 
     def _info(self, media: MediaRef) -> MediaInfo | None:
         if media.id not in self._infos:

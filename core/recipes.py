@@ -368,6 +368,43 @@ def add_music_bed(project: tl.Project, media: tl.MediaRef, duck_db: float = 0.0)
     return tl.combine(project, "Add music", steps)
 
 
+BACKGROUND_TRACK = "Background"
+
+
+def background_refusal(project: tl.Project, clip_id: str) -> str | None:
+    """Why the clip's background cannot be replaced, or None (asked before the slow work)."""
+    track, clip = project.find_clip(clip_id)
+    if track.kind == tl.AUDIO_TRACK or not project.media[clip.media_id].has_video:
+        return "Only a picture has a background to replace."
+    if any(e["type"] == "background" for e in clip.effects):
+        return "This clip's background is already replaced: change it in the clip's effects."
+    return None
+
+
+def replace_background(project: tl.Project, clip_id: str, backdrop: tl.MediaRef | None) -> tl.Edit:
+    """The clip's background made transparent (the person matte), with ``backdrop`` (when
+    given) under it for its whole length, on a Background track made right below the clip's
+    own track. The backdrop clip is cut to the clip's length; one undo step."""
+    from core.effects import make_effect
+
+    refusal = background_refusal(project, clip_id)
+    if refusal:
+        raise EditError(refusal)
+    track, clip = project.find_clip(clip_id)
+
+    def steps(p: tl.Project) -> None:
+        tl.add_effect(p, clip_id, make_effect("background", mode="replace"))
+        if backdrop is None:
+            return
+        tl.add_media(p, backdrop)
+        tl.add_track(p, tl.VIDEO_TRACK, BACKGROUND_TRACK, p.tracks.index(p.track(track.id)))
+        under = p.tracks[p.tracks.index(p.track(track.id)) - 1]
+        seconds = min(backdrop.duration or clip.length / p.fps, clip.length / p.fps)
+        tl.add_clip(p, under.id, tl.make_clip(p, backdrop.id, clip.position, 0.0, seconds))
+
+    return tl.combine(project, "Replace background", steps)
+
+
 def add_backdrop(project: tl.Project, media: tl.MediaRef, at: int) -> tl.Edit:
     """A backdrop clip at frame ``at`` (the dialog gives 0: under the edit from its start) on
     the Backdrop track (made at the bottom, under everything, if there is none); after the

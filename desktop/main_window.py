@@ -130,6 +130,7 @@ class MainWindow(QMainWindow):
     project_changed = Signal()
     error_shown = Signal(str)
     beats_marked = Signal(float)  # the tempo found
+    background_replaced = Signal(str)  # the clip now over a generated backdrop
     export_finished = Signal(str)  # an export that went on after its dialog closed
 
     def __init__(self):
@@ -176,6 +177,7 @@ class MainWindow(QMainWindow):
         self.timeline.track_sound_requested.connect(
             lambda track_id, change: self.perform(tl.set_track_sound, track_id, merge_key=("duck", track_id), **change))
         self.timeline.beats_requested.connect(self.mark_beats)
+        self.timeline.background_requested.connect(self.replace_background)
         self.timeline.track_clicked.connect(lambda track_id: self.inspector.show_track(self.project, track_id))
         self.inspector.track_effects_changed.connect(self._track_effects_edit)
         self.effects_browser.chosen.connect(lambda name: self.add_effect(self.timeline.selected, name))
@@ -314,6 +316,8 @@ class MainWindow(QMainWindow):
             "smart_cut": a("Smart cut", self.open_smart_cut, tip="Find shots and dead air; split, trim or build a highlight reel"),
             "captions": a("&Captions from speech", self.caption_speech, "Ctrl+Shift+C",
                           "Captions of what is said in the selected clip (or the first that has sound), word by word"),
+            "background": a("&Replace background", lambda: self.replace_background(),
+                            tip="Put a generated backdrop behind the person in the selected clip: no green screen needed"),
             "backdrop": a("Generate backdrop", self.open_backdrop_dialog,
                           tip="An animated backdrop from the GAN, on a track under the footage"),
             "train": a("Train model", self.open_train_dialog, tip="Teach the backdrop GAN your own look"),
@@ -341,7 +345,7 @@ class MainWindow(QMainWindow):
             "&File": ["new", "open", "recent", "save", "save_as", None, "import", None, "export", None, "quit"],
             "&Edit": ["undo", "redo", None, "append", "insert", None, "split", "freeze", "delete", "ripple"],
             "&Playback": ["play", "shuttle_back", "shuttle_stop", "shuttle_forward", "back", "forward"],
-            "&Assistant": ["short", None, "smart_cut", "captions", "backdrop", "train", "music"],
+            "&Assistant": ["short", None, "smart_cut", "captions", "background", "backdrop", "train", "music"],
             "&Help": ["getting_started", "shortcuts", None, "logs", "about"],
         }
         for title, entries in menus.items():
@@ -764,6 +768,44 @@ class MainWindow(QMainWindow):
 
         self.runner.submit("Find the beats", beats_of_file, path, on_result=show,
                            on_error=lambda m: self.show_error("No beat found", m))
+
+    def replace_background(self, clip_id: str | None = None):
+        """The person in a clip over a generated backdrop in the clip's colours, in one step:
+        a job finds the person in every frame and renders the backdrop, then both land as one
+        undo step. Without ``clip_id``: the selected clip, else the one under the playhead."""
+        from core.assist.background import prepare_background
+        from core.media import probe
+
+        clip_id = clip_id or self._picture_clip_for_action()
+        if clip_id is None:
+            self.show_error("No clip to work on", "Select the clip with the person in it first.")
+            return None
+        refusal = recipes.background_refusal(self.project, clip_id)
+        if refusal:
+            self.show_error("Replace background", refusal)
+            return None
+        _, clip = self.project.find_clip(clip_id)
+        media = self.project.media[clip.media_id]
+
+        def land(path) -> None:
+            if self.perform(recipes.replace_background, clip_id, tl.MediaRef.from_info(probe(path))):
+                self.statusBar().showMessage("Background replaced: change its look in the clip's Effects.", 8000)
+                self.background_replaced.emit(clip_id)
+
+        return self.runner.submit("Replace background", prepare_background, media.path, clip.length / self.project.fps,
+                                  (self.project.width, self.project.height), self.project.fps,
+                                  self.document.generated_media_folder("backdrops"), on_result=land,
+                                  on_error=lambda m: self.show_error("The background could not be replaced", m))
+
+    def _picture_clip_for_action(self) -> str | None:
+        picked = [c for c in self.timeline.selected if self.project.find_clip(c)[0].kind != tl.AUDIO_TRACK]
+        if picked:
+            return picked[0]
+        for track in reversed(self.project.tracks):  # the top picture at the playhead: what the viewer sees
+            clip = next((c for c in track.clips if c.position <= self.document.playhead < c.end), None)
+            if track.kind != tl.AUDIO_TRACK and not track.hidden and clip is not None:
+                return clip.id
+        return None
 
     def open_train_dialog(self):
         from desktop.dialogs.train_dialog import TrainDialog

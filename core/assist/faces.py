@@ -1,28 +1,32 @@
-"""Faces, for scoring shots and following the subject when reframing."""
+"""Faces, for scoring shots and following the subject when reframing: BlazeFace
+(core.vision.faces). Without its model file (a damaged install) the assistant carries on
+without faces, saying so once in the log: motion and sound still find the moments."""
 
 from __future__ import annotations
 
-import functools
+import logging
 
 import numpy as np
 
-_FACE_CASCADE = "haarcascade_frontalface_default.xml"
+from core.errors import ModelError
+
+log = logging.getLogger(__name__)
+_warned = False
 
 
-@functools.cache
-def face_detector():
-    import cv2
+def find_faces(picture: np.ndarray) -> list:
+    """core.vision.faces.Face boxes in an RGB picture, largest first; none without the model."""
+    global _warned
+    from core.vision.faces import detect_faces
 
-    return cv2.CascadeClassifier(cv2.data.haarcascades + _FACE_CASCADE)
+    try:
+        return sorted(detect_faces(picture), key=lambda f: -f.area)
+    except ModelError as exc:
+        if not _warned:
+            log.warning("faces are not looked for: %s", exc)
+            _warned = True
+        return []
 
 
 def count_faces(picture: np.ndarray) -> int:
-    """Frontal faces in an RGB picture, by OpenCV's bundled Haar cascade."""
-    import cv2
-
-    detector = face_detector()
-    if detector.empty():
-        return 0
-    grey = cv2.equalizeHist(cv2.cvtColor(picture, cv2.COLOR_RGB2GRAY))
-    faces = detector.detectMultiScale(grey, scaleFactor=1.15, minNeighbors=5, minSize=(24, 24))
-    return len(faces)
+    return len(find_faces(picture))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from core.assist.camera import camera_move
-from core.assist.faces import face_detector
+from core.assist.faces import find_faces
 from core.errors import MediaError
 from core.jobs import CancelToken, Progress, check_cancel, report
 from core.media import MediaInfo, media_info
@@ -21,13 +21,9 @@ def _subject_x(picture: np.ndarray, previous: np.ndarray | None) -> float | None
     import cv2
 
     grey = cv2.cvtColor(picture, cv2.COLOR_RGB2GRAY)
-    # Strict: a face must be found at several scales and be a sizeable part of the picture, or
-    # foliage and noise texture pass for faces and drag the framing along with the background.
-    side = max(20, grey.shape[0] // 8)
-    faces = face_detector().detectMultiScale(cv2.equalizeHist(grey), 1.15, 8, minSize=(side, side))
-    if len(faces):
-        x, _y, w, _h = max(faces, key=lambda f: f[2] * f[3])
-        return (x + w / 2) / grey.shape[1]
+    faces = find_faces(picture)
+    if faces:
+        return faces[0].centre[0]
     if previous is None:
         return None
     steadied, valid = _follow_camera(previous, grey)

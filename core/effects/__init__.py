@@ -40,23 +40,37 @@ def setting(default: Any = None, low: float | None = None, high: float | None = 
 
 
 @dataclass(frozen=True)
+class Source:
+    """Where a clip's picture comes from, for effects that analyse the footage itself (the
+    person matte): the file, the time in it, and the part of its frame the picture shows
+    (left, top, right, bottom as fractions)."""
+
+    path: str
+    time: float
+    crop: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0)
+
+
+@dataclass(frozen=True)
 class EffectType:
     name: str
     label: str
     category: str
     params: type  # a dataclass: its fields and defaults are the effect's parameters
-    apply: Callable[[np.ndarray, float, Any], np.ndarray]
+    apply: Callable[..., np.ndarray]
     space: str = CLIP_SPACE
+    wants_source: bool = False  # apply(frame, t, params, source: Source | None)
 
 
 REGISTRY: dict[str, EffectType] = {}
 
 
-def register(name: str, label: str, category: str, params: type, space: str = CLIP_SPACE):
-    """Decorator for an ``apply(frame, t, params)`` function."""
+def register(name: str, label: str, category: str, params: type, space: str = CLIP_SPACE, wants_source: bool = False):
+    """Decorator for an ``apply(frame, t, params)`` function (``apply(frame, t, params,
+    source)`` with ``wants_source``; the source is None where there is no one file, as for a
+    track's effects)."""
 
     def add(apply):
-        REGISTRY[name] = EffectType(name, label, category, params, apply, space)
+        REGISTRY[name] = EffectType(name, label, category, params, apply, space, wants_source)
         return apply
 
     return add
@@ -65,7 +79,7 @@ def register(name: str, label: str, category: str, params: type, space: str = CL
 def _load_builtin() -> None:
     """Import the built-in effect modules (they register themselves). Always all of them: one
     may already be imported on its own (the backdrop uses the grain), the others not yet."""
-    from core.effects import colour, key, particles, text  # noqa: F401
+    from core.effects import colour, key, particles, person, text  # noqa: F401
 
 
 def effect_type(name: str) -> EffectType:
@@ -229,14 +243,16 @@ def _valid_key(key) -> bool:
 # --- applying ---------------------------------------------------------------------------------
 
 
-def apply_effects(frame: np.ndarray, t: float, effects: list[dict], space: str = CLIP_SPACE) -> np.ndarray:
+def apply_effects(frame: np.ndarray, t: float, effects: list[dict], space: str = CLIP_SPACE,
+                  source: Source | None = None) -> np.ndarray:
     """Run the stack's effects of one space over ``frame`` in order (disabled ones skipped)."""
     for effect in effects:
         if not effect.get("enabled", True):
             continue
         kind = effect_type(effect["type"])
         if kind.space == space:
-            frame = kind.apply(frame, t, params_at(kind, effect.get("params", {}), t))
+            params = params_at(kind, effect.get("params", {}), t)
+            frame = kind.apply(frame, t, params, source) if kind.wants_source else kind.apply(frame, t, params)
     return frame
 
 

@@ -64,6 +64,7 @@ class TimelineView(QWidget):
     track_clicked = Signal(str)  # a track's header was clicked: show the track's effects
     track_sound_requested = Signal(str, dict)  # track id, {"muted"/"solo"/"duck": value}
     beats_requested = Signal(str)  # clip id of music whose beats to mark
+    background_requested = Signal(str)  # clip id whose background to replace
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -451,16 +452,24 @@ class TimelineView(QWidget):
         return data.hasUrls() or data.hasFormat(MEDIA_MIME)
 
     def contextMenuEvent(self, event) -> None:
-        """Right-click a track's header for its sound; a sound clip to mark its beats."""
+        menu = self.context_menu(event.pos())
+        if menu is not None and not menu.isEmpty():
+            menu.exec(event.globalPos())
+
+    def context_menu(self, pos):
+        """What a right-click at ``pos`` offers: a track's header its sound; a picture to
+        replace its background; a sound clip to mark its beats."""
         from PySide6.QtWidgets import QMenu
 
         if self.project is None:
-            return
-        pos = event.pos()
+            return None
         menu = QMenu(self)
         clip_id = self.clip_at(pos.x(), pos.y())
         track = self.track_at(pos.y())
-        if clip_id is not None and self.project.media[self.project.find_clip(clip_id)[1].media_id].has_audio:
+        media = self.project.media[self.project.find_clip(clip_id)[1].media_id] if clip_id is not None else None
+        if media is not None and media.has_video and track.kind != AUDIO_TRACK:
+            menu.addAction("Replace background", lambda: self.background_requested.emit(clip_id))
+        if media is not None and media.has_audio:
             menu.addAction("Mark the beats", lambda: self.beats_requested.emit(clip_id))
         if track is not None and pos.x() <= HEADER_WIDTH:
             for name, label, on, value in (("muted", "Mute", track.muted, not track.muted),
@@ -470,8 +479,7 @@ class TimelineView(QWidget):
                 action = menu.addAction(label, lambda n=name, v=value: self.track_sound_requested.emit(track.id, {n: v}))
                 action.setCheckable(True)
                 action.setChecked(bool(on))
-        if not menu.isEmpty():
-            menu.exec(event.globalPos())
+        return menu
 
     def _header_track(self, pos) -> Track | None:
         track = self.track_at(pos.y()) if pos.x() <= HEADER_WIDTH else None

@@ -817,3 +817,30 @@ def test_smart_cut_removes_the_pauses_of_talk_with_the_padding_chosen(qtbot, win
     remaining = window.project.tracks[0].end / 30
     assert said - 0.6 < remaining < length / 30 - 3.0  # the pauses went, the speech stayed
     assert window.undo_stack.undoText() and len(window.project.tracks[0].clips) >= 3  # jump cuts
+
+
+def test_replace_background_from_a_clips_menu_in_one_click(qtbot, window, samples, monkeypatch):
+    window.set_project(project_from_media([samples.path("studio-talk.mp4"), samples.path("music-bed.wav")],
+                                          320, 180, 30), None)
+    video = window.project.tracks[0]
+    clip = video.clips[0]
+    timeline = window.timeline
+    row = next(r for t, r in timeline._track_rows() if t.id == video.id)
+    menu = timeline.context_menu(QPointF(timeline.x_of(clip.position + 10), row.center().y()).toPoint())
+    offered = {action.text(): action for action in menu.actions()}
+    assert "Replace background" in offered
+    with qtbot.waitSignal(window.background_replaced, timeout=120000):
+        offered["Replace background"].trigger()  # the one click: the person found, a backdrop made
+    assert window.undo_stack.undoText() == "Replace background"
+    below = window.project.tracks[window.project.tracks.index(window.project.track(video.id)) - 1]
+    assert below.name == "Background" and below.clips[0].position == clip.position
+    assert window.project.find_clip(clip.id)[1].effects[-1]["type"] == "background"
+    window.undo_stack.undo()
+    assert all(t.name != "Background" for t in window.project.tracks)
+    music = next(t for t in window.project.tracks if t.kind == tl.AUDIO_TRACK).clips[0]
+    timeline.selected = [music.id]
+    errors = []
+    monkeypatch.setattr(window, "show_error", lambda title, message: errors.append(message))
+    job = window.replace_background()  # from the Assistant menu with only sound selected: the picture at the playhead
+    assert job is not None and not errors
+    window.runner.shutdown()
