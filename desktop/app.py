@@ -80,6 +80,16 @@ def run(argv: list[str]) -> int:
     return app.exec()
 
 
+def _models_ready() -> str:
+    from core.errors import ModelError
+    from core.vision.litert import check_shipped
+
+    try:
+        return f"{check_shipped()} person and face models ready"
+    except ModelError as exc:
+        return str(exc)
+
+
 def _screenshot(app, window, args) -> int:
     from PySide6.QtCore import QTimer
 
@@ -95,7 +105,7 @@ def _screenshot(app, window, args) -> int:
             outcome["status"] = 0
             if args.smoke:
                 print(f"Reelsmith {__version__} started: {window.windowTitle()} "
-                      f"({len(window.project.media) if window.project else 0} media)")
+                      f"({len(window.project.media) if window.project else 0} media; {_models_ready()})")
         window.runner.shutdown()
         window.preview.shutdown()
         app.quit()

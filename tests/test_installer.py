@@ -66,6 +66,7 @@ def test_install_launch_open_by_type_upgrade_and_uninstall(home, samples, tmp_pa
     command = [part for part in exec_line(desktop_file) if part != "%f"]
     started = run([*command, "--smoke"], env)
     assert started.returncode == 0 and "Reelsmith" in started.stdout and "Demo" in started.stdout, started.stderr
+    assert "4 person and face models ready" in started.stdout  # from the installed copy of resources/
 
     # A project opens through its registered file type.
     project = tmp_path / "My Short.reelsmith"

@@ -58,3 +58,15 @@ class LiteModel:
 @functools.cache
 def model(name: str) -> LiteModel:
     return LiteModel(name)
+
+
+SHIPPED = ("selfie_segmentation.tflite", "selfie_segmentation_landscape.tflite",
+           "face_detection_short_range.tflite", "face_detection_full_range_sparse.tflite")
+
+
+def check_shipped() -> int:
+    """Load every shipped model once (an installer's smoke test); a ModelError names the first
+    that is missing or damaged. Returns how many loaded."""
+    for name in SHIPPED:
+        model(name).input_shape  # noqa: B018 (loading is the check)
+    return len(SHIPPED)
