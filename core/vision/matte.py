@@ -209,10 +209,10 @@ def refined_alpha(picture: np.ndarray, mask: np.ndarray, softness: float, edge: 
     height, width = picture.shape[:2]
     shrink = min(1.0, FINE_SIDE / min(height, width))
     fine = (max(2, round(width * shrink)), max(2, round(height * shrink)))
-    rgb = np.ascontiguousarray(picture[..., :3])
+    grey = cv2.cvtColor(np.ascontiguousarray(picture[..., :3]), cv2.COLOR_RGB2GRAY)
     if fine != (width, height):
-        rgb = cv2.resize(rgb, fine, interpolation=cv2.INTER_AREA)
-    guide = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255
+        grey = cv2.resize(grey, fine, interpolation=cv2.INTER_AREA)
+    guide = grey.astype(np.float32) / 255
     work = mask.astype(np.float32) / 255
     refined = guided_filter(guide, work, radius=3, eps=1e-3)
     alpha = cv2.LUT(np.clip(refined * 255, 0, 255).astype(np.uint8), _ramp(round(softness, 3), round(edge, 3)))
