@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from core import timeline as tl
 from core.errors import EditError
 
@@ -251,14 +253,38 @@ def reframe_fit(project: tl.Project, clip: tl.Clip, keys: list[tuple[float, floa
     return "fit" if under else "blur"  # the whole picture over the generated backdrop if there is one
 
 
-def apply_reframe(project: tl.Project, keys_by_clip: Mapping[str, list[tuple[float, float]]]) -> tl.Edit:
+HEADROOM_LINE = 0.3  # where a talking head's face centre goes on a tall canvas: in the upper third, with room to move
+
+
+def headroom(face_y: float, enlargement: float) -> tuple[float, float]:
+    """(scale, pan_y) that put a face ``face_y`` down the picture (0..1) on the upper third of
+    a tall canvas the picture fills at full height, as creators frame a talking head: the least
+    zoom that leaves room to move the picture up, within MAX_FILL_ENLARGEMENT in all, and the
+    picture always covering the canvas."""
+    needed = (1 - HEADROOM_LINE) / max(1e-6, 1 - face_y)
+    scale = float(np.clip(needed, 1.0, max(1.0, MAX_FILL_ENLARGEMENT / max(enlargement, 1e-6))))
+    pan_y = HEADROOM_LINE - 0.5 - (face_y - 0.5) * scale
+    return round(scale, 4), round(float(np.clip(pan_y, (1 - scale) / 2, (scale - 1) / 2)), 4)
+
+
+def apply_reframe(project: tl.Project, keys_by_clip: Mapping[str, list[tuple[float, float]]],
+                  faces_by_clip: Mapping[str, float] | None = None) -> tl.Edit:
     """Make each clip fill the canvas: following the subject along its reframe keys, or shown
-    whole over its own blur where that would not work (``reframe_fit``)."""
+    whole over its own blur where that would not work (``reframe_fit``). On a tall canvas a
+    talking head (a face height in ``faces_by_clip``) gets headroom: its face on the upper third."""
+    faces_by_clip = faces_by_clip or {}
 
     def steps(p: tl.Project) -> None:
         for clip_id, keys in keys_by_clip.items():
-            fit = reframe_fit(p, p.find_clip(clip_id)[1], keys)
-            tl.set_clip_properties(p, clip_id, fit=fit, pan_x=0.0, reframe=keys if fit == "fill" else [])
+            clip = p.find_clip(clip_id)[1]
+            fit = reframe_fit(p, clip, keys)
+            framing = {"scale": 1.0, "pan_y": 0.0}
+            media = p.media[clip.media_id]
+            if fit == "fill" and clip_id in faces_by_clip and p.height > p.width and media.width and media.height:
+                enlargement = max(p.width / media.width, p.height / media.height)
+                if media.width / media.height > p.width / p.height:  # filled at full height: room to move up
+                    framing = dict(zip(("scale", "pan_y"), headroom(faces_by_clip[clip_id], enlargement), strict=True))
+            tl.set_clip_properties(p, clip_id, fit=fit, pan_x=0.0, reframe=keys if fit == "fill" else [], **framing)
 
     return tl.combine(project, "Auto-reframe", steps)
 

@@ -16,14 +16,19 @@ MOVED_LEVEL = 25  # grey levels a pixel must change by to count as moving (noise
 REFRAME_MAX_SPEED = 0.35  # how far (in picture widths per second) the framing may travel
 
 
-def _subject_x(picture: np.ndarray, previous: np.ndarray | None) -> float | None:
-    """Where the subject is across the picture (0..1): the largest face, else what moves."""
+def _subject(picture: np.ndarray, previous: np.ndarray | None) -> tuple[float | None, float | None]:
+    """Where the subject is across the picture (0..1): the largest face, else what moves; and
+    how far down the face is (0..1), when there is one."""
+    faces = find_faces(picture)
+    if faces:
+        return faces[0].centre
+    return _moving_x(picture, previous), None
+
+
+def _moving_x(picture: np.ndarray, previous: np.ndarray | None) -> float | None:
     import cv2
 
     grey = cv2.cvtColor(picture, cv2.COLOR_RGB2GRAY)
-    faces = find_faces(picture)
-    if faces:
-        return faces[0].centre[0]
     if previous is None:
         return None
     steadied, valid = _follow_camera(previous, grey)
@@ -80,6 +85,17 @@ def auto_reframe(
 ) -> list[tuple[float, float]]:
     """Reframe keys (source seconds, x) that follow the faces or the moving subject; none when
     there is no subject to follow anywhere in the clip."""
+    return follow_subject(source, start, end, progress=progress, cancel=cancel)[0]
+
+
+FACE_SHARE = 0.5  # of the looks that must find a face for the clip to be framed as a talking head
+
+
+def follow_subject(source: MediaInfo | str, start: float = 0.0, end: float | None = None, *,
+                   progress: Progress | None = None, cancel: CancelToken | None = None,
+                   ) -> tuple[list[tuple[float, float]], float | None]:
+    """``auto_reframe``'s keys, and how far down the picture the face is (the median, 0..1)
+    when a face is seen in most of the clip: a talking head, for ``recipes.headroom``."""
     import cv2
 
     from core.media import VideoReader, fit_size
@@ -89,30 +105,39 @@ def auto_reframe(
         raise MediaError(f"'{info.name}' is not a video, so there is nothing to reframe.")
     end = min(end if end is not None else info.duration, info.duration)
     times = list(np.arange(start, end, REFRAME_STEP)) or [start]
-    found, previous = [], None
+    found, heights, previous = [], [], None
     with VideoReader(info, fit_size(info.width, info.height, 320)) as reader:
         for i, t in enumerate(times):
             check_cancel(cancel)
             picture = reader.frame_at(float(t))
-            found.append(_subject_x(picture, previous))
+            x, y = _subject(picture, previous)
+            found.append(x)
+            heights += [y] if y is not None else []
             previous = cv2.cvtColor(picture, cv2.COLOR_RGB2GRAY)
             report(progress, (i + 1) / len(times), "Following the subject")
     known = [x for x in found if x is not None]
     if not known:
-        return []
+        return [], None
+    face_y = float(np.median(heights)) if len(heights) >= FACE_SHARE * len(times) else None
     filled, last = [], known[0]
     for x in found:  # hold the last known place where nothing can be seen
         last = x if x is not None else last
         filled.append(last)
-    return [(round(float(t), 3), round(x, 4)) for t, x in zip(times, smooth_path(filled, REFRAME_STEP), strict=True)]
+    keys = [(round(float(t), 3), round(x, 4)) for t, x in zip(times, smooth_path(filled, REFRAME_STEP), strict=True)]
+    return keys, face_y
 
 
 def reframe_clips(clips: list[tuple[str, str, float, float]], *, progress: Progress | None = None,
-                  cancel: CancelToken | None = None) -> dict[str, list[tuple[float, float]]]:
+                  cancel: CancelToken | None = None) -> tuple[dict[str, list[tuple[float, float]]], dict[str, float]]:
     """Reframe keys for several clips, (clip id, path, source in, source out) each: clip id ->
-    keys, ready for ``core.recipes.apply_reframe``."""
+    keys, and clip id -> face height for the talking heads, ready for
+    ``core.recipes.apply_reframe``."""
     from core.jobs import sub_progress
 
-    return {clip_id: auto_reframe(path, start, end, cancel=cancel,
-                                  progress=sub_progress(progress, i / len(clips), (i + 1) / len(clips)))
-            for i, (clip_id, path, start, end) in enumerate(clips)}
+    keys, faces = {}, {}
+    for i, (clip_id, path, start, end) in enumerate(clips):
+        keys[clip_id], face_y = follow_subject(path, start, end, cancel=cancel,
+                                               progress=sub_progress(progress, i / len(clips), (i + 1) / len(clips)))
+        if face_y is not None:
+            faces[clip_id] = face_y
+    return keys, faces

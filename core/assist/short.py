@@ -285,9 +285,9 @@ def _reframe(project: tl.Project, progress: Progress | None, cancel: CancelToken
 
     videos = [(c.id, project.media[c.media_id].path, c.source_in, c.source_out(project.fps))
               for _, c in tl.all_clips(project) if project.media[c.media_id].kind == "video"]
-    keys = reframe_clips(videos, progress=progress, cancel=cancel) if videos else {}
+    keys, faces = reframe_clips(videos, progress=progress, cancel=cancel) if videos else ({}, {})
     keys.update({c.id: [] for _, c in tl.all_clips(project) if project.media[c.media_id].kind == "image"})
-    recipes.apply_reframe(project, keys)
+    recipes.apply_reframe(project, keys, faces)
 
 
 def _duck_under_speech(project: tl.Project, pictures: tl.Track, speech: dict[str, np.ndarray]) -> None:

@@ -294,10 +294,11 @@ class SmartCutDialog(QDialog):
         self.reframe_button.setEnabled(True)
         self._failed(message)
 
-    def _apply_reframe(self, keys_by_clip: dict[str, list]) -> None:
+    def _apply_reframe(self, framing: tuple[dict[str, list], dict[str, float]]) -> None:
         """Fill the canvas and follow the subject, for every clip: one undo step."""
+        keys_by_clip, faces_by_clip = framing
         self.reframe_button.setEnabled(True)
-        if self.document.perform(recipes.apply_reframe, keys_by_clip):
+        if self.document.perform(recipes.apply_reframe, keys_by_clip, faces_by_clip):
             project = self.document.project
             fits = [project.find_clip(clip_id)[1].fit for clip_id in keys_by_clip]
             whole = len(fits) - fits.count("fill")

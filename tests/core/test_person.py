@@ -206,3 +206,37 @@ def test_preparing_the_background_cancelled_leaves_no_file(samples, tmp_path):
 
     info = media_info(made)
     assert (info.width, info.height) == (320, 180) and abs(info.duration - 2.0) < 0.1
+
+
+def test_headroom_puts_a_face_on_the_upper_third_and_never_uncovers_the_canvas():
+    from core.recipes import HEADROOM_LINE, headroom
+
+    for face_y in (0.3, 0.45, 0.5, 0.6, 0.8):
+        scale, pan_y = headroom(face_y, enlargement=1.0)
+        assert abs(pan_y) <= (scale - 1) / 2 + 1e-4  # the picture still covers the canvas top to bottom
+        shown_at = 0.5 + pan_y + (face_y - 0.5) * scale
+        assert shown_at <= HEADROOM_LINE + 1e-3 or scale == pytest.approx(3.0)
+    assert headroom(0.5, 1.0) == (pytest.approx(1.4, abs=1e-3), pytest.approx(-0.2, abs=1e-3))
+    assert headroom(0.25, 1.0) == (1.0, 0.0)  # already high enough: no zoom
+    assert headroom(0.5, 2.9)[0] <= 3.0 / 2.9 + 1e-4  # never blown up past the fill limit
+
+
+def test_a_talking_head_reframed_to_9_16_has_its_face_in_the_upper_third(carphone, tmp_path):
+    from core.assist.reframe import reframe_clips
+    from core.compositor import Compositor
+    from core.ffmpeg import run_ffmpeg
+    from core.quick import project_from_media
+    from core.vision.faces import detect_faces
+
+    bigger = tmp_path / "carphone-288p.mp4"
+    run_ffmpeg("-i", carphone.path, "-vf", "scale=352:288", "-c:v", "libx264", str(bigger), timeout=60)
+    project = project_from_media([bigger], 216, 384, 30)
+    clip = project.tracks[0].clips[0]
+    keys, faces = reframe_clips([(clip.id, str(bigger), clip.source_in, clip.source_out(30))])
+    assert clip.id in faces and 0.4 < faces[clip.id] < 0.6  # the man's face sits mid-height in his car
+    recipes.apply_reframe(project, keys, faces)
+    clip = project.tracks[0].clips[0]
+    assert clip.fit == "fill" and clip.scale > 1.2 and clip.pan_y < 0
+    with Compositor(project) as compositor:
+        heights = [detect_faces(compositor.frame_at(f))[0].centre[1] for f in (15, 45, 75, 105)]
+    assert all(0.2 < y < 0.37 for y in heights), heights
