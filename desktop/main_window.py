@@ -537,6 +537,18 @@ class MainWindow(QMainWindow):
         if name == "captions" and len(clip_ids) == 1:  # captions start empty: write or import them now
             _, clip = self.project.find_clip(clip_ids[0])
             self.open_captions_editor(clip.id, len(clip.effects) - 1)
+        if name == "background":
+            self._find_people(clip_ids)
+
+    def _find_people(self, clip_ids: list[str]):
+        """Find the person in every frame of the clips' files now, as a job, so that preview
+        plays the background effect without waiting on each second it reaches."""
+        from core.vision.matte import mattes_for
+
+        paths = {self.project.media[self.project.find_clip(c)[1].media_id].path for c in clip_ids}
+        return [self.runner.submit("Finding the person", mattes_for(path).analyse,
+                                   on_error=lambda m: self.show_error("The person could not be found", m))
+                for path in sorted(paths)]
 
     def _show_effect(self, clip_id: str) -> None:
         """Move the playhead to where the effect just added is fully in (a title fading in is

@@ -240,3 +240,23 @@ def test_a_talking_head_reframed_to_9_16_has_its_face_in_the_upper_third(carphon
     with Compositor(project) as compositor:
         heights = [detect_faces(compositor.frame_at(f))[0].centre[1] for f in (15, 45, 75, 105)]
     assert all(0.2 < y < 0.37 for y in heights), heights
+
+
+def test_the_effect_looks_the_same_in_preview_and_export(carphone, tmp_path):
+    from core.compositor import Compositor
+    from core.effects import make_effect
+    from core.export import ExportSettings, export_project
+    from core.media import frame_at
+    from core.quick import project_from_media
+
+    project = project_from_media([carphone.path], 320, 240, 30)
+    clip = project.tracks[0].clips[0]
+    clip.effects = [make_effect("background", mode="colour", colour=[250, 40, 160])]
+    out = tmp_path / "out.mp4"
+    export_project(project, out, ExportSettings(320, 240, 30, "best"))
+    with Compositor(project) as compositor:
+        for frame in (5, 50, 100):
+            shown = compositor.frame_at(frame).astype(np.float32)
+            exported = frame_at(out, (frame + 0.5) / 30).astype(np.float32)
+            assert np.abs(shown - exported).mean() < 4, frame  # the same matte: only the encoder differs
+            assert (np.abs(shown - [250, 40, 160]).sum(axis=2) < 30).mean() > 0.2  # the colour is behind him

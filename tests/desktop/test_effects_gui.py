@@ -63,6 +63,22 @@ def test_a_look_is_several_effects_in_one_step(qtbot, window):
     assert first_clip(window).effects == []
 
 
+def test_the_background_effect_from_the_effects_tab_finds_the_person_at_once(qtbot, window):
+    from core.vision.matte import CHUNK, mattes_for
+
+    clip = first_clip(window)
+    assert browser_item(window, "background") is not None  # offered in the Effects tab
+    started = []
+    window.runner.job_started.connect(started.append)
+    window.add_effect([clip.id], "background")
+    assert first_clip(window).effects[-1]["type"] == "background"
+    (job,) = [j for j in started if j.title == "Finding the person"]
+    with qtbot.waitSignal(job.succeeded, timeout=120000):
+        pass
+    mattes = mattes_for(window.project.media[clip.media_id].path)
+    assert len(mattes._chunks) == min(8, -(-mattes.frame_count // CHUNK))  # every chunk made (the last few kept in memory)
+
+
 def test_dropping_an_effect_on_a_clip(qtbot, window):
     clip = first_clip(window)
     timeline = window.timeline
