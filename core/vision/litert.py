@@ -6,7 +6,9 @@ run at once), so each thread gets its own; loading one takes a few milliseconds.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
 import threading
 
 import numpy as np
@@ -15,6 +17,25 @@ from core.errors import ModelError
 from core.paths import resource
 
 FETCH_AGAIN = "Reinstall Reelsmith, or run installer/fetch_models.py in a checkout."
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced():
+    """LiteRT's C++ side prints "INFO: Created TensorFlow Lite XNNPACK delegate" on the process's
+    stderr, whatever the log level asked for; the command line keeps its one-line errors clean.
+    Only the file descriptor is redirected, for the few milliseconds a model takes to load."""
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 class LiteModel:
@@ -37,8 +58,9 @@ class LiteModel:
         except ImportError as exc:
             raise ModelError(f"LiteRT (ai-edge-litert), which runs '{self.name}', is not installed. {FETCH_AGAIN}") from exc
         try:
-            interpreter = Interpreter(model_path=str(self.path), num_threads=1)
-            interpreter.allocate_tensors()
+            with _native_stderr_silenced():
+                interpreter = Interpreter(model_path=str(self.path), num_threads=1)
+                interpreter.allocate_tensors()
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"The model file '{self.name}' is damaged and cannot be loaded. {FETCH_AGAIN}") from exc
         return interpreter
