@@ -7,6 +7,11 @@ straight line between two samples is not: its middle is too short), and z(T) = z
 loops without a seam. The generator has no noise inputs and its BatchNorm is frozen, so frames
 that are close in time are close in picture: nothing shimmers.
 
+Even steps along the walk are not even steps in picture: the generator's pictures change fast
+in some stretches and barely in others. So the walk is re-timed by arc length in image space:
+the picture's change is measured at PACE_SAMPLES points of one period, and frames are spread so
+that each covers the same amount of change (``retimed``).
+
 The 128-pixel picture is cropped to the canvas's shape and upscaled with bicubic filtering,
 which stays smooth; film grain, when asked for, is the grain effect (core.effects.colour).
 """
@@ -25,6 +30,7 @@ from core.jobs import CancelToken, Progress, check_cancel, report
 
 LOOP_SECONDS_AT_SPEED_1 = 8.0  # how long one turn of the main circle takes at speed 1
 BATCH = 8  # frames generated at a time
+PACE_SAMPLES = 96  # points per period of the walk where the picture's change is measured
 
 
 @dataclass
@@ -88,6 +94,7 @@ class BackdropRenderer:
         self.weights /= self.weights.norm()  # squares add up to one: z stays N(0, I)
         self.circles = torch.randn(2, 3, self.z_dim, generator=rng, dtype=torch.float64)
         self.colour_target: tuple[np.ndarray, np.ndarray] | None = None  # Lab mean and spread
+        self._arc = self._even_pace()
 
     def moments(self, count: int) -> np.ndarray:
         """``count`` frame indices spread over one turn of the walk: the clip repeats every
@@ -105,15 +112,49 @@ class BackdropRenderer:
         z = (self.weights * torch.cos(angle))[..., None] * a + (self.weights * torch.sin(angle))[..., None] * b
         return z.sum(dim=1).float()
 
-    def small_frames(self, frames: np.ndarray) -> np.ndarray:
-        """The generator's own pictures (N, 128, 128, 3) uint8 for frame indices, colour-matched."""
+    @property
+    def _period(self) -> float:
+        """Frames after which the walk repeats (its main circle's turn)."""
+        return self.settings.frame_count / int(self.turns[0])
+
+    def _even_pace(self) -> np.ndarray:
+        """How far along one period of the walk the picture has changed, at PACE_SAMPLES even
+        steps (0 to 1): the walk is then re-timed by it (``retimed``), so the picture changes at
+        an even pace. Even steps in latent space are not: where the generator's pictures change
+        fast the backdrop surged, where they barely change it crawled (8x apart along one loop)."""
+        import cv2
+
+        positions = np.arange(PACE_SAMPLES) * self._period / PACE_SAMPLES
+        pictures = self._generate(positions)
+        grey = np.stack([cv2.resize(cv2.cvtColor(p, cv2.COLOR_RGB2GRAY), (32, 32), interpolation=cv2.INTER_AREA)
+                         for p in pictures]).astype(np.float32)
+        steps = np.abs(np.diff(np.concatenate([grey, grey[:1]]), axis=0)).mean(axis=(1, 2)) + 1e-3
+        arc = np.concatenate([[0.0], np.cumsum(steps)])
+        return arc / arc[-1]
+
+    def retimed(self, frames: np.ndarray) -> np.ndarray:
+        """Where along the walk (in frames, fractional) each frame index is shown: equal arcs of
+        picture change per frame, the same in every period, so the loop still closes."""
+        frames = np.asarray(frames, dtype=np.float64)
+        period = self._period
+        turn, within = np.divmod(frames, period)
+        even = np.interp(within / period, self._arc, np.linspace(0.0, 1.0, len(self._arc)))
+        return (turn + even) * period
+
+    def _generate(self, positions: np.ndarray) -> np.ndarray:
+        """The generator's pictures (N, 128, 128, 3) uint8 at walk positions (in frames)."""
         import torch
 
         with torch.no_grad():
-            z = self.latent(frames).to(self.device)
-            style = torch.full((len(frames),), self.style_index, dtype=torch.long, device=self.device)
+            z = self.latent(positions).to(self.device)
+            style = torch.full((len(positions),), self.style_index, dtype=torch.long, device=self.device)
             pictures = self.generator(z, style)
-        pictures = ((pictures.clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).cpu().numpy()
+        return ((pictures.clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).cpu().numpy()
+
+    def small_frames(self, frames: np.ndarray) -> np.ndarray:
+        """The generator's own pictures (N, 128, 128, 3) uint8 for frame indices, evenly paced
+        and colour-matched."""
+        pictures = self._generate(self.retimed(frames))
         if self.colour_target is not None:
             pictures = self._transfer_colours(pictures)
         return pictures

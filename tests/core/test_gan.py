@@ -221,6 +221,22 @@ def test_colours_taken_from_footage_hold_steady_along_the_loop(samples):
     assert swing.max() < 12 and swing.max() < np.ptp(own, axis=0).max() / 2
 
 
+def test_the_backdrop_changes_at_an_even_pace_and_still_loops():
+    import cv2
+
+    from core.gan.backdrop import BackdropRenderer, BackdropSettings
+
+    renderer = BackdropRenderer(BackdropSettings(seconds=6, width=160, height=90, fps=30, seed=3))  # the shipped model
+    frames = np.arange(renderer.settings.frame_count)
+    timed = renderer.retimed(np.arange(0, 2 * renderer.settings.frame_count + 1))
+    assert np.all(np.diff(timed) > 0) and timed[0] == 0 and timed[-1] == pytest.approx(2 * renderer.settings.frame_count)
+    pictures = [renderer.finish(p, int(i)) for i, p in zip(frames, renderer.small_frames(frames), strict=True)]
+    grey = np.stack([cv2.cvtColor(p, cv2.COLOR_RGB2GRAY) for p in pictures + pictures[:1]]).astype(np.float32)
+    change = np.sort(np.abs(np.diff(grey, axis=0)).mean(axis=(1, 2)))  # the last step closes the loop
+    tenth = len(change) // 10
+    assert change[-tenth:].mean() <= 2.0 * change[:tenth].mean()  # it was 14x at this seed
+
+
 def test_preview_moments_are_different_pictures_for_a_long_backdrop(tiny_model):
     from core.gan.backdrop import BackdropRenderer, BackdropSettings
 
