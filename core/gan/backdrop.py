@@ -30,7 +30,7 @@ from core.jobs import CancelToken, Progress, check_cancel, report
 
 LOOP_SECONDS_AT_SPEED_1 = 8.0  # how long one turn of the main circle takes at speed 1
 BATCH = 8  # frames generated at a time
-PACE_SAMPLES = 96  # points per period of the walk where the picture's change is measured
+PACE_SAMPLES = 64  # points per period of the walk where the picture's change is measured
 
 
 @dataclass
