@@ -73,7 +73,7 @@ def anchor(paths: list[Path], out: Path) -> float:
 
 def quality(project: tl.Project, out: Path) -> dict:
     from core.assist.dead_air import find_silences, find_still_picture
-    from core.assist.reframe import _subject_x
+    from core.assist.reframe import _subject
     from core.audio.loudness import db, integrated_loudness, true_peak
     from core.media import VideoReader, fit_size, read_audio
     from core.speech.voice import find_speech
@@ -107,7 +107,7 @@ def quality(project: tl.Project, out: Path) -> dict:
     with VideoReader(info, fit_size(info.width, info.height, 320)) as reader:
         for t in np.arange(0.25, info.duration - 0.1, 0.5):
             picture = reader.frame_at(float(t))
-            x = _subject_x(picture, previous)
+            x, _ = _subject(picture, previous)
             previous = cv2.cvtColor(picture, cv2.COLOR_RGB2GRAY)
             if x is not None:
                 seen += 1
