@@ -4,13 +4,16 @@
     on the CPU (and on CUDA when there is one). The anchor is plain ffmpeg encoding the same
     number of 1080p frames from its own test source with the same x264 settings (ultrafast,
     CRF 16, as for the backdrop's intermediate clip): the encoding floor.
+(p) Pace along the loop: the mean frame-to-frame change (grey levels at 320x180) over a 6 s
+    loop, the mean of the fastest tenth of frame steps over that of the slowest tenth, for the
+    walk re-timed by arc length against the anchor, even steps in latent space (the walk before).
 (b) Training quality for the same wall-clock budget on the same ~100 pictures, on the CPU:
     Reelsmith's GAN from scratch against the textbook DCGAN (the PyTorch example: 64x64,
     transposed convolutions, BatchNorm, BCE, Adam 2e-4 with beta1 0.5). Both are scored at 64x64
     against 200 held-out pictures of the same kind: sliced Wasserstein distance (lower is better),
     MS-SSIM diversity of samples, and the nearest-neighbour MSE/SSIM memorisation check.
 
-Run: .venv/bin/python bench/gan.py [--minutes 5] [--skip-training]
+Run: .venv/bin/python bench/gan.py [--minutes 5] [--skip-training] [--pace-only]
 """
 
 from __future__ import annotations
@@ -50,6 +53,26 @@ def backdrop_speed(device: str) -> None:
     floor = frames / (time.perf_counter() - start)
     print(f"(a) 1080p backdrop on {device}: {ours:.1f} frames/s ({ours / FPS:.2f}x real time at {FPS} fps); "
           f"plain ffmpeg encode of a test source: {floor:.1f} frames/s; ratio {ours / floor:.2f}")
+
+
+def pace(seed: int) -> None:
+    import cv2
+
+    from core.gan.backdrop import BackdropRenderer, BackdropSettings
+
+    renderer = BackdropRenderer(BackdropSettings(seconds=6, width=320, height=180, fps=30, seed=seed))
+    frames = np.arange(renderer.settings.frame_count)
+
+    def spread() -> str:
+        pictures = [renderer.finish(p, int(i)) for i, p in zip(frames, renderer.small_frames(frames), strict=True)]
+        grey = np.stack([cv2.cvtColor(p, cv2.COLOR_RGB2GRAY) for p in pictures + pictures[:1]]).astype(np.float32)
+        change = np.sort(np.abs(np.diff(grey, axis=0)).mean(axis=(1, 2)))
+        tenth = len(change) // 10
+        return f"{change[-tenth:].mean() / change[:tenth].mean():.2f}x ({change[0]:.2f} to {change[-1]:.2f} a frame)"
+
+    even = spread()
+    renderer._arc = np.linspace(0.0, 1.0, len(renderer._arc))  # the anchor: even steps in latent space
+    print(f"pace, seed {seed}: re-timed {even}; even latent steps {spread()}")
 
 
 def small(pictures: np.ndarray, size: int = 64) -> np.ndarray:
@@ -122,7 +145,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--minutes", type=float, default=5.0, help="training budget for each GAN")
     parser.add_argument("--skip-training", action="store_true")
+    parser.add_argument("--pace-only", action="store_true", help="only the pace along the loop")
     args = parser.parse_args()
+    for seed in (0, 3):
+        pace(seed)
+    if args.pace_only:
+        return
     if not shipped_model().exists():
         raise SystemExit("resources/models/backdrop-gan.pt is missing: see docs/models.md")
     torch.set_num_threads(os.cpu_count() or 1)
