@@ -15,8 +15,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from core import timeline as tl
 from core.errors import EditError
 
@@ -262,9 +260,9 @@ def headroom(face_y: float, enlargement: float) -> tuple[float, float]:
     zoom that leaves room to move the picture up, within MAX_FILL_ENLARGEMENT in all, and the
     picture always covering the canvas."""
     needed = (1 - HEADROOM_LINE) / max(1e-6, 1 - face_y)
-    scale = float(np.clip(needed, 1.0, max(1.0, MAX_FILL_ENLARGEMENT / max(enlargement, 1e-6))))
+    scale = min(max(needed, 1.0), max(1.0, MAX_FILL_ENLARGEMENT / max(enlargement, 1e-6)))
     pan_y = HEADROOM_LINE - 0.5 - (face_y - 0.5) * scale
-    return round(scale, 4), round(float(np.clip(pan_y, (1 - scale) / 2, (scale - 1) / 2)), 4)
+    return round(scale, 4), round(min(max(pan_y, (1 - scale) / 2), (scale - 1) / 2), 4)
 
 
 def apply_reframe(project: tl.Project, keys_by_clip: Mapping[str, list[tuple[float, float]]],

@@ -290,6 +290,12 @@ def _reframe(project: tl.Project, progress: Progress | None, cancel: CancelToken
     recipes.apply_reframe(project, keys, faces)
 
 
+def _on_timeline(clip: tl.Clip, source_time: float, fps: float) -> float:
+    """Where a moment of a clip's source plays on the timeline (seconds), kept within the clip."""
+    at = clip.position / fps + (source_time - clip.source_in) / clip.speed
+    return min(clip.position / fps + clip.length / fps, max(clip.position / fps, at))
+
+
 def _duck_under_speech(project: tl.Project, pictures: tl.Track, speech: dict[str, np.ndarray]) -> None:
     """Volume keys on the music that dip it under the short's speech (the pieces' speech spans
     from the source files, placed where each piece plays)."""
@@ -299,10 +305,8 @@ def _duck_under_speech(project: tl.Project, pictures: tl.Track, speech: dict[str
     for clip in pictures.clips:
         spans = speech.get(project.media[clip.media_id].path, np.empty((0, 2)))
         first, last = clip.source_in, clip.source_out(fps)
-        for start, end in spans:
-            if end > first and start < last:
-                said.append((clip.position / fps + (max(start, first) - first) / clip.speed,
-                             clip.position / fps + (min(end, last) - first) / clip.speed))
+        said += [(_on_timeline(clip, start, fps), _on_timeline(clip, end, fps))
+                 for start, end in spans if end > first and start < last]
     music = next(t for t in project.tracks if t.name == recipes.MUSIC_TRACK).clips[0]
     if said:
         keys = [(t - music.position / fps, g) for t, g in duck_keys(said, MUSIC_DUCK_DB)]
@@ -340,11 +344,9 @@ def _captions(project: tl.Project, pictures: tl.Track, script: str, progress: Pr
     for clip in sorted(pictures.clips, key=lambda c: c.position):  # a cut starts a new caption
         path = project.media[clip.media_id].path
         start, end = clip.source_in, clip.source_out(project.fps)
-        offset = clip.position / project.fps
-        last = offset + clip.length / project.fps
 
-        def placed(t: float, offset=offset, start=start, last=last, speed=clip.speed) -> float:
-            return round(min(last, max(offset, offset + (t - start) / speed)), 3)
+        def placed(t: float, clip=clip) -> float:
+            return round(_on_timeline(clip, t, project.fps), 3)
 
         said = [replace(w, start=placed(w.start), end=placed(w.end))
                 for w in heard.get(path, []) if start - 0.02 <= w.start and w.end <= end + 0.02]

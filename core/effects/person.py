@@ -34,10 +34,10 @@ def person_alpha(frame: np.ndarray, source: Source | None, softness: float, edge
     """The person's alpha (uint8) at the frame's size."""
     import cv2
 
-    from core.vision.matte import mattes_for, raw_mask, refined_alpha
+    from core.vision.matte import mask_bytes, mattes_for, raw_mask, refined_alpha
 
     if source is None:
-        mask = np.round(raw_mask(frame) * 255).astype(np.uint8)
+        mask = mask_bytes(raw_mask(frame))
     else:
         mask = mattes_for(source.path).at_time(source.time)
         left, top, right, bottom = source.crop

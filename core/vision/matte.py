@@ -127,7 +127,7 @@ class PersonMattes:
 
     def _compute(self, chunk: int) -> np.ndarray:
         if self.info.kind == IMAGE:
-            return _to_bytes(raw_mask(read_image(self.info.path), self.name))[None]
+            return mask_bytes(raw_mask(read_image(self.info.path), self.name))[None]
         from core.media import VideoReader
 
         first, end = chunk * CHUNK, min(self.frame_count, (chunk + 1) * CHUNK)
@@ -138,11 +138,12 @@ class PersonMattes:
                 picture = reader.frame(index)
                 settled = settler.add(raw_mask(picture, self.name), picture)
                 if index >= first:
-                    masks.append(_to_bytes(settled))
+                    masks.append(mask_bytes(settled))
         return np.stack(masks)
 
 
-def _to_bytes(mask: np.ndarray) -> np.ndarray:
+def mask_bytes(mask: np.ndarray) -> np.ndarray:
+    """A 0..1 mask as uint8 0..255, as masks are kept."""
     return np.round(mask * 255).astype(np.uint8)
 
 
