@@ -11,8 +11,12 @@ the CLI both drive core through this protocol, so neither needs to know what a j
 
 from __future__ import annotations
 
+import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
+
+T = TypeVar("T")
 
 Progress = Callable[[float, str], None]
 
@@ -59,3 +63,42 @@ def sub_progress(progress: Progress | None, start: float, end: float) -> Progres
         report(progress, start + (end - start) * fraction, message)
 
     return scaled
+
+
+def made_ahead(items: Iterable[T], depth: int = 8) -> Iterator[T]:
+    """``items``, made on a thread of their own up to ``depth`` ahead of the consumer, so making
+    the next one overlaps using this one (numpy, OpenCV, torch and a pipe to ffmpeg all release
+    the GIL). The maker's exception is raised here, in order; closing this iterator early stops
+    the maker after the item it is on."""
+    made: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def make() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                made.put((item, None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which raises it
+            made.put((done, exc))
+            return
+        made.put((done, None))
+
+    maker = threading.Thread(target=make, daemon=True, name="made-ahead")
+    maker.start()
+    try:
+        while True:
+            item, exc = made.get()
+            if exc is not None:
+                raise exc
+            if item is done:
+                return
+            yield item
+    finally:
+        stop.set()
+        while maker.is_alive():  # free its slot so a blocked put returns and it sees the stop
+            try:
+                made.get(timeout=0.05)
+            except queue.Empty:
+                pass

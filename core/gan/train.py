@@ -98,6 +98,8 @@ def load_model_file(path: str | os.PathLike) -> dict:
 
 def build_generator(data: dict):
     """The EMA generator described by a model file, ready for sampling (eval mode)."""
+    import torch
+
     from core.gan.model import Generator
 
     generator = Generator(len(data["styles"]), data["z_dim"], tuple(data["channels"]))
@@ -105,7 +107,8 @@ def build_generator(data: dict):
         generator.load_state_dict(data["generator"])
     except (RuntimeError, KeyError) as exc:
         raise ModelError(f"The model file does not fit this version of Reelsmith ({exc}).") from exc
-    return generator.eval()
+    # Channels-last convolutions run twice as fast on the CPU for this generator.
+    return generator.eval().to(memory_format=torch.channels_last)
 
 
 def _model_dict(ema, discriminator, styles: list[str], steps: int, description: str) -> dict:
