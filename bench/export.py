@@ -1,10 +1,17 @@
 """Export speed: Reelsmith against one equivalent plain ffmpeg filtergraph, same edit, same run.
 
-The edit: three 1080p30 clips joined by two 1 s crossfades (picture and sound), a title over
-the first 3 s (half size, 80% opacity), and a music bed at 30% under everything; 24 s long.
-Both encode with libx264 veryfast CRF 21, yuv420p, AAC 192 kb/s.
+Two edits, both encoded with libx264 veryfast CRF 21, yuv420p, AAC 192 kb/s:
 
-Run: .venv/bin/python bench/export.py [--keep DIR]
+- joined: three 1080p30 clips joined by two 1 s crossfades (picture and sound), a title over
+  the first 3 s (half size, 80% opacity), and a music bed at 30% under everything; 24 s long.
+- mixed: real footage of four kinds cut end to end onto a 1080p30 canvas, each shown whole
+  (letterboxed or pillarboxed): a 704x576 anamorphic (16:11 pixels) 25 fps clip with sound,
+  made from fades.mp4; the 1280x544 film clip at a variable frame rate, without sound; the
+  rotated 544x1280 23.976 fps phone clip with sound; the 176x144 29.97 fps carphone clip
+  (12:11 pixels), without sound. The anchor scales each the same way (pixel shape and rotation
+  honoured), pads, changes the frame rate and joins them with the concat filter.
+
+Run: .venv/bin/python bench/export.py [--case joined|mixed|both] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -105,6 +112,58 @@ def ffmpeg_edit(paths: dict[str, Path], out: Path) -> list[str]:
     return ffmpeg_command(*args)
 
 
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "media"
+MIXED = [("anamorphic.mp4", 8.0, True), ("goldeneye-vfr-drop3.mp4", 8.0, False),
+         ("issue-134-rotate.mp4", 8.0, True), ("carphone.mp4", 4.0, False)]  # file, seconds used, sound
+
+
+def make_mixed_sources(folder: Path) -> list[Path]:
+    """The real clips, and the anamorphic one made from fades.mp4 (SD PAL, 16:11 pixels, sound)."""
+    anamorphic = folder / "anamorphic.mp4"
+    if not anamorphic.exists():
+        subprocess.run(ffmpeg_command(
+            "-y", "-i", str(SHARED / "fades.mp4"), "-f", "lavfi", "-i", "sine=frequency=330:sample_rate=48000",
+            "-vf", "scale=704:576,setsar=16/11", "-r", "25", "-t", "10", "-c:v", "libx264", "-preset", "veryfast",
+            "-crf", "18", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(anamorphic)),
+            check=True, capture_output=True)
+    return [anamorphic if name == anamorphic.name else SHARED / name for name, _, _ in MIXED]
+
+
+def mixed_edit(paths: list[Path]) -> tl.Project:
+    project = tl.Project.new("1080p", fps=FPS, name="mixed")
+    video = project.tracks[0]
+    position = 0
+    for path, (_, seconds, _) in zip(paths, MIXED, strict=True):
+        ref = tl.MediaRef.from_info(probe(path))
+        tl.add_media(project, ref)
+        clip = tl.make_clip(project, ref.id, position, 0, seconds)
+        tl.add_clip(project, video.id, clip)
+        position = clip.end
+    return project
+
+
+def mixed_ffmpeg(paths: list[Path], out: Path) -> list[str]:
+    """The mixed edit as one filtergraph: each clip squared up (its pixel shape), fitted into
+    1920x1080, padded, at 30 fps; silence where a clip has no sound; then joined."""
+    parts, args = [], ["-y"]
+    for index, (path, (_, seconds, sound)) in enumerate(zip(paths, MIXED, strict=True)):
+        args += ["-i", str(path)]
+        parts.append(f"[{index}:v]trim=0:{seconds},setpts=PTS-STARTPTS,scale=iw*sar:ih,"
+                     f"scale=1920:1080:force_original_aspect_ratio=decrease:force_divisible_by=2,"
+                     f"pad=1920:1080:(ow-iw)/2:(oh-ih)/2,setsar=1,fps={FPS},format=yuv420p[v{index}]")
+        if sound:
+            parts.append(f"[{index}:a]atrim=0:{seconds},asetpts=PTS-STARTPTS,aresample={SAMPLE_RATE},"
+                         f"aformat=channel_layouts=stereo,apad=whole_dur={seconds}[a{index}]")
+        else:
+            parts.append(f"anullsrc=r={SAMPLE_RATE}:cl=stereo,atrim=0:{seconds}[a{index}]")
+    joined = "".join(f"[v{i}][a{i}]" for i in range(len(paths)))
+    parts.append(f"{joined}concat=n={len(paths)}:v=1:a=1[v][aout]")
+    args += ["-filter_complex", ";".join(parts), "-map", "[v]", "-map", "[aout]",
+             "-c:v", "libx264", "-preset", "veryfast", "-crf", "21", "-pix_fmt", "yuv420p",
+             "-c:a", "aac", "-b:a", "192k", "-ar", str(SAMPLE_RATE), str(out)]
+    return ffmpeg_command(*args)
+
+
 def cancel_latency(project: tl.Project, target: Path) -> float:
     """Seconds from a cancel request (40% into an export) to the export having cleaned up."""
     from core.jobs import Cancelled, CancelToken
@@ -123,12 +182,38 @@ def cancel_latency(project: tl.Project, target: Path) -> float:
     raise RuntimeError("the export was not cancelled")
 
 
+def race(project: tl.Project, anchor: list[str], folder: Path, name: str) -> tuple[float, float, object]:
+    """Seconds for our export and for the anchor command, same edit, one after the other."""
+    ours = folder / f"{name}-reelsmith.mp4"
+    ours.unlink(missing_ok=True)
+    start = time.perf_counter()
+    result = export_project(project, ours, preset("1080p", 30, "good"))
+    ours_s = time.perf_counter() - start
+    start = time.perf_counter()
+    subprocess.run(anchor, check=True, stdin=subprocess.DEVNULL, capture_output=True)
+    return ours_s, time.perf_counter() - start, result
+
+
+def mixed(folder: Path) -> None:
+    paths = make_mixed_sources(folder)
+    theirs = folder / "mixed-ffmpeg.mp4"
+    ours_s, theirs_s, result = race(mixed_edit(paths), mixed_ffmpeg(paths, theirs), folder, "mixed")
+    print(f"mixed: {result.duration:.1f} s at 1080p30 ({result.frames} frames); reelsmith {ours_s:.1f} s, "
+          f"plain ffmpeg {theirs_s:.1f} s; ratio {ours_s / theirs_s:.2f}x "
+          f"(ffmpeg output {probe(theirs).duration:.2f} s)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--keep", type=Path, help="keep sources and outputs in this folder")
+    parser.add_argument("--case", choices=["joined", "mixed", "both"], default="both")
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="reelsmith-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
+    if args.case in ("mixed", "both"):
+        mixed(folder)
+    if args.case == "mixed":
+        return
     paths = make_sources(folder)
     project = reelsmith_edit(paths)
 

@@ -105,7 +105,7 @@ PY
     "${pip[@]}" uninstall -q -y opencv-python
     "${pip[@]}" install -q --force-reinstall --no-deps "$("${pip[@]}" show opencv-python-headless | sed -n 's/^Version: /opencv-python-headless==/p')"
   fi
-  "$venv/bin/python" -c 'import cv2, PySide6.QtWidgets, numpy, moviepy, skimage, imageio_ffmpeg' \
+  "$venv/bin/python" -c 'import cv2, PySide6.QtWidgets, numpy, skimage, imageio_ffmpeg' \
     || { echo "the Python packages did not install correctly" >&2; exit 1; }
   echo "$fingerprint" > "$stamp"
 fi

@@ -74,14 +74,10 @@ def integrated_loudness(samples: np.ndarray, rate: int) -> float:
     return float(10 * np.log10(np.mean(10 ** (kept / 10))))
 
 
-def true_peak(samples: np.ndarray, rate: int | None = None) -> float:
+def true_peak(samples: np.ndarray, rate: int = 48000) -> float:
     """The largest absolute value of the signal oversampled 4x (linear, 1.0 = full scale)."""
-    from scipy.signal import resample_poly
-
-    x = _as_channels(samples).astype(np.float64)
-    if not len(x):
-        return 0.0
-    return float(max(np.abs(x).max(), np.abs(resample_poly(x, 4, 1, axis=0)).max()))
+    peaks = sample_peaks(samples, rate)
+    return float(peaks.max()) if len(peaks) else 0.0
 
 
 def db(value: float) -> float:
@@ -89,15 +85,14 @@ def db(value: float) -> float:
 
 
 def limit(samples: np.ndarray, rate: int, ceiling_db: float = -1.0, lookahead: float = 0.005,
-          release: float = 0.08) -> np.ndarray:
+          release: float = 0.08, peak: np.ndarray | None = None) -> np.ndarray:
     """Keep the true peak at or under ``ceiling_db`` dBTP: the gain falls ahead of each peak
-    (over ``lookahead`` seconds) and recovers over ``release`` seconds. Works through long
-    sound ten seconds at a time, so memory stays small."""
+    (over ``lookahead`` seconds) and recovers over ``release`` seconds. ``peak``: the samples'
+    ``sample_peaks``, when already known."""
     x = _as_channels(samples).astype(np.float32)
     ceiling = 10 ** (ceiling_db / 20)
     ahead = max(1, int(lookahead * rate))
-    peak = np.concatenate([_peaks(x[i : i + 10 * rate]) for i in range(0, len(x), 10 * rate)]) \
-        if len(x) else np.zeros(0)
+    peak = sample_peaks(x, rate) if peak is None else peak
     from scipy.ndimage import maximum_filter1d, uniform_filter1d
 
     held = maximum_filter1d(peak, size=2 * ahead + 1)  # the gain is down before the peak arrives
@@ -106,6 +101,15 @@ def limit(samples: np.ndarray, rate: int, ceiling_db: float = -1.0, lookahead: f
     gain = np.minimum(uniform_filter1d(gain, size=ahead), wanted)  # smooth the fall, never above what is needed
     out = np.clip(x * gain[:, None], -ceiling, ceiling)  # a last guard: nothing over the ceiling, ever
     return out[:, 0] if samples.ndim == 1 else out
+
+
+def sample_peaks(samples: np.ndarray, rate: int) -> np.ndarray:
+    """Per sample, the largest absolute value around it once oversampled 4x (all channels),
+    worked ten seconds at a time so memory stays small. Scaling the samples scales these."""
+    x = _as_channels(samples).astype(np.float32)
+    if not len(x):
+        return np.zeros(0)
+    return np.concatenate([_peaks(x[i : i + 10 * rate]) for i in range(0, len(x), 10 * rate)])
 
 
 def _peaks(x: np.ndarray) -> np.ndarray:
@@ -153,8 +157,10 @@ def normalise(samples: np.ndarray, rate: int, target_lufs: float = -14.0, ceilin
     if before == SILENCE:
         return samples.astype(np.float32), LoudnessReport(before, before, db(true_peak(samples, rate)), 0.0)
     gain_db, limited, after = target_lufs - before, samples, before
+    peak = sample_peaks(samples, rate)  # once: the oversampling is the limiter's main cost
     for _ in range(4):
-        limited = limit(samples * np.float32(10 ** (gain_db / 20)), rate, ceiling_db)
+        gain = np.float32(10 ** (gain_db / 20))
+        limited = limit(samples * gain, rate, ceiling_db, peak=peak * gain)
         after = integrated_loudness(limited, rate)
         if abs(after - target_lufs) <= 0.1:
             break

@@ -19,10 +19,17 @@ from core.media.info import AUDIO, IMAGE, VIDEO, MediaInfo, even, fit_size
 from core.media.probe import media_info, probe, probe_cached
 from core.media.stills import read_image
 from core.media.thumbnails import thumbnail
-from core.media.writers import SAMPLE_RATE, encode_video, write_image, write_mp4, write_wav
+from core.media.writers import (
+    SAMPLE_RATE,
+    encode_sound,
+    encode_video,
+    mux_sound,
+    write_image,
+    write_wav,
+)
 
 __all__ = [
     "AUDIO", "IMAGE", "SAMPLE_RATE", "VIDEO", "AudioReader", "MediaInfo", "VideoReader",
     "analysis_frames", "encode_video", "even", "fit_size", "frame_at", "media_info", "pictures_at", "probe",
-    "probe_cached", "read_audio", "read_image", "thumbnail", "write_image", "write_mp4", "write_wav",
+    "probe_cached", "read_audio", "read_image", "thumbnail", "write_image", "encode_sound", "mux_sound", "write_wav",
 ]

@@ -1,5 +1,5 @@
-"""Every file Reelsmith writes from pixels or samples goes through here: pictures, WAV, MP4s
-piped straight to the bundled ffmpeg (samples, backdrops), and export's MP4 through moviepy."""
+"""Every file Reelsmith writes from pixels or samples goes through here: pictures, WAV, and
+MP4s piped straight to the bundled ffmpeg (samples, backdrops, export)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ import os
 import subprocess
 import tempfile
 import wave
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
-from core.errors import MediaError
+from core.errors import MediaError, ReelsmithError
 from core.ffmpeg import ffmpeg_command
 from core.fileio import atomic_path, describe_os_error, os_error_in
 from core.jobs import CancelToken, Progress, check_cancel, report
@@ -59,9 +59,12 @@ def _encoder_failure(stderr: str) -> str:
 def encode_video(path: Path, frames: Iterator[np.ndarray], size: tuple[int, int], fps: float,
                  audio: np.ndarray | None = None, total: int | None = None,
                  progress: Progress | None = None, cancel: CancelToken | None = None,
-                 preset: str = "veryfast", crf: int = 20, frame_format: str = "rgb24") -> None:
+                 preset: str = "veryfast", crf: int = 20, frame_format: str = "rgb24",
+                 error: type[ReelsmithError] = MediaError, keyframe_seconds: float | None = 2.0) -> None:
     """Encode frames (RGB, or I420 planes with ``frame_format="yuv420p"``) and optional float
-    audio at SAMPLE_RATE to an H.264/AAC MP4, atomically."""
+    audio at SAMPLE_RATE to an H.264 (high profile)/AAC MP4, atomically. A failure is ``error``.
+    ``keyframe_seconds``: the most between keyframes (quick seeks in media we make to edit
+    with); None leaves it to x264, as for a finished video."""
     width, height = size
     with tempfile.TemporaryDirectory() as scratch, atomic_path(path) as tmp:
         args = ["-y", "-f", "rawvideo", "-pix_fmt", frame_format, "-s", f"{width}x{height}", "-r", str(fps), "-i", "-"]
@@ -69,14 +72,14 @@ def encode_video(path: Path, frames: Iterator[np.ndarray], size: tuple[int, int]
             wav = Path(scratch) / "audio.wav"
             write_wav(wav, audio)
             args += ["-i", str(wav), "-map", "0:v", "-map", "1:a", "-c:a", "aac", "-b:a", "160k", "-shortest"]
-        args += ["-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p",
-                 "-g", str(int(fps * 2)), "-movflags", "+faststart", "-f", "mp4", str(tmp)]
+        args += ["-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p", "-profile:v", "high",
+                 *(["-g", str(int(fps * keyframe_seconds))] if keyframe_seconds else []), "-movflags", "+faststart", "-f", "mp4", str(tmp)]
         proc = subprocess.Popen(ffmpeg_command(*args), stdin=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
             try:
                 for i, frame in enumerate(frames):
                     check_cancel(cancel)
-                    proc.stdin.write(np.ascontiguousarray(frame).tobytes())
+                    proc.stdin.write(np.ascontiguousarray(frame).data)
                     if total:
                         report(progress, (i + 1) / total, f"Encoding {path.name}")
                 proc.stdin.close()
@@ -84,40 +87,31 @@ def encode_video(path: Path, frames: Iterator[np.ndarray], size: tuple[int, int]
                 pass  # ffmpeg stopped early; its own words below say why
             stderr = proc.stderr.read().decode(errors="replace")
             if proc.wait() != 0:
-                raise MediaError(f"Could not write {path.name}: {_encoder_failure(stderr)}.")
+                raise error(f"Could not write {path.name}: {_encoder_failure(stderr)}.")
         finally:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
 
 
-def write_mp4(path: Path, picture: Callable[[int], np.ndarray], frames: int, fps: float, audio: Path | None,
-              preset: str, crf: int, audio_bitrate: str, audio_rate: int, *, progress: Progress | None = None,
-              cancel: CancelToken | None = None) -> None:
-    """``frames`` pictures (``picture(i)``, RGB) and an optional WAV to an H.264 (yuv420p, high
-    profile, fast start) and AAC MP4 through moviepy, as export needs. Not atomic: the caller
-    writes into a folder of its own. A failed write raises OSError with ffmpeg's words."""
-    import proglog
-    from moviepy import VideoClip
+def encode_sound(wav: Path, path: Path, bitrate: str, rate: int, error: type[ReelsmithError] = MediaError) -> None:
+    """A WAV to AAC in an MP4 (.m4a) at ``path``, atomically."""
+    _run_ffmpeg(path, ["-i", str(wav), "-c:a", "aac", "-b:a", bitrate, "-ar", str(rate)], error)
 
-    class FrameCounter(proglog.ProgressBarLogger):  # moviepy's frame counter: progress, and a cancel check
-        def bars_callback(self, bar, attr, value, old_value=None):
-            if bar == "frame_index" and attr == "index":
-                check_cancel(cancel)
-                report(progress, (value + 1) / frames, "Encoding video")
 
-    def frame_function(t: float) -> np.ndarray:
-        check_cancel(cancel)
-        return picture(int(round(t * fps)))
+def mux_sound(pictures: Path, sound: Path | None, path: Path, error: type[ReelsmithError] = MediaError) -> None:
+    """An MP4 of ``pictures`` and ``sound`` (an .m4a), both copied, not encoded again, at
+    ``path``, atomically; without sound, the pictures' file is moved there."""
+    if sound is None:
+        os.replace(pictures, path)
+        return
+    _run_ffmpeg(path, ["-i", str(pictures), "-i", str(sound), "-map", "0:v", "-map", "1:a", "-c", "copy",
+                       "-movflags", "+faststart"], error)
 
-    # moviepy renders int(duration * fps) frames: half a frame more keeps rounding from losing one.
-    clip = VideoClip(frame_function=frame_function, duration=(frames + 0.5) / fps)
-    params = ["-crf", str(crf), "-pix_fmt", "yuv420p", "-profile:v", "high", "-movflags", "+faststart"]
-    if audio is not None:
-        params += ["-b:a", audio_bitrate, "-ar", str(audio_rate)]
-    try:
-        clip.write_videofile(str(path), fps=fps, codec="libx264", preset=preset,
-                             audio=str(audio) if audio is not None else False, audio_codec="aac",
-                             ffmpeg_params=params, logger=FrameCounter())
-    finally:
-        clip.close()
+
+def _run_ffmpeg(path: Path, args: list[str], error: type[ReelsmithError]) -> None:
+    with atomic_path(path) as tmp:
+        done = subprocess.run(ffmpeg_command("-y", *args, "-f", "mp4", str(tmp)), stdin=subprocess.DEVNULL,
+                              capture_output=True)
+        if done.returncode != 0:
+            raise error(f"Could not write {path.name}: {_encoder_failure(done.stderr.decode(errors='replace'))}.")

@@ -40,10 +40,10 @@ def test_the_layering_contracts_in_pyproject_hold():
     assert "3 kept, 0 broken" in out.stdout  # every contract was really checked
 
 
-def test_starting_the_app_imports_neither_torch_nor_moviepy():
+def test_starting_the_app_imports_neither_torch_nor_scipy():
     code = (
         "import sys; import main, core.cli, desktop.app, desktop.main_window;"
-        "print(','.join(m for m in ('torch', 'moviepy') if m in sys.modules))"
+        "print(','.join(m for m in ('torch', 'scipy') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""

@@ -166,6 +166,22 @@ def test_cancel_leaves_nothing_behind(samples, tmp_path):
     assert ffmpeg_children() == []
 
 
+def test_a_sound_that_fails_while_the_pictures_encode_is_a_clear_error(samples, tmp_path, monkeypatch):
+    """The mix runs on its own thread beside the encoder: its error must reach the creator as
+    itself, with nothing left behind."""
+    from core.errors import MediaError
+
+    def damaged(*args):
+        raise MediaError("'music-bed.wav' could not be decoded at 1.00 s: Invalid data found.")
+
+    monkeypatch.setattr("core.export._write_mix", damaged)
+    project = small_project(samples)
+    with pytest.raises(MediaError, match="music-bed.wav' could not be decoded"):
+        export_project(project, tmp_path / "out.mp4", settings_for(project))
+    assert list(tmp_path.iterdir()) == []
+    assert ffmpeg_children() == []
+
+
 def test_existing_file_and_source_media_are_never_overwritten(samples, tmp_path):
     project = small_project(samples)
     existing = tmp_path / "mine.mp4"
