@@ -182,3 +182,41 @@ def test_memory_stays_flat(samples):
         analysis.add(frame)
     assert len(analysis.window) == WINDOW < len(analysis.change)
     assert np.asarray(analysis.change).dtype == np.float64
+
+
+@pytest.fixture(scope="module")
+def hard_real_footage(shared_media, tmp_path_factory):
+    """The held-out hard classes of bench/scenes.py, made from real footage: fast digital zooms,
+    whip pans, jolts, a subject filling the frame, footage sped up, and dissolves a few frames
+    apart, each joined to other shots by true cuts, with exact answers."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        from scenes import hard_real_cases
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    return hard_real_cases(tmp_path_factory.mktemp("hard"), shared_media, held_out=True)
+
+
+def _by_name(truth: dict, name: str) -> tuple[str, dict]:
+    return next((path, answers) for path, answers in truth.items() if Path(path).name == name)
+
+
+def test_fast_zooms_and_fast_action_are_one_shot_and_their_cuts_are_found(hard_real_footage):
+    for name in ("held-zoom.mp4", "held-action.mp4"):
+        path, answers = _by_name(hard_real_footage, name)
+        report = detect_scenes(path)
+        cuts = [t.frame for t in report.boundaries if t.kind == "cut"]
+        assert cuts == [round(c * FPS) for c in answers["cuts"]], name  # every cut, no other
+        gradual = [t for t in report.boundaries if t.kind != "cut"]
+        assert len(gradual) == len(answers["gradual"]), name  # the one dissolve, no zoom taken for one
+        for t, (start, end) in zip(gradual, answers["gradual"], strict=True):
+            assert start * FPS - 2 <= t.frame <= end * FPS + 2
+
+
+def test_two_dissolves_a_few_frames_apart_are_two(hard_real_footage):
+    path, answers = _by_name(hard_real_footage, "held-dissolves.mp4")
+    found = [t for t in detect_scenes(path).boundaries if t.kind == "dissolve"]
+    first, second = answers["gradual"][:2]  # 8 frames, then 6 frames of the middle shot, then 6
+    for start, end in (first, second):
+        assert sum(start * FPS - 2 <= t.frame <= end * FPS + 2 for t in found) == 1
+    assert not [t for t in detect_scenes(path).boundaries if t.kind == "cut"]
