@@ -9,13 +9,18 @@
     walk re-timed by arc length against the anchor, even steps in latent space (the walk before).
 (c) The command line end to end: `main.py backdrop --seconds 6` (1080p30) in a fresh process,
     start-up included, against the 6 s it lasts (the anchor: real time). Three runs, the median.
+(s) Styles true to their names: for each style, the shipped model's samples against fresh
+    training pictures of that style (per-style SWD, the floor being a second fresh set), and how
+    often a small CNN trained on the training pictures names the generated style correctly (the
+    anchor: the same CNN on fresh training pictures). A contact sheet per style is written
+    for looking at.
 (b) Training quality for the same wall-clock budget on the same ~100 pictures, on the CPU:
     Reelsmith's GAN from scratch against the textbook DCGAN (the PyTorch example: 64x64,
     transposed convolutions, BatchNorm, BCE, Adam 2e-4 with beta1 0.5). Both are scored at 64x64
     against 200 held-out pictures of the same kind: sliced Wasserstein distance (lower is better),
     MS-SSIM diversity of samples, and the nearest-neighbour MSE/SSIM memorisation check.
 
-Run: .venv/bin/python bench/gan.py [--minutes 5] [--skip-training] [--pace-only] [--cli-only]
+Run: .venv/bin/python bench/gan.py [--minutes 5] [--skip-training] [--pace-only] [--cli-only] [--styles-only [DIR]]
 """
 
 from __future__ import annotations
@@ -94,6 +99,60 @@ def command_line() -> None:
           f"{6 / median:.2f}x real time")
 
 
+def style_classifier(size: int = 64, per_style: int = 120, epochs: int = 12):
+    """A small CNN that names a picture's style, trained on procedural pictures (seed 404)."""
+    from core.gan.data import STYLES
+
+    pictures, labels = procedural_dataset(per_style * len(STYLES), 128, seed=404)
+    x = torch.from_numpy(small(pictures, size)).permute(0, 3, 1, 2).float() / 127.5 - 1
+    y = torch.from_numpy(labels).long()
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 16, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(16, 32, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(32, 64, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(64, 64, 3, padding=1), torch.nn.ReLU(), torch.nn.AdaptiveAvgPool2d(1),
+        torch.nn.Flatten(), torch.nn.Linear(64, len(STYLES)))
+    optimiser = torch.optim.Adam(net.parameters(), 2e-3)
+    for _ in range(epochs):
+        order = torch.randperm(len(x))
+        for start in range(0, len(x), 32):
+            batch = order[start : start + 32]
+            picked = x[batch].flip(3) if torch.rand(1).item() < 0.5 else x[batch]  # the GAN flips too
+            optimiser.zero_grad()
+            torch.nn.functional.cross_entropy(net(picked), y[batch]).backward()
+            optimiser.step()
+    net.eval()
+
+    def name(pictures: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            batch = torch.from_numpy(small(pictures, size)).permute(0, 3, 1, 2).float() / 127.5 - 1
+            return net(batch).argmax(1).numpy()
+
+    return name
+
+
+def styles(folder: Path) -> None:
+    from core.gan.data import STYLES, procedural_backdrop
+    from core.media import write_image
+
+    name = style_classifier()
+    print(f"(s) styles of the shipped model, 100 samples each (seed 9); contact sheets in {folder}")
+    for index, style in enumerate(STYLES):
+        fresh = np.stack([procedural_backdrop(style, 77_000 + i) for i in range(100)])
+        floor = np.stack([procedural_backdrop(style, 88_000 + i) for i in range(100)])
+        samples = generate_samples(shipped_model(), 100, style=style, seed=9)
+        ours, anchor = np.mean(swd(small(fresh), small(samples))), np.mean(swd(small(fresh), small(floor)))
+        named, named_real = name(samples), name(floor)
+        confused = np.bincount(named, minlength=len(STYLES))
+        mistaken = ", ".join(f"{STYLES[k]} {c}" for k, c in enumerate(confused) if k != index and c)
+        print(f"  {style}: SWD x1e3 {ours:.0f} (real vs real {anchor:.0f}); named {style}: "
+              f"{(named == index).mean():.0%} of samples, {(named_real == index).mean():.0%} of real ones"
+              f"{'; taken for ' + mistaken if mistaken else ''}")
+        sheet = np.concatenate([np.concatenate(list(samples[:8]), axis=1), np.concatenate(list(fresh[:8]), axis=1)])
+        write_image(folder / f"{style}.png", sheet)
+
+
 def small(pictures: np.ndarray, size: int = 64) -> np.ndarray:
     import cv2
 
@@ -166,9 +225,15 @@ def main() -> None:
     parser.add_argument("--skip-training", action="store_true")
     parser.add_argument("--pace-only", action="store_true", help="only the pace along the loop")
     parser.add_argument("--cli-only", action="store_true", help="only the command line's time, end to end")
+    parser.add_argument("--styles-only", nargs="?", const=tempfile.mkdtemp(prefix="reelsmith-styles-"), metavar="DIR",
+                        help="only the styles against their training pictures (contact sheets into DIR)")
     args = parser.parse_args()
     if args.cli_only:
         return command_line()
+    if args.styles_only:
+        folder = Path(args.styles_only)
+        folder.mkdir(parents=True, exist_ok=True)
+        return styles(folder)
     for seed in (0, 3):
         pace(seed)
     if args.pace_only:
@@ -180,6 +245,7 @@ def main() -> None:
     if torch.cuda.is_available():
         backdrop_speed("cuda")
     command_line()
+    styles(Path(tempfile.mkdtemp(prefix="reelsmith-styles-")))
     if not args.skip_training:
         training_quality(args.minutes)
 
