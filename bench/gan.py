@@ -99,7 +99,7 @@ def command_line() -> None:
           f"{6 / median:.2f}x real time")
 
 
-def style_classifier(size: int = 64, per_style: int = 120, epochs: int = 12):
+def style_classifier(size: int = 64, per_style: int = 200, epochs: int = 30):
     """A small CNN that names a picture's style, trained on procedural pictures (seed 404)."""
     from core.gan.data import STYLES
 

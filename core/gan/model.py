@@ -13,7 +13,10 @@ more, and a creator's dataset is small:
 - an exponential moving average of the generator's weights for sampling, which is smoother
   from step to step and gives better pictures than the live weights;
 - a style label (the procedural family, or "custom" for a creator's own pictures), embedded
-  next to the latent vector and projected in the discriminator;
+  next to the latent vector and projected in the discriminator; in models made since #20 it
+  also sets the scale and shift of every BatchNorm (conditional BatchNorm, as in SNGAN and
+  BigGAN). Fed in at the input only, the style was washed out by the layers after it: one
+  latent vector gave nearly the same picture in every style, soft haze of similar detail;
 - no random noise inside the generator, and BatchNorm frozen at sampling time, so the same
   latent vector always gives the same picture: frames of a latent walk do not shimmer.
 """
@@ -44,18 +47,47 @@ def pick_device(prefer: str | None = None) -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
-class Generator(nn.Module):
-    def __init__(self, styles: int = 1, z_dim: int = Z_DIM, channels: tuple[int, ...] = G_CHANNELS):
+class StyleNorm(nn.Module):
+    """BatchNorm whose scale and shift are the style's own (conditional BatchNorm)."""
+
+    def __init__(self, channels: int, styles: int, flat: bool = False):
         super().__init__()
-        self.z_dim, self.styles, self.channels = z_dim, styles, tuple(channels)
+        self.norm = (nn.BatchNorm1d if flat else nn.BatchNorm2d)(channels, affine=False)
+        self.gain, self.shift = nn.Embedding(styles, channels), nn.Embedding(styles, channels)
+        nn.init.ones_(self.gain.weight)
+        nn.init.zeros_(self.shift.weight)
+        self.flat = flat
+
+    def forward(self, x: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
+        shape = (len(style), -1) if self.flat else (len(style), -1, 1, 1)
+        return self.norm(x) * self.gain(style).view(shape) + self.shift(style).view(shape)
+
+
+class Generator(nn.Module):
+    def __init__(self, styles: int = 1, z_dim: int = Z_DIM, channels: tuple[int, ...] = G_CHANNELS,
+                 conditional: bool = True):
+        """``conditional``: the style sets every BatchNorm (models made since #20); False builds
+        the earlier models, whose style only joins the latent vector."""
+        super().__init__()
+        self.z_dim, self.styles, self.channels, self.conditional = z_dim, styles, tuple(channels), conditional
         self.style = nn.Embedding(styles, 32)
-        self.start = nn.Sequential(nn.Linear(z_dim + 32, channels[0] * 16), nn.BatchNorm1d(channels[0] * 16), nn.ReLU(True))
-        blocks = []
-        for cin, cout in zip(channels[:-1], channels[1:], strict=True):
-            blocks += [nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False),
-                       nn.Conv2d(cin, cout, 3, padding=1, padding_mode="reflect", bias=False),
-                       nn.BatchNorm2d(cout), nn.ReLU(True)]
-        self.blocks = nn.Sequential(*blocks)
+        pairs = list(zip(channels[:-1], channels[1:], strict=True))
+        if conditional:
+            self.start = nn.Linear(z_dim + 32, channels[0] * 16)
+            self.start_norm = StyleNorm(channels[0] * 16, styles, flat=True)
+            self.ups = nn.ModuleList(nn.Sequential(nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False),
+                                                   nn.Conv2d(cin, cout, 3, padding=1, padding_mode="reflect", bias=False))
+                                     for cin, cout in pairs)
+            self.norms = nn.ModuleList(StyleNorm(cout, styles) for _, cout in pairs)
+        else:
+            self.start = nn.Sequential(nn.Linear(z_dim + 32, channels[0] * 16), nn.BatchNorm1d(channels[0] * 16),
+                                       nn.ReLU(True))
+            blocks = []
+            for cin, cout in pairs:
+                blocks += [nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False),
+                           nn.Conv2d(cin, cout, 3, padding=1, padding_mode="reflect", bias=False),
+                           nn.BatchNorm2d(cout), nn.ReLU(True)]
+            self.blocks = nn.Sequential(*blocks)
         # Reflected padding: zero padding darkens a rim that upscaling to 1080p would show.
         self.to_rgb = nn.Conv2d(channels[-1], 3, 3, padding=1, padding_mode="reflect")
 
@@ -65,8 +97,13 @@ class Generator(nn.Module):
 
     def forward(self, z: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
         """Pictures in -1..1, (N, 3, size, size)."""
-        x = self.start(torch.cat([z, self.style(style)], dim=1)).view(-1, self.channels[0], 4, 4)
-        return torch.tanh(self.to_rgb(self.blocks(x)))
+        x = self.start(torch.cat([z, self.style(style)], dim=1))
+        if not self.conditional:
+            return torch.tanh(self.to_rgb(self.blocks(x.view(-1, self.channels[0], 4, 4))))
+        x = F.relu(self.start_norm(x, style)).view(-1, self.channels[0], 4, 4)
+        for up, norm in zip(self.ups, self.norms, strict=True):
+            x = F.relu(norm(up(x), style))
+        return torch.tanh(self.to_rgb(x))
 
 
 class Discriminator(nn.Module):

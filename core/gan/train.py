@@ -102,7 +102,8 @@ def build_generator(data: dict):
 
     from core.gan.model import Generator
 
-    generator = Generator(len(data["styles"]), data["z_dim"], tuple(data["channels"]))
+    generator = Generator(len(data["styles"]), data["z_dim"], tuple(data["channels"]),
+                          conditional=data.get("conditional_norm", False))
     try:
         generator.load_state_dict(data["generator"])
     except (RuntimeError, KeyError) as exc:
@@ -113,7 +114,7 @@ def build_generator(data: dict):
 
 def _model_dict(ema, discriminator, styles: list[str], steps: int, description: str) -> dict:
     return {"format": MODEL_FORMAT, "version": 1, "styles": list(styles), "z_dim": ema.z_dim,
-            "channels": list(ema.channels), "generator": ema.state_dict(),
+            "channels": list(ema.channels), "conditional_norm": ema.conditional, "generator": ema.state_dict(),
             "discriminator": discriminator.state_dict(), "trained_steps": steps, "description": description}
 
 
@@ -195,7 +196,8 @@ def train(
     rng = torch.Generator().manual_seed(settings.seed)
     base = load_model_file(base_model) if base_model else None
     styles, labels = _styles_and_labels(base, styles, labels, len(pictures))
-    generator = Generator(len(styles)).to(device)
+    # A fine-tuned model keeps its base's kind of generator; a new one is style-conditional.
+    generator = Generator(len(styles), conditional=base.get("conditional_norm", False) if base else True).to(device)
     discriminator = Discriminator(len(styles)).to(device)
     if base is not None:
         _load_base(generator, discriminator, base, len(styles))

@@ -129,6 +129,34 @@ def test_fine_tuning_adds_a_custom_style(tmp_path, tiny_model, pictures):
     assert styles[-1] == "custom" and len(styles) == 8
 
 
+def test_models_made_before_style_conditional_batchnorm_still_render_and_fine_tune(tmp_path, pictures):
+    """Creators' own models from earlier versions feed the style in at the input only; they
+    must keep working, and fine-tuning one keeps its kind of generator."""
+    from core.gan.backdrop import BackdropRenderer, BackdropSettings
+    from core.gan.data import STYLES
+    from core.gan.model import Discriminator, Ema, Generator
+    from core.gan.train import (
+        TrainSettings,
+        _model_dict,
+        _save,
+        build_generator,
+        load_model_file,
+        train,
+    )
+
+    older = Generator(len(STYLES), conditional=False)
+    path = tmp_path / "older.pt"
+    data = _model_dict(Ema(older).model, Discriminator(len(STYLES)), list(STYLES), 100, "an earlier model")
+    del data["conditional_norm"]  # earlier files do not have the key
+    _save(data, path)
+    assert build_generator(load_model_file(path)).conditional is False
+    renderer = BackdropRenderer(BackdropSettings(seconds=0.5, width=64, height=36, model=str(path)))
+    assert next(renderer.frames()).shape == (36, 64, 3)
+    tuned = tmp_path / "tuned.pt"
+    train(pictures[0][:8], tuned, TrainSettings(steps=1, batch=4), base_model=path)
+    assert load_model_file(tuned)["conditional_norm"] is False
+
+
 def test_divergence_stops_with_a_clear_message_and_keeps_the_checkpoint(tmp_path, pictures, monkeypatch):
     import core.gan.model as model
     from core.gan.train import TrainSettings, load_model_file, train
