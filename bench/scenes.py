@@ -124,6 +124,18 @@ def _with_flash(frames: list[np.ndarray], at: int) -> list[np.ndarray]:
     return frames[:at] + flash + frames[at + 2 :]
 
 
+def _written(folder: Path, edits: dict[str, tuple[list, list]]) -> dict[str, dict]:
+    """Each edit (pieces, joins) joined, encoded into ``folder``, with its exact answers."""
+    truth = {}
+    for name, (pieces, joins) in edits.items():
+        frames, cuts, gradual = _join(pieces, joins)
+        path = folder / name
+        encode_video(path, iter(frames), SIZE, FPS, None, len(frames))
+        truth[str(path)] = {"cuts": [c / FPS for c in cuts], "gradual": [(a / FPS, b / FPS) for a, b in gradual],
+                            "frame": 1 / FPS}
+    return truth
+
+
 def real_joins(folder: Path, media: Path) -> dict[str, dict]:
     """Real shots joined by cuts, dissolves and fades, with a camera flash and a title inside
     shots: real picture content with exact answers."""
@@ -142,14 +154,7 @@ def real_joins(folder: Path, media: Path) -> dict[str, dict]:
         "real-join-3.mp4": ([shot["goldeneye1"], _with_flash(shot["goldeneye0"], 20), shot["issue2"], shot["issue1"][40:]],
                             [("dissolve", 30), ("dissolve", 5), ("cut", 0)]),
     }
-    truth = {}
-    for name, (pieces, joins) in edits.items():
-        frames, cuts, gradual = _join(pieces, joins)
-        path = folder / name
-        encode_video(path, iter(frames), SIZE, FPS, None, len(frames))
-        truth[str(path)] = {"cuts": [c / FPS for c in cuts], "gradual": [(a / FPS, b / FPS) for a, b in gradual],
-                            "frame": 1 / FPS}
-    return truth
+    return _written(folder, edits)
 
 
 # --- the hard classes of real footage (#20): digital zooms, fast action, close dissolves ------
@@ -281,14 +286,7 @@ def hard_real_cases(folder: Path, media: Path, held_out: bool) -> dict[str, dict
                                     face[::-1][:90], shot["goldeneye1"]],
                                    [("dissolve", 8), ("dissolve", 6), ("dissolve", 60), ("dissolve", 10)]),
         }
-    truth = {}
-    for name, (pieces, joins) in edits.items():
-        frames, cuts, gradual = _join(pieces, joins)
-        path = folder / name
-        encode_video(path, iter(frames), SIZE, FPS, None, len(frames))
-        truth[str(path)] = {"cuts": [c / FPS for c in cuts], "gradual": [(a / FPS, b / FPS) for a, b in gradual],
-                            "frame": 1 / FPS}
-    return truth
+    return _written(folder, edits)
 
 
 def long_edit(folder: Path) -> dict[str, dict]:
