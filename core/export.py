@@ -22,6 +22,7 @@ import shutil
 import tempfile
 import threading
 import time
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -234,11 +235,12 @@ def _encode_with_sound(render: Project, timeline_fps: float, scratch: Path, vide
     pictures.parent.mkdir()
     x264_preset, crf = QUALITIES[settings.quality]
     try:
-        with Compositor(render) as compositor:
-            def planes(index: int) -> np.ndarray:  # export frame -> the timeline frame on screen then
-                return compositor.planes_at(int(math.floor(index / settings.fps * timeline_fps + 1e-6)))
+        def planes(index: int) -> np.ndarray:  # export frame -> the timeline frame on screen then
+            return compositor.planes_at(int(math.floor(index / settings.fps * timeline_fps + 1e-6)))
 
-            encode_video(pictures, made_ahead(planes(i) for i in range(frames)), (settings.width, settings.height),
+        # The maker thread is stopped (closing) before the compositor's readers are.
+        with Compositor(render) as compositor, closing(made_ahead(planes(i) for i in range(frames))) as ahead:
+            encode_video(pictures, ahead, (settings.width, settings.height),
                          settings.fps, total=frames, progress=sub_progress(progress, 0.0, 0.97), cancel=cancel,
                          preset=x264_preset, crf=crf, frame_format="yuv420p", error=ExportError,
                          keyframe_seconds=None)

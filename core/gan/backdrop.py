@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -272,8 +273,9 @@ def render_backdrop(
     # a generous quality keeps up with the generator (a slower preset halves the frame rate),
     # and handing ffmpeg I420 planes spares its single-threaded colour conversion.
     # Frames are made on a thread of their own while the last ones go down the pipe.
-    planes = made_ahead(cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420) for frame in renderer.frames(cancel, progress))
-    encode_video(out, planes, (settings.width, settings.height), settings.fps, cancel=cancel,
-                 preset="ultrafast", crf=16, frame_format="yuv420p")
+    frames = (cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420) for frame in renderer.frames(cancel, progress))
+    with closing(made_ahead(frames)) as planes:  # a failed encode stops the maker at once
+        encode_video(out, planes, (settings.width, settings.height), settings.fps, cancel=cancel,
+                     preset="ultrafast", crf=16, frame_format="yuv420p")
     report(progress, 1.0, "Backdrop ready")
     return out
