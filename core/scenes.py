@@ -260,7 +260,7 @@ class _Analysis:
 
     def _find_dissolves(self, back: np.ndarray) -> None:
         """For every candidate dissolve ending at the newest frame: how different its ends are,
-        and how far its inside is from a blend of them."""
+        and how much of that motion leaves unexplained."""
         ends = self.window[-1].index
         for length in DISSOLVE_LENGTHS:
             begins = ends - length - 1
