@@ -132,16 +132,17 @@ def style_classifier(size: int = 64, per_style: int = 200, epochs: int = 30):
     return name
 
 
-def styles(folder: Path) -> None:
+def styles(folder: Path, model: Path | None = None) -> None:
     from core.gan.data import STYLES, procedural_backdrop
     from core.media import write_image
 
+    model = model or shipped_model()
     name = style_classifier()
-    print(f"(s) styles of the shipped model, 100 samples each (seed 9); contact sheets in {folder}")
+    print(f"(s) styles of {model.name}, 100 samples each (seed 9); contact sheets in {folder}")
     for index, style in enumerate(STYLES):
         fresh = np.stack([procedural_backdrop(style, 77_000 + i) for i in range(100)])
         floor = np.stack([procedural_backdrop(style, 88_000 + i) for i in range(100)])
-        samples = generate_samples(shipped_model(), 100, style=style, seed=9)
+        samples = generate_samples(model, 100, style=style, seed=9)
         ours, anchor = np.mean(swd(small(fresh), small(samples))), np.mean(swd(small(fresh), small(floor)))
         named, named_real = name(samples), name(floor)
         confused = np.bincount(named, minlength=len(STYLES))
@@ -224,6 +225,7 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=5.0, help="training budget for each GAN")
     parser.add_argument("--skip-training", action="store_true")
     parser.add_argument("--pace-only", action="store_true", help="only the pace along the loop")
+    parser.add_argument("--model", type=Path, help="the model file to measure the styles of (default: the shipped one)")
     parser.add_argument("--cli-only", action="store_true", help="only the command line's time, end to end")
     parser.add_argument("--styles-only", nargs="?", const=tempfile.mkdtemp(prefix="reelsmith-styles-"), metavar="DIR",
                         help="only the styles against their training pictures (contact sheets into DIR)")
@@ -233,7 +235,7 @@ def main() -> None:
     if args.styles_only:
         folder = Path(args.styles_only)
         folder.mkdir(parents=True, exist_ok=True)
-        return styles(folder)
+        return styles(folder, args.model)
     for seed in (0, 3):
         pace(seed)
     if args.pace_only:
