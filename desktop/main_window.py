@@ -139,6 +139,7 @@ class MainWindow(QMainWindow):
         self.resize(1440, 900)
         self.imports: list[_ImportBatch] = []
         self.runner = JobRunner(self)
+        self._replacing: set[str] = set()  # clips whose background a job is replacing
         self.document = Document(self.runner, self)
         self.undo_stack = self.document.undo_stack
         self.undo_stack.cleanChanged.connect(self._update_title)
@@ -793,6 +794,8 @@ class MainWindow(QMainWindow):
             self.show_error("No clip to work on", "Select the clip with the person in it first.")
             return None
         refusal = recipes.background_refusal(self.project, clip_id)
+        if clip_id in self._replacing:  # a second job would make a backdrop only to be refused
+            refusal = "This clip's background is being replaced already: see its job at the bottom of the window."
         if refusal:
             self.show_error("Replace background", refusal)
             return None
@@ -804,10 +807,13 @@ class MainWindow(QMainWindow):
                 self.statusBar().showMessage("Background replaced: change its look in the clip's Effects.", 8000)
                 self.background_replaced.emit(clip_id)
 
-        return self.runner.submit("Replace background", prepare_background, media.path, clip.length / self.project.fps,
-                                  (self.project.width, self.project.height), self.project.fps,
-                                  self.document.generated_media_folder("backdrops"), on_result=land,
-                                  on_error=lambda m: self.show_error("The background could not be replaced", m))
+        job = self.runner.submit("Replace background", prepare_background, media.path, clip.length / self.project.fps,
+                                 (self.project.width, self.project.height), self.project.fps,
+                                 self.document.generated_media_folder("backdrops"), on_result=land,
+                                 on_error=lambda m: self.show_error("The background could not be replaced", m))
+        self._replacing.add(clip_id)
+        job.ended.connect(lambda: self._replacing.discard(clip_id))
+        return job
 
     def _picture_clip_for_action(self) -> str | None:
         picked = [c for c in self.timeline.selected if self.project.find_clip(c)[0].kind != tl.AUDIO_TRACK]

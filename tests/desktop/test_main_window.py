@@ -843,4 +843,10 @@ def test_replace_background_from_a_clips_menu_in_one_click(qtbot, window, sample
     monkeypatch.setattr(window, "show_error", lambda title, message: errors.append(message))
     job = window.replace_background()  # from the Assistant menu with only sound selected: the picture at the playhead
     assert job is not None and not errors
+    assert window.replace_background() is None  # asked again while it runs: refused, not a second backdrop
+    assert "being replaced already" in errors[-1]
+    assert [j.title for j in window.runner.jobs].count("Replace background") == 1
+    with qtbot.waitSignal(job.ended, timeout=120000):
+        job.token.cancel()
+    assert window.replace_background() is not None  # free again once that job has ended
     window.runner.shutdown()
