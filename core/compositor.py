@@ -85,17 +85,24 @@ def reframed_centre_x(clip: Clip, source_time: float, shown_width: float, canvas
     return centre
 
 
+def _overlap(under: np.ndarray, over: np.ndarray, top: int, left: int) -> tuple[int, int, int, int] | None:
+    """Where ``over`` placed at (``top``, ``left``) lands on ``under``: (y0, x0, y1, x1) in
+    ``under``'s pixels, what overhangs cut off; None when nothing of it is on ``under``."""
+    y0, x0 = max(0, top), max(0, left)
+    y1, x1 = min(under.shape[0], top + over.shape[0]), min(under.shape[1], left + over.shape[1])
+    return (y0, x0, y1, x1) if y1 > y0 and x1 > x0 else None
+
+
 def paste(canvas: np.ndarray, picture: np.ndarray, centre: tuple[float, float], opacity: float = 1.0) -> None:
     """Draw ``picture`` centred at ``centre`` (cropping what overhangs), blended by ``opacity``."""
     import cv2
 
-    ch, cw = canvas.shape[:2]
     ph, pw = picture.shape[:2]
     top, left = int(round(centre[1] - ph / 2)), int(round(centre[0] - pw / 2))
-    y0, x0 = max(0, top), max(0, left)
-    y1, x1 = min(ch, top + ph), min(cw, left + pw)
-    if y1 <= y0 or x1 <= x0:
+    window = _overlap(canvas, picture, top, left)
+    if window is None:
         return
+    y0, x0, y1, x1 = window
     region = picture[y0 - top : y1 - top, x0 - left : x1 - left]
     if region.shape[2] == 4:  # keyed or shaped by an effect: blend by its own alpha too
         under = canvas[y0:y1, x0:x1].astype(np.float32)
@@ -125,9 +132,8 @@ def paste_i420(canvas: np.ndarray, picture: np.ndarray, top: int, left: int) -> 
     """``paste`` for I420 pictures at an even ``top`` and ``left``, opaque."""
     for scale, under, over in zip((1, 2, 2), i420_planes(canvas), i420_planes(picture), strict=True):
         t, lf = top // scale, left // scale
-        y0, x0 = max(0, t), max(0, lf)
-        y1, x1 = min(under.shape[0], t + over.shape[0]), min(under.shape[1], lf + over.shape[1])
-        if y1 > y0 and x1 > x0:
+        if (window := _overlap(under, over, t, lf)) is not None:
+            y0, x0, y1, x1 = window
             under[y0:y1, x0:x1] = over[y0 - t : y1 - t, x0 - lf : x1 - lf]
 
 
@@ -169,7 +175,7 @@ class Compositor:
     def __init__(self, project: Project):
         self.project = project
         self._infos: dict[str, MediaInfo | None] = {}
-        self._readers: dict[tuple[str, tuple[int, int]], VideoReader] = {}
+        self._readers: dict[tuple, VideoReader] = {}  # (media, decode size[, "planes"])
         self._stills: dict[tuple[str, tuple[int, int]], np.ndarray] = {}
         self._audio: dict[tuple[str, str], AudioReader] = {}
         self._duck_states: dict[str, tuple[int, DuckState]] = {}  # track id -> (next sample, state)
