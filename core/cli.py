@@ -538,6 +538,28 @@ def _captions_args(p: argparse.ArgumentParser) -> None:
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable]] = {}
 
 
+# --- convert ----------------------------------------------------------------------------------
+
+
+def _cmd_convert(args: argparse.Namespace) -> int:
+    from core.interchange import convert_timeline
+
+    result = convert_timeline(args.source, args.target, overwrite=args.overwrite, fps=args.fps)
+    project = result.project
+    print(f"{args.target}: {sum(len(t.clips) for t in project.tracks)} clip(s) on {len(project.tracks)} track(s), "
+          f"{project.duration_frames / project.fps:.2f} s at {project.fps:g} fps")
+    for note in result.left_out:
+        print(f"left out: {note}")
+    return EXIT_OK
+
+
+def _convert_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("source", metavar="IN", help="a .reelsmith project, or an .otio or .edl timeline")
+    p.add_argument("target", metavar="OUT", help="a .reelsmith project, or an .otio, .edl or .fcpxml timeline")
+    p.add_argument("--fps", type=_in_range(1, 120), help="an EDL's frame rate (default: its first file's)")
+    p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
+
+
 def _register(name: str, help_text: str, configure: Callable[[argparse.ArgumentParser], None],
               run: Callable[[argparse.Namespace], int]) -> None:
     COMMANDS[name] = (help_text, configure, run)
@@ -561,6 +583,8 @@ _register("train", "train or fine-tune the backdrop GAN", _train_args, _cmd_trai
 _register("speech", "find where someone speaks in a video or audio file", _speech_args, _cmd_speech)
 _register("captions", "captions from speech (English): transcribed, or your script placed on the words",
           _captions_args, _cmd_captions)
+_register("convert", "convert a timeline between Reelsmith and other editors (OTIO, EDL, FCP X XML)",
+          _convert_args, _cmd_convert)
 _register("demo", "generate the demo media and project; print the project's path", lambda p: None, _cmd_demo)
 
 

@@ -89,6 +89,7 @@ def project_to_dict(project: Project, base_dir: str | os.PathLike) -> dict:
             "sample_rate": project.sample_rate,
             "media": [_media_to_dict(m, Path(base_dir)) for m in project.media.values()],
             "tracks": [_track_to_dict(t, project.fps, Path(base_dir)) for t in project.tracks],
+            **({"markers": list(project.markers)} if project.markers else {}),
         },
     }
 
@@ -191,12 +192,17 @@ def project_from_bytes(raw: bytes, base_dir: str | os.PathLike, name: str = "pro
         ) from exc
     except (ValueError, RecursionError) as exc:
         raise ProjectError(f"'{name}' is damaged: {exc}.") from exc
+    return checked_project(document, base_dir, f"'{name}'")
+
+
+def checked_project(document: Any, base_dir: str | os.PathLike, name: str) -> Project:
+    """``project_from_dict``, its refusals as ProjectError naming the file (``name``)."""
     try:
         return project_from_dict(document, base_dir)
     except _Invalid as exc:
-        raise ProjectError(f"'{name}' is not a valid Reelsmith project: {exc}.") from None
+        raise ProjectError(f"{name} is not a valid Reelsmith project: {exc}.") from None
     except EditError as exc:
-        raise ProjectError(f"'{name}' has an impossible timeline: {exc}") from None
+        raise ProjectError(f"{name} has an impossible timeline: {exc}") from None
 
 
 def _reject_constant(token: str) -> Any:
@@ -227,6 +233,7 @@ def project_from_dict(document: Any, base_dir: str | os.PathLike) -> Project:
         project.media[media.id] = media
     for i, entry in enumerate(_get(body, "tracks", "project", list)):
         project.tracks.append(_track_from_dict(entry, f"tracks[{i}]", project))
+    project.markers = _markers(body)
     validate_project(project)
     _anchor_lut_paths(project, Path(base_dir))
     return project
@@ -387,6 +394,13 @@ def _clip_from_dict(entry: Any, where: str, project: Project) -> Clip:
         volume_keys=_pairs(entry, "volume_keys", where),
         effects=effects,
     )
+
+
+def _markers(body: dict) -> list[int]:
+    markers = _get(body, "markers", "project", list, default=[])
+    _expect(all(_is_kind(m, int) and m >= 0 for m in markers), "project.markers",
+            "must be a list of frames (whole numbers, 0 or more)")
+    return sorted(set(markers))
 
 
 def _numbers(entry: dict, key: str, where: str, count: int, default: tuple) -> tuple:

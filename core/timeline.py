@@ -165,6 +165,7 @@ class Project:
     sample_rate: int = 48000
     tracks: list[Track] = field(default_factory=list)
     media: dict[str, MediaRef] = field(default_factory=dict)
+    markers: list[int] = field(default_factory=list)  # frames where Smart cut found a change of shot
 
     @classmethod
     def new(cls, preset: str = "1080p", fps: float = 30.0, name: str = "Untitled") -> Project:

@@ -83,7 +83,6 @@ class Document(QObject):
         self.playhead = 0  # kept current by the window
         self.thumbnails: dict[str, QPixmap] = {}  # media id -> picture
         self.waveforms: dict[str, np.ndarray] = {}  # media id -> (N, 2) min/max peaks
-        self.markers: list[int] = []  # frames the assistant points at (changes of shot)
         self.beat_markers: list[int] = []  # frames of the music's beats
 
     # --- the project -------------------------------------------------------------------------
@@ -91,7 +90,7 @@ class Document(QObject):
     def set_project(self, project: tl.Project | None, path: Path | None) -> None:
         self.project, self.path = project, path
         self.undo_stack.clear()
-        self.markers, self.beat_markers = [], []
+        self.beat_markers = []
         self.opened.emit()
         for media in project.media.values() if project else []:
             self.load_pictures(media)
@@ -150,9 +149,15 @@ class Document(QObject):
         self.waveforms[media_id] = peaks
         self.picture_ready.emit(media_id)
 
+    @property
+    def markers(self) -> list[int]:
+        """Frames the assistant points at (changes of shot): kept in the project, so they are
+        saved with it and leave with an exported timeline."""
+        return self.project.markers if self.project else []
+
     def set_markers(self, markers: list[int] | None = None, beats: list[int] | None = None) -> None:
-        if markers is not None:
-            self.markers = sorted(markers)
+        if markers is not None and self.project is not None:
+            self.project.markers = sorted(set(markers))
         if beats is not None:
             self.beat_markers = sorted(beats)
         self.markers_changed.emit()
