@@ -23,6 +23,7 @@ from pathlib import Path
 
 from core.errors import ProjectError
 from core.fileio import atomic_write_bytes, describe_os_error, read_regular_file
+from core.jobs import CancelToken, Progress, check_cancel, report
 from core.timeline import AUDIO_TRACK, OVERLAY_TRACK, VIDEO_TRACK, Project, all_clips, new_id
 
 log = logging.getLogger(__name__)
@@ -376,7 +377,8 @@ def convert_timeline(source: str | os.PathLike, target: str | os.PathLike, *, ov
 # Import
 
 
-def import_timeline(path: str | os.PathLike, fps: float | None = None) -> Interchange:
+def import_timeline(path: str | os.PathLike, fps: float | None = None, *, progress: Progress | None = None,
+                    cancel: CancelToken | None = None) -> Interchange:
     """A new project from the ``.otio`` or ``.edl`` timeline at ``path``, its media relinked by
     path (as written, relative to the file, then by name beside it). Media not found come in
     offline. An EDL does not say its frame rate: ``fps``, else its first file's, else 30.
@@ -390,7 +392,7 @@ def import_timeline(path: str | os.PathLike, fps: float | None = None) -> Interc
     if suffix == ".edl" and fps is None and (found := _first_media_rate(otio, timeline, path.parent)):
         timeline = _read(otio, path, suffix, found)
     project, left_out = from_otio(timeline, path.parent, fps if suffix == ".edl" else None,
-                                  edl_speeds=suffix == ".edl")
+                                  edl_speeds=suffix == ".edl", progress=progress, cancel=cancel)
     if project.name in ("", "Untitled") or suffix == ".edl":
         project.name = timeline.name or path.stem
     return Interchange(project, left_out)
@@ -457,15 +459,16 @@ def _read(otio, path: Path, suffix: str, rate: float):
     return timeline
 
 
-def from_otio(timeline, base_dir: str | os.PathLike, fps: float | None = None,
-              edl_speeds: bool = False) -> tuple[Project, list[str]]:
+def from_otio(timeline, base_dir: str | os.PathLike, fps: float | None = None, edl_speeds: bool = False,
+              progress: Progress | None = None, cancel: CancelToken | None = None) -> tuple[Project, list[str]]:
     """The project an OTIO timeline describes (at ``fps``, else its own rate), checked as a
     project file is. ``edl_speeds``: speeds were read from an EDL's M2 lines, which give them
     in frames per second of the timecode's whole rate (30 for 29.97)."""
     from core.project_io import FORMAT_NAME, FORMAT_VERSION, checked_project
 
     otio = _otio()
-    reader = _Reader(otio, Path(base_dir), fps or _fps_of(otio, timeline))
+    reader = _Reader(otio, Path(base_dir), fps or _fps_of(otio, timeline), progress, cancel)
+    reader.files = len({getattr(c.media_reference, "target_url", None) for c in timeline.find_clips()})
     if edl_speeds:
         reader.speed_scale = reader.fps / round(reader.fps)
     body = reader.project(timeline)
@@ -501,8 +504,10 @@ def _ours(obj, key: str) -> dict:
 class _Reader:
     """Builds a project document (as project_io stores it) from an OTIO timeline."""
 
-    def __init__(self, otio, base_dir: Path, fps: float):
+    def __init__(self, otio, base_dir: Path, fps: float, progress: Progress | None = None,
+                 cancel: CancelToken | None = None):
         self.otio, self.base_dir, self.fps = otio, base_dir, fps
+        self.progress, self.cancel, self.files = progress, cancel, 1
         self.media: dict[str, dict] = {}  # resolved path -> media entry
         self.ids: set[str] = set()
         self.markers: list[int] = []
@@ -624,6 +629,8 @@ class _Reader:
         stored = _ours(reference, "media")
         path = self._relink(reference.target_url, stored, item.name)
         if path not in self.media:
+            check_cancel(self.cancel)
+            report(self.progress, len(self.media) / max(self.files, 1), f"Finding {Path(path).name}")
             self.media[path] = self._media_entry(path, stored, reference, track_kind)
         return self.media[path]["id"]
 

@@ -297,6 +297,10 @@ class MainWindow(QMainWindow):
             "save": a("&Save", self.save, QKeySequence.Save),
             "save_as": a("Save &As…", self.choose_save_path, QKeySequence.SaveAs),
             "import": a("&Import media…", self.choose_media, "Ctrl+I", "Import video, audio or images"),
+            "import_timeline": a("Import ti&meline…", self.choose_timeline,
+                                 tip="Open a timeline from another editor (.otio, .edl) as a new project"),
+            "export_timeline": a("Export &timeline…", self.choose_timeline_target,
+                                 tip="For DaVinci Resolve, Premiere, Final Cut or Kdenlive: .otio, .fcpxml or .edl"),
             "quit": a("&Quit", self.close, QKeySequence.Quit),
             "append": a("&Append to timeline", lambda: self.bin.media_activated.emit(self.bin.selected_media()), "A",
                         "Add the media selected in the bin at the end of the timeline"),
@@ -343,7 +347,8 @@ class MainWindow(QMainWindow):
 
         names = self.actions_by_name
         menus = {
-            "&File": ["new", "open", "recent", "save", "save_as", None, "import", None, "export", None, "quit"],
+            "&File": ["new", "open", "recent", "save", "save_as", None, "import", "import_timeline", None,
+                      "export", "export_timeline", None, "quit"],
             "&Edit": ["undo", "redo", None, "append", "insert", None, "split", "freeze", "delete", "ripple"],
             "&Playback": ["play", "shuttle_back", "shuttle_stop", "shuttle_forward", "back", "forward"],
             "&Assistant": ["short", None, "smart_cut", "captions", "background", "backdrop", "train", "music"],
@@ -462,6 +467,54 @@ class MainWindow(QMainWindow):
         name = self.project_path.stem if self.project_path else (self.project.name if self.project else "")
         dirty = " •" if self.has_unsaved_changes else ""
         self.setWindowTitle(f"{name}{dirty} — Reelsmith" if name else "Reelsmith")
+
+    # --- other editors' timelines ----------------------------------------------------------------
+
+    TIMELINE_FORMATS = {"OpenTimelineIO (*.otio)": ".otio", "Final Cut Pro X XML (*.fcpxml)": ".fcpxml",
+                        "CMX 3600 EDL (*.edl)": ".edl"}
+
+    def choose_timeline_target(self) -> None:
+        path, chosen = QFileDialog.getSaveFileName(self, "Export timeline", str(self._dialog_folder() / f"{self.project.name}.otio"),
+                                                   ";;".join(self.TIMELINE_FORMATS))
+        if path:
+            suffix = Path(path).suffix.lower()
+            self.export_timeline_to(Path(path) if suffix in self.TIMELINE_FORMATS.values()
+                                    else Path(path + self.TIMELINE_FORMATS.get(chosen, ".otio")))
+
+    def export_timeline_to(self, path: Path) -> bool:
+        from core.interchange import export_timeline
+
+        try:
+            result = export_timeline(self.project, path)
+        except ReelsmithError as exc:
+            self.show_error("The timeline was not exported", str(exc))
+            return False
+        self.statusBar().showMessage(f"Exported the timeline to {path.name}", 6000)
+        if result.left_out:
+            self.show_error(f"{path.suffix} could not hold everything",
+                            f"{path.name} was written without:\n• " + "\n• ".join(result.left_out))
+        return True
+
+    def choose_timeline(self) -> None:
+        if self.has_unsaved_changes and not self._confirm_discard():
+            return
+        path, _ = QFileDialog.getOpenFileName(self, "Import timeline", str(self._dialog_folder()),
+                                              "Timelines (*.otio *.edl)")
+        if path:
+            self.import_timeline_from(Path(path))
+
+    def import_timeline_from(self, path: Path):
+        """Open another editor's timeline as a new, unsaved project (a job: its files are probed)."""
+        from core.interchange import import_timeline
+
+        return self.runner.submit(f"Import {path.name}", import_timeline, path, on_result=self._timeline_imported,
+                                  on_error=lambda m: self.show_error("The timeline could not be imported", m))
+
+    def _timeline_imported(self, result) -> None:
+        self.set_project(result.project, None)
+        self.statusBar().showMessage(f"Imported {result.project.name}: save it to keep it as a Reelsmith project", 8000)
+        if result.left_out:
+            self.show_error("Some of the timeline could not come in", "Left out:\n• " + "\n• ".join(result.left_out))
 
     # --- import ----------------------------------------------------------------------------------
 

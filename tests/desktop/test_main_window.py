@@ -850,3 +850,32 @@ def test_replace_background_from_a_clips_menu_in_one_click(qtbot, window, sample
         job.token.cancel()
     assert window.replace_background() is not None  # free again once that job has ended
     window.runner.shutdown()
+
+
+def test_export_and_import_a_timeline_for_other_editors(qtbot, demo_window, tmp_path, monkeypatch):
+    """File > Export timeline… as FCP X XML (the suffix comes from the chosen format), then
+    File > Import timeline… of an .otio: a new project with the same clips, and Smart cut's
+    markers with it; a damaged file leaves the open project as it was."""
+    from PySide6.QtWidgets import QFileDialog
+
+    window = demo_window
+    window.document.set_markers([30, 300])
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda *a, **k: (str(tmp_path / "cut"), "Final Cut Pro X XML (*.fcpxml)"))
+    with qtbot.waitSignal(window.error_shown, timeout=5000) as told:  # it has transitions: said, not hidden
+        window.actions_by_name["export_timeline"].trigger()
+    assert (tmp_path / "cut.fcpxml").read_text().startswith("<?xml") and "transitions" in told.args[0]
+
+    assert window.export_timeline_to(tmp_path / "cut.otio")
+    want = [(c.position, c.length) for t in window.project.tracks for c in t.clips]
+    (tmp_path / "broken.otio").write_text('{"OTIO_SCHEMA": "Timeline.1", "tracks": ')
+    with qtbot.waitSignal(window.error_shown, timeout=20000) as told:
+        window.import_timeline_from(tmp_path / "broken.otio")
+    assert "broken.otio" in told.args[0] and window.document.markers == [30, 300]
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(tmp_path / "cut.otio"), ""))
+    with qtbot.waitSignal(window.project_opened, timeout=20000):
+        window.actions_by_name["import_timeline"].trigger()
+    assert [(c.position, c.length) for t in window.project.tracks for c in t.clips] == want
+    assert window.document.markers == [30, 300] and window.timeline.markers == [30, 300]
+    assert window.project_path is None  # a new project: saving asks where
