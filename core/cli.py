@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import json
 import logging
+import os
 import shutil
 import sys
 import time
@@ -560,6 +561,52 @@ def _convert_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
 
 
+# --- batch ------------------------------------------------------------------------------------
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    import shlex
+
+    from core.batch import collect_inputs, parse_variants, plan, run_batch
+
+    inputs = collect_inputs(args.inputs, args.list)
+    try:
+        options = shlex.split(args.options or "")
+    except ValueError as exc:
+        raise ReelsmithError(f"--options has unbalanced quotes: {exc}.") from None
+    tasks = plan(args.batch_command, inputs, args.out, options, parse_variants(args.variant or []))
+    terminal = sys.stderr.isatty()
+
+    def show(line: str) -> None:
+        sys.stderr.write(f"\r{line}\033[K" if terminal else f"{line}\n")
+        sys.stderr.flush()
+
+    report = run_batch(args.batch_command, tasks, args.out, workers=args.workers, ray=args.ray, on_progress=show)
+    if terminal and report.done + len(report.failed):
+        sys.stderr.write("\n")
+    print(f"{report.done} done, {report.skipped} done before, {len(report.failed)} failed; "
+          f"record: {report.manifest}")
+    for task in report.failed:
+        print(f"failed: {task.input}: {task.reason}")
+    return EXIT_FAILURE if report.failed else EXIT_OK
+
+
+def _batch_args(p: argparse.ArgumentParser) -> None:
+    from core.batch import COMMANDS
+
+    p.add_argument("batch_command", metavar="COMMAND", choices=list(COMMANDS),
+                   help=f"what to run on each input: {', '.join(COMMANDS)}")
+    p.add_argument("inputs", nargs="*", metavar="INPUT", help="files, folders (searched for media) or glob patterns")
+    p.add_argument("--out", required=True, metavar="DIR", help="where the outputs and the batch record go")
+    p.add_argument("--list", metavar="FILE", help="a text file of inputs, one per line")
+    p.add_argument("--options", metavar="'ARGS'", help="the command's own options for every input, quoted")
+    p.add_argument("--variant", action="append", metavar="NAME=ARGS",
+                   help="one more output per input, with these options (repeat: tall=\"--aspect 9:16\")")
+    p.add_argument("--workers", type=_in_range(1, 256, whole=True), default=max(1, (os.cpu_count() or 2) // 2),
+                   help="processes on this machine (default: half its cores)")
+    p.add_argument("--ray", metavar="auto|HOST:PORT", help="run on a Ray cluster instead (the 'cluster' extra)")
+
+
 def _register(name: str, help_text: str, configure: Callable[[argparse.ArgumentParser], None],
               run: Callable[[argparse.Namespace], int]) -> None:
     COMMANDS[name] = (help_text, configure, run)
@@ -585,6 +632,8 @@ _register("captions", "captions from speech (English): transcribed, or your scri
           _captions_args, _cmd_captions)
 _register("convert", "convert a timeline between Reelsmith and other editors (OTIO, EDL, FCP X XML)",
           _convert_args, _cmd_convert)
+_register("batch", "run scenes, highlights, short, render or backdrop over many files; resumable",
+          _batch_args, _cmd_batch)
 _register("demo", "generate the demo media and project; print the project's path", lambda p: None, _cmd_demo)
 
 

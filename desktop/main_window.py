@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from core import recipes
 from core import timeline as tl
 from core.errors import ReelsmithError
-from core.media import probe
+from core.media import MEDIA_EXTENSIONS, expand_media_paths, probe
 from core.paths import data_dir, log_file
 from core.project_io import (
     EXTENSION,
@@ -47,25 +47,6 @@ from desktop.panels.timeline_view import TimelineView
 from desktop.widgets import ComboBox, show_in_folder
 
 log = logging.getLogger(__name__)
-
-MEDIA_EXTENSIONS = {
-    ".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".mts", ".gif",
-    ".wav", ".mp3", ".m4a", ".aac", ".flac", ".ogg", ".opus",
-    ".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff",
-}
-
-
-def expand_media_paths(paths: list[str]) -> list[str]:
-    """Files as given, and the media files inside any folders (recursively, sorted)."""
-    found = []
-    for path in paths:
-        if os.path.isdir(path):
-            for root, _dirs, files in sorted(os.walk(path)):
-                found += [os.path.join(root, f) for f in sorted(files) if Path(f).suffix.lower() in MEDIA_EXTENSIONS]
-        else:
-            found.append(path)
-    return found
-
 
 GETTING_STARTED = """<h3>From clips to a short</h3><ol>
 <li><b>New project</b> (Ctrl+N): pick the shape, 9:16 for TikTok, Reels and Shorts.</li>

@@ -15,7 +15,16 @@ The names below are the package's public face; import them from ``core.media``.
 from core.media.analysis import analysis_frames, pictures_at
 from core.media.audio import AudioReader, read_audio
 from core.media.decode import VideoReader, frame_at
-from core.media.info import AUDIO, IMAGE, VIDEO, MediaInfo, even, fit_size
+from core.media.info import (
+    AUDIO,
+    IMAGE,
+    MEDIA_EXTENSIONS,
+    VIDEO,
+    MediaInfo,
+    even,
+    expand_media_paths,
+    fit_size,
+)
 from core.media.probe import media_info, probe, probe_cached
 from core.media.stills import read_image
 from core.media.thumbnails import thumbnail
@@ -29,7 +38,7 @@ from core.media.writers import (
 )
 
 __all__ = [
-    "AUDIO", "IMAGE", "SAMPLE_RATE", "VIDEO", "AudioReader", "MediaInfo", "VideoReader",
-    "analysis_frames", "encode_video", "even", "fit_size", "frame_at", "media_info", "pictures_at", "probe",
+    "AUDIO", "IMAGE", "MEDIA_EXTENSIONS", "SAMPLE_RATE", "VIDEO", "AudioReader", "MediaInfo", "VideoReader",
+    "analysis_frames", "encode_video", "even", "expand_media_paths", "fit_size", "frame_at", "media_info", "pictures_at", "probe",
     "probe_cached", "read_audio", "read_image", "thumbnail", "write_image", "encode_sound", "mux_sound", "write_wav",
 ]

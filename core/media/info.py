@@ -18,6 +18,25 @@ from core.errors import MediaError
 
 log = logging.getLogger(__name__)
 
+# What the app's file dialogs offer and what a folder given to it is searched for.
+MEDIA_EXTENSIONS = {
+    ".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".mts", ".gif",
+    ".wav", ".mp3", ".m4a", ".aac", ".flac", ".ogg", ".opus",
+    ".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff",
+}
+
+
+def expand_media_paths(paths: list[str]) -> list[str]:
+    """Files as given, and the media files inside any folders (recursively, sorted)."""
+    found = []
+    for path in paths:
+        if os.path.isdir(path):
+            for root, _dirs, files in sorted(os.walk(path)):
+                found += [os.path.join(root, f) for f in sorted(files) if os.path.splitext(f)[1].lower() in MEDIA_EXTENSIONS]
+        else:
+            found.append(path)
+    return found
+
 
 VIDEO, AUDIO, IMAGE = "video", "audio", "image"
 

@@ -41,9 +41,10 @@ def test_the_layering_contracts_in_pyproject_hold():
 
 
 def test_starting_the_app_imports_neither_torch_nor_scipy():
+    """Nor the heavy optional parts: ray (batch on a cluster) and OpenTimelineIO (interchange)."""
     code = (
-        "import sys; import main, core.cli, desktop.app, desktop.main_window;"
-        "print(','.join(m for m in ('torch', 'scipy') if m in sys.modules))"
+        "import sys; import main, core.cli, core.batch, core.interchange, desktop.app, desktop.main_window;"
+        "print(','.join(m for m in ('torch', 'scipy', 'ray', 'opentimelineio') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
