@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -417,11 +418,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from core.errors import ModelError
-    from core.fileio import describe_os_error
     from core.gan import shipped_model
     from core.gan.data import STYLES, procedural_dataset, user_dataset
-    from core.gan.train import TrainSettings, checkpoint_path, train
-    from core.media import write_image
+    from core.gan.train import TrainSettings, checkpoint_path, train, train_processes
 
     out = Path(args.out)
     if out.exists() and not (args.resume or args.overwrite):
@@ -443,20 +442,30 @@ def _cmd_train(args: argparse.Namespace) -> int:
     settings = TrainSettings(steps=args.steps, batch=args.batch, checkpoint_every=args.checkpoint_every,
                              sample_every=args.sample_every, seed=args.seed, device=args.device)
     samples = Path(f"{out}.samples.png")
-
-    def show(update) -> None:
-        try:
-            write_image(samples, update.grid)
-        except OSError as exc:
-            raise ModelError(f"Could not write {samples.name}: {describe_os_error(exc)}.") from exc
-        print(f"step {update.step}/{update.steps}: D {update.d_loss:.3f} G {update.g_loss:.3f} "
-              f"({update.seconds:.0f} s)", flush=True)
-
-    result = train(pictures, out, settings, labels=labels, styles=styles, base_model=base, resume=args.resume,
-                   description=args.description, on_update=show, progress=progress)
+    common = dict(labels=labels, styles=styles, base_model=base, resume=args.resume, description=args.description,
+                  on_update=functools.partial(_show_training, samples))
+    if args.gpus > 1 and "WORLD_SIZE" not in os.environ:  # under torchrun each process is already a rank
+        result = train_processes(args.gpus, pictures, out, settings, **common)
+    else:
+        result = train(pictures, out, settings, progress=progress, **common)
     progress.done()
     print(f"{out}: {result.steps} steps in {result.seconds:.0f} s; samples in {samples}")
     return EXIT_OK
+
+
+def _show_training(samples: Path, update) -> None:
+    """A training run's report: the sample grid written beside the model, the losses printed.
+    At module level, so that a distributed run's rank 0 can be handed it."""
+    from core.errors import ModelError
+    from core.fileio import describe_os_error
+    from core.media import write_image
+
+    try:
+        write_image(samples, update.grid)
+    except OSError as exc:
+        raise ModelError(f"Could not write {samples.name}: {describe_os_error(exc)}.") from exc
+    print(f"step {update.step}/{update.steps}: D {update.d_loss:.3f} G {update.g_loss:.3f} "
+          f"({update.seconds:.0f} s)", flush=True)
 
 
 def _train_args(p: argparse.ArgumentParser) -> None:
@@ -475,6 +484,9 @@ def _train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=SEED, default=0)
     p.add_argument("--device", choices=["cpu", "cuda"], help="default: CUDA when available")
     p.add_argument("--description", default="", help="a note stored in the model file")
+    p.add_argument("--gpus", type=_in_range(1, 64, whole=True), default=1, metavar="N",
+                   help="train in N processes with DistributedDataParallel: one per GPU (with --device cpu, "
+                        "N gloo processes); or start the command under torchrun instead")
 
 
 # --- speech and captions ---------------------------------------------------------------------

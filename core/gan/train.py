@@ -43,6 +43,29 @@ class TrainSettings:
     max_seconds: float | None = None  # stop (normally) after this much training time
 
 
+@dataclass(frozen=True)
+class Ranks:
+    """Where this process stands in a distributed run (torchrun's RANK, WORLD_SIZE, LOCAL_RANK);
+    one process alone is rank 0 of 1."""
+
+    rank: int = 0
+    world: int = 1
+    local: int = 0
+
+    @classmethod
+    def from_env(cls) -> Ranks:
+        try:
+            return cls(int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1)),
+                       int(os.environ.get("LOCAL_RANK", 0)))
+        except ValueError as exc:
+            raise ModelError(f"The distributed settings in the environment are not numbers ({exc}).") from None
+
+    @property
+    def lead(self) -> bool:
+        """Rank 0 alone writes checkpoints and reports."""
+        return self.rank == 0
+
+
 @dataclass
 class TrainUpdate:
     """What a training run shows as it goes: sent every ``sample_every`` steps."""
@@ -169,12 +192,19 @@ def train(
     on_update: Callable[[TrainUpdate], None] | None = None,
     progress: Progress | None = None,
     cancel: CancelToken | None = None,
+    ranks: Ranks | None = None,
 ) -> TrainResult:
     """Train on RGB uint8 ``pictures`` (N, S, S, 3) and write the model to ``out``.
 
     Without ``labels`` every picture is of one style, "custom". With ``base_model`` the run
     fine-tunes it (its styles stay, "custom" is added); otherwise it starts from scratch.
     ``resume`` carries on from ``out``'s checkpoint when there is one.
+
+    Distributed (``ranks``, or torchrun's environment, with more than one process): every
+    process trains a DistributedDataParallel copy on its own shard of the pictures, with its
+    share of the batch (the global batch stays ``settings.batch``); gradients are averaged
+    across processes each step, so the run follows one process's course. Rank 0 alone writes
+    the checkpoints and reports.
     """
     import torch
 
@@ -188,12 +218,14 @@ def train(
         pick_device,
     )
 
-    out, settings = Path(out), settings or TrainSettings()
-    if len(pictures) < 8:
-        raise ModelError(f"Training needs at least 8 pictures; there are {len(pictures)}.")
+    out, settings, ranks = Path(out), settings or TrainSettings(), ranks or Ranks.from_env()
+    if len(pictures) < 8 * ranks.world:
+        raise ModelError(f"Training needs at least 8 pictures per process; there are {len(pictures)}.")
     device = pick_device(settings.device)
-    torch.manual_seed(settings.seed)
-    rng = torch.Generator().manual_seed(settings.seed)
+    if ranks.world > 1:
+        device = _join(ranks, device)
+    torch.manual_seed(settings.seed)  # the same starting weights in every process
+    rng = torch.Generator().manual_seed(settings.seed + ranks.rank)  # its own draws of pictures
     base = load_model_file(base_model) if base_model else None
     styles, labels = _styles_and_labels(base, styles, labels, len(pictures))
     # A fine-tuned model keeps its base's kind of generator; a new one is style-conditional.
@@ -212,12 +244,17 @@ def train(
         step, history, styles = _restore(ckpt, generator, discriminator, ema, opt_g, opt_d, styles)
     data = _to_tensor(pictures, device)
     label_tensor = torch.as_tensor(labels, dtype=torch.long, device=device)
+    shard = torch.arange(ranks.rank, len(data), ranks.world)  # this process's pictures
+    batch = max(1, settings.batch // ranks.world)
+    g_net, d_net = _parallel(generator, ranks, device), _parallel(discriminator, ranks, device)
     fixed_z = torch.randn(8, generator.z_dim, generator=rng).to(device)
     fixed_styles = [int(labels[i % len(labels)]) for i in range(8)] if base is None else [len(styles) - 1] * 8
     guard, started = _Divergence(), time.monotonic()
     amp = device.type == "cuda"
 
     def checkpoint() -> None:
+        if not ranks.lead:
+            return
         _save({"format": MODEL_FORMAT + "-checkpoint", "step": step, "history": history, "styles": styles,
                "generator": generator.state_dict(), "discriminator": discriminator.state_dict(),
                "ema": ema.model.state_dict(), "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict()}, ckpt)
@@ -226,34 +263,38 @@ def train(
     generator.train()
     try:
         while step < settings.steps:
-            if cancel is not None and cancel.cancelled:
+            cancelled = cancel is not None and cancel.cancelled
+            out_of_time = settings.max_seconds is not None and time.monotonic() - started >= settings.max_seconds
+            cancelled, out_of_time = _agreed(ranks, cancelled, out_of_time)  # every process stops together
+            if cancelled:
                 raise Cancelled()
-            if settings.max_seconds is not None and time.monotonic() - started >= settings.max_seconds:
+            if out_of_time:
                 break
-            pick = torch.randint(0, len(data), (settings.batch,), generator=rng).to(device)
+            pick = shard[torch.randint(0, len(shard), (batch,), generator=rng)].to(device)
             real, style = data[pick], label_tensor[pick]
-            flip = torch.rand(settings.batch, generator=rng).to(device) < 0.5
+            flip = torch.rand(batch, generator=rng).to(device) < 0.5
             real = torch.where(flip.view(-1, 1, 1, 1), real.flip(3), real)
-            z = torch.randn(settings.batch, generator.z_dim, generator=rng).to(device)
+            z = torch.randn(batch, generator.z_dim, generator=rng).to(device)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
-                fake = generator(z, style)
-                d_loss = hinge_d_loss(discriminator(diff_augment(real, rng), style).float(),
-                                      discriminator(diff_augment(fake.detach(), rng), style).float())
+                fake = g_net(z, style)
+                d_loss = hinge_d_loss(d_net(diff_augment(real, rng), style).float(),
+                                      d_net(diff_augment(fake.detach(), rng), style).float())
             opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
             opt_d.step()
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
-                g_loss = hinge_g_loss(discriminator(diff_augment(fake, rng), style).float())
+                g_loss = hinge_g_loss(d_net(diff_augment(fake, rng), style).float())
             opt_g.zero_grad(set_to_none=True)
             g_loss.backward()
             opt_g.step()
             step += 1
             ema.update(generator, step)
-            losses = (d_loss.item(), g_loss.item())
+            losses = _mean_losses(ranks, d_loss, g_loss)
             guard.check(step, *losses)
             history.append((step, *losses))
-            report(progress, step / settings.steps, f"Step {step} of {settings.steps}: D {losses[0]:.3f}, G {losses[1]:.3f}")
-            if on_update is not None and (step % settings.sample_every == 0 or step == settings.steps):
+            if ranks.lead:
+                report(progress, step / settings.steps, f"Step {step} of {settings.steps}: D {losses[0]:.3f}, G {losses[1]:.3f}")
+            if ranks.lead and on_update is not None and (step % settings.sample_every == 0 or step == settings.steps):
                 on_update(TrainUpdate(step, settings.steps, *losses, sample_grid(ema.model, fixed_styles, fixed_z),
                                       time.monotonic() - started))
             if step % settings.checkpoint_every == 0:
@@ -262,8 +303,108 @@ def train(
         if step > 0:
             checkpoint()  # cancel is pause: the work so far is kept for --resume
         raise
+    finally:
+        _leave(ranks)
     checkpoint()
     return TrainResult(out, step, time.monotonic() - started, history)
+
+
+# ---------------------------------------------------------------------------------------------
+# Distributed training (DistributedDataParallel over NCCL on GPUs, gloo on the CPU)
+
+
+def _join(ranks: Ranks, device):
+    """Join the process group; each process takes the GPU of its local rank."""
+    import torch
+    import torch.distributed as dist
+
+    if device.type == "cuda":
+        if ranks.local >= torch.cuda.device_count():
+            raise ModelError(f"Process {ranks.rank} wants GPU {ranks.local}, but this machine has "
+                             f"{torch.cuda.device_count()}; ask for fewer.")
+        torch.cuda.set_device(ranks.local)
+        device = torch.device("cuda", ranks.local)
+    if not dist.is_initialized():
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo", rank=ranks.rank, world_size=ranks.world)
+    return device
+
+
+def _leave(ranks: Ranks) -> None:
+    import torch.distributed as dist
+
+    if ranks.world > 1 and dist.is_initialized():
+        dist.destroy_process_group()
+
+
+def _parallel(module, ranks: Ranks, device):
+    """``module`` itself alone; wrapped in DistributedDataParallel in a group. On GPUs the
+    BatchNorms see the whole batch (SyncBatchNorm); gloo has none, so on the CPU each process
+    normalises its share (and DDP keeps rank 0's running statistics in every process)."""
+    if ranks.world == 1:
+        return module
+    import torch
+    from torch.nn.parallel import DistributedDataParallel
+
+    if device.type == "cuda":
+        module = torch.nn.SyncBatchNorm.convert_sync_batchnorm(module)
+        return DistributedDataParallel(module, device_ids=[device.index])
+    return DistributedDataParallel(module)
+
+
+def _agreed(ranks: Ranks, *flags: bool) -> tuple[bool, ...]:
+    """Each flag true if it is true in any process: a stop every process makes together."""
+    if ranks.world == 1:
+        return flags
+    import torch
+    import torch.distributed as dist
+
+    votes = torch.tensor([float(f) for f in flags])
+    dist.all_reduce(votes, op=dist.ReduceOp.MAX)
+    return tuple(bool(v) for v in votes.tolist())
+
+
+def _mean_losses(ranks: Ranks, d_loss, g_loss) -> tuple[float, float]:
+    """The losses averaged over the processes: what the whole batch scored."""
+    if ranks.world == 1:
+        return d_loss.item(), g_loss.item()
+    import torch
+    import torch.distributed as dist
+
+    both = torch.stack([d_loss.detach().float(), g_loss.detach().float()]).cpu()
+    dist.all_reduce(both)
+    d, g = (both / ranks.world).tolist()
+    return d, g
+
+
+def train_processes(processes: int, pictures: np.ndarray, out: str | os.PathLike,
+                    settings: TrainSettings | None = None, **kwargs) -> TrainResult:
+    """``train`` in ``processes`` processes on this machine, one per GPU (or gloo processes on
+    the CPU), as ``torchrun --nproc-per-node PROCESSES`` would start them. ``kwargs`` go to
+    every process (``on_update`` must be picklable; it runs in rank 0)."""
+    import socket
+
+    import torch.multiprocessing as mp
+
+    with socket.socket() as probe:  # a free port for the group's rendezvous
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    started = time.monotonic()
+    try:
+        mp.start_processes(_train_rank, args=(processes, port, pictures, str(out), settings, kwargs),
+                           nprocs=processes, start_method="spawn")
+    except mp.ProcessRaisedException as exc:
+        message = str(exc).strip().splitlines()[-1]  # the rank's own error, last line of its traceback
+        raise ModelError(f"Distributed training stopped: {message.partition(': ')[2] or message}") from None
+    import torch
+
+    state = torch.load(checkpoint_path(Path(out)), map_location="cpu", weights_only=True)
+    return TrainResult(Path(out), int(state["step"]), time.monotonic() - started, [tuple(h) for h in state["history"]])
+
+
+def _train_rank(rank: int, processes: int, port: int, pictures, out: str, settings, kwargs) -> None:
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank),
+                      WORLD_SIZE=str(processes), LOCAL_RANK=str(rank))
+    train(pictures, out, settings, ranks=Ranks(rank, processes, rank), **kwargs)
 
 
 def _styles_and_labels(base: dict | None, styles: list[str] | None, labels: np.ndarray | None, count: int):

@@ -392,3 +392,34 @@ def test_a_full_disk_stops_training_with_a_clear_message_and_keeps_the_last_mode
     with pytest.raises(ModelError, match="disk is full"):
         train(pictures[0], out, TrainSettings(steps=4, batch=4, checkpoint_every=1), resume=True)
     assert load_model_file(out)["trained_steps"] == 2  # the last complete model is untouched
+
+
+@pytest.mark.slow
+def test_distributed_training_on_two_cpu_processes_follows_one_and_resumes(tmp_path):
+    """DistributedDataParallel over gloo, 2 processes, each on its shard with half the batch:
+    the losses run the course of one process; rank 0 writes the checkpoints; a resumed run
+    carries on from the step it stopped at."""
+    from core.gan.data import STYLES, procedural_dataset
+    from core.gan.train import TrainSettings, load_model_file, train, train_processes
+
+    images, labels = procedural_dataset(32, 128, seed=5)
+    common = dict(labels=labels, styles=list(STYLES))
+
+    def settings(steps: int) -> TrainSettings:
+        return TrainSettings(steps=steps, batch=8, sample_every=1000, checkpoint_every=1000, device="cpu")
+
+    one = train(images, tmp_path / "one.pt", settings(24), **common)
+    half = train_processes(2, images, tmp_path / "two.pt", settings(12), **common)
+    assert half.steps == 12 and load_model_file(tmp_path / "two.pt")["trained_steps"] == 12
+    two = train_processes(2, images, tmp_path / "two.pt", settings(24), resume=True, **common)
+    assert [h[0] for h in two.history] == list(range(1, 25))  # carried on from step 12
+    d_one, d_two = (np.array([h[1] for h in run.history]) for run in (one, two))
+    assert np.isfinite(d_two).all() and 0.5 < d_two[-8:].mean() < 2.5
+    assert abs(d_two[-8:].mean() - d_one[-8:].mean()) < 0.4
+
+
+def test_distributed_training_refuses_too_few_pictures_in_one_line(tmp_path, pictures):
+    from core.gan.train import TrainSettings, train_processes
+
+    with pytest.raises(ModelError, match="at least 8 pictures per process"):
+        train_processes(2, pictures[0][:12], tmp_path / "m.pt", TrainSettings(steps=2, batch=4, device="cpu"))
