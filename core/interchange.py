@@ -319,7 +319,10 @@ def _fit_to_format(otio, timeline, suffix: str) -> list[str]:
         return left_out
     videos = [t for t in timeline.tracks if t.kind == otio.schema.TrackKind.Video]
     main = next((t for t in videos if t.enabled), None) or otio.schema.Track(kind=otio.schema.TrackKind.Video)
-    dropped = [t.name for t in timeline.tracks if t is not main]
+    others = [t for t in timeline.tracks if t is not main and t.find_clips()]  # empty ones lose nothing
+    dropped = [t.name for t in others if not t.metadata.get(_KEY, {}).get("derived")]
+    if len(others) > len(dropped):
+        left_out.append("the clips' own sound (the EDL holds the pictures of one track)")
     for track in list(timeline.tracks):
         if track is not main:
             timeline.tracks.remove(track)
@@ -527,6 +530,8 @@ class _Reader:
             picture = track.kind == self.otio.schema.TrackKind.Video
             tracks.append(self.track(track, VIDEO_TRACK if picture and pictures == 0 else OVERLAY_TRACK if picture else AUDIO_TRACK))
             pictures += picture
+        if not stored:  # another editor's: the tracks a Reelsmith project starts with, for titles and music
+            self._standard_tracks(tracks)
         self.markers += [self._frame(m.marked_range.start_time) for m in timeline.tracks.markers]
         for entry in (m for m in stored.get("bin", []) if isinstance(m, dict)):
             path = self._relink(str(entry.get("absolute_path", "")), entry, "")
@@ -535,6 +540,17 @@ class _Reader:
         return {"name": timeline.name or "Untitled", "canvas": canvas, "fps": self.fps,
                 "sample_rate": stored.get("sample_rate", 48000), "media": list(self.media.values()),
                 "tracks": tracks, "markers": sorted({m for m in self.markers if m >= 0})}
+
+    def _standard_tracks(self, tracks: list[dict]) -> None:
+        kinds = [t["kind"] for t in tracks]
+        if OVERLAY_TRACK not in kinds:
+            above = max((i + 1 for i, k in enumerate(kinds) if k != AUDIO_TRACK), default=0)
+            tracks.insert(above, self._empty_track(OVERLAY_TRACK, "Overlay 1"))
+        if AUDIO_TRACK not in kinds:
+            tracks.append(self._empty_track(AUDIO_TRACK, "Audio 1"))
+
+    def _empty_track(self, kind: str, name: str) -> dict:
+        return {"id": self._unique(None), "kind": kind, "name": name, "clips": [], "transitions": []}
 
     def _frame(self, time) -> int:
         return round(time.rescaled_to(self.fps).value)

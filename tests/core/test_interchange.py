@@ -214,6 +214,7 @@ def test_a_foreign_timeline_comes_in_with_media_relinked_by_name(samples, tmp_pa
     result = import_timeline(tmp_path / "cut.otio")
     project = result.project
     assert project.fps == 24 and project.name == "Resolve cut"
+    assert [t.kind for t in project.tracks] == ["video", "overlay", "audio"]  # room for titles and music
     clips = project.tracks[0].clips
     assert [(c.position, c.length, c.source_in, c.speed) for c in clips] == [(12, 48, 1.0, 1.0), (60, 24, 0.0, 2.0)]
     assert project.tracks[0].transitions[0].length == 8
