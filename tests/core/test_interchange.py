@@ -309,3 +309,25 @@ def test_an_edl_dissolve_out_of_a_clip_that_used_all_its_media_comes_back_valid(
     back = import_timeline(tmp_path / "walk.edl", fps=project.fps).project
     assert [c.position for c in back.tracks[0].clips] == [0, second.position]
     assert back.tracks[0].transitions[0].length == 12
+
+
+def test_real_vfr_and_rotated_footage_round_trips_frame_exact(shared_media, tmp_path):
+    """The film clip at a variable frame rate, the rotated 23.976 phone clip and the 29.97
+    carphone clip, cut at odd in-points on a 23.976 timeline with a dissolve: out to OTIO and
+    back, every clip on the same frames, every in-point to the nanosecond."""
+    project = tl.Project.new("1080p", fps=24000 / 1001, name="Real")
+    video = project.tracks[0].id
+    refs = [tl.MediaRef.from_info(probe(shared_media / name))
+            for name in ("goldeneye-vfr-drop3.mp4", "issue-134-rotate.mp4", "carphone.mp4")]
+    position = 0
+    for ref, (start, end) in zip(refs, [(1.37, 4.1), (0.52, 3.3), (0.0, 2.9)], strict=True):
+        tl.add_media(project, ref)
+        clip = tl.make_clip(project, ref.id, position, start, end)
+        tl.add_clip(project, video, clip)
+        position = clip.end
+    first, second, _ = project.tracks[0].clips
+    tl.add_transition(project, first.id, second.id, "crossfade", 9)
+    project.markers = [first.position + 20]
+    export_timeline(project, tmp_path / "real.otio")
+    back = import_timeline(tmp_path / "real.otio").project
+    assert _comparable(back, tmp_path) == _comparable(project, tmp_path)
