@@ -299,8 +299,14 @@ def _structure_change(difference: np.ndarray, brightening: float) -> float:
 
 
 def _local_level(change: np.ndarray) -> np.ndarray:
-    """The median change over LOCAL frames either side of each frame, itself left out."""
-    padded = np.pad(change, LOCAL, mode="edge")
+    """The median change over LOCAL frames either side of each frame, itself left out. The
+    first frame has nothing to change from: its zero would stand, repeated, for the frames
+    before the file, and make the first second's motion look like spikes. The ends are
+    mirrored instead."""
+    change = np.asarray(change, dtype=float)
+    if len(change) > 1:
+        change = np.concatenate([change[1:2], change[1:]])
+    padded = np.pad(change, LOCAL, mode="reflect" if len(change) > 1 else "edge")
     windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * LOCAL + 1)
     others = np.delete(windows, [LOCAL - 1, LOCAL, LOCAL + 1], axis=1)
     return np.median(others, axis=1)

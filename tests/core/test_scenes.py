@@ -220,3 +220,19 @@ def test_two_dissolves_a_few_frames_apart_are_two(hard_real_footage):
     for start, end in (first, second):
         assert sum(start * FPS - 2 <= t.frame <= end * FPS + 2 for t in found) == 1
     assert not [t for t in detect_scenes(path).boundaries if t.kind == "cut"]
+
+
+def test_a_whip_pan_from_the_first_frame_is_one_shot(shared_media, tmp_path):
+    """The first frame has no change of its own; standing in for the frames before the file,
+    its zero made a pan at full speed from the start look like a run of cuts."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        from scenes import _real_shots, _whip
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    still = _real_shots(shared_media)["issue1"][60]
+    for seed, speed in ((4, 0.08), (5, 0.12)):  # the first gave a false cut at frame 2
+        path = tmp_path / f"whip{seed}.mp4"
+        frames = _whip(still, 40, speed, seed)
+        encode_video(path, iter(frames), (frames[0].shape[1], frames[0].shape[0]), FPS, None, len(frames))
+        assert detect_scenes(str(path)).boundaries == [], seed
