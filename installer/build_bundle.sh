@@ -19,6 +19,7 @@ pip=("$env_dir/bin/python" -m pip --disable-pip-version-check -q)
 "${pip[@]}" install $torch_spec
 "${pip[@]}" install "pyinstaller>=6.3" "PySide6>=6.6,<6.12" "opencv-python-headless>=4.8,<5" \
   "imageio-ffmpeg>=0.5" "numpy>=1.26" "scikit-image>=0.22" "sounddevice>=0.4.6" "pillow>=9.2" scipy \
+  "ai-edge-litert>=1.2,<3" "silero-vad>=6.2,<7" "pocketsphinx>=5,<6" \
   "opentimelineio>=0.17,<0.19" "otio-cmx3600-adapter>=1,<2" "otio-fcpx-xml-adapter>=1,<2"
 "${pip[@]}" install --no-deps "$root"  # Reelsmith itself (torchvision is not needed at run time)
 "${pip[@]}" uninstall -y opencv-python >/dev/null 2>&1 || true
