@@ -236,3 +236,15 @@ def test_a_whip_pan_from_the_first_frame_is_one_shot(shared_media, tmp_path):
         frames = _whip(still, 40, speed, seed)
         encode_video(path, iter(frames), (frames[0].shape[1], frames[0].shape[0]), FPS, None, len(frames))
         assert detect_scenes(str(path)).boundaries == [], seed
+
+
+def test_dissolves_between_moving_shots_are_found_whole(hard_real_footage):
+    """Their steps change no faster than the motion around them; the dip in contrast that a
+    blend of two pictures makes still shows. A 60-frame one is one dissolve, not pieces."""
+    path, answers = _by_name(hard_real_footage, "held-dissolves.mp4")
+    found = [t for t in detect_scenes(path).boundaries]
+    assert [t.kind for t in found] == ["dissolve"] * len(answers["gradual"])
+    for t, (start, end) in zip(found, answers["gradual"], strict=True):
+        assert start * FPS - 2 <= t.frame <= end * FPS + 2
+    longest = found[2]
+    assert longest.end - longest.start >= 0.8 * 60
