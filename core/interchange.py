@@ -14,6 +14,7 @@ the same messages, as a project file.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import urllib.parse
@@ -24,7 +25,15 @@ from pathlib import Path
 from core.errors import ProjectError
 from core.fileio import atomic_write_bytes, describe_os_error, read_regular_file
 from core.jobs import CancelToken, Progress, check_cancel, report
-from core.timeline import AUDIO_TRACK, OVERLAY_TRACK, VIDEO_TRACK, Project, all_clips, new_id
+from core.timeline import (
+    AUDIO_TRACK,
+    OVERLAY_TRACK,
+    VIDEO_TRACK,
+    MediaRef,
+    Project,
+    all_clips,
+    new_id,
+)
 
 log = logging.getLogger(__name__)
 
@@ -120,14 +129,15 @@ def to_otio(project: Project, base_dir: str | os.PathLike, rate: float | None = 
     used = {clip.media_id for _, clip in all_clips(project)}
     timeline.metadata[_KEY] = {**{key: document[key] for key in ("canvas", "fps", "sample_rate")},
                                "bin": [m for m in document["media"] if m["id"] not in used]}  # media no clip uses
+    made: dict[str, object] = {}  # clip id -> its OTIO clip
     for track, stored in zip(project.tracks, document["tracks"], strict=True):
-        timeline.tracks.append(_track_to_otio(otio, track, stored, media, rate, project.fps))
+        timeline.tracks.append(_track_to_otio(otio, track, stored, media, rate, project.fps, made))
     sound = [_sound_of(otio, t) for t in timeline.tracks if t.metadata[_KEY]["track"]["kind"] != AUDIO_TRACK]
     timeline.tracks.extend(t for t in sound if t is not None)
     titles = _titles_track(otio, project, rate)
     if titles is not None:
         timeline.tracks.append(titles)
-    _add_markers(otio, timeline, project.markers, rate)
+    _add_markers(otio, timeline, project, made, rate)
     return timeline
 
 
@@ -139,7 +149,7 @@ def _range(otio, start: float, frames: float, fps: float):
     return otio.opentime.TimeRange(_time(otio, start, fps), _time(otio, frames, fps))
 
 
-def _track_to_otio(otio, track, stored: dict, media: dict[str, dict], fps: float, true_fps: float):
+def _track_to_otio(otio, track, stored: dict, media: dict[str, dict], fps: float, true_fps: float, made: dict):
     kind = otio.schema.TrackKind.Audio if track.kind == AUDIO_TRACK else otio.schema.TrackKind.Video
     out = otio.schema.Track(name=track.name, kind=kind)
     out.enabled = not (track.muted if track.kind == AUDIO_TRACK else track.hidden)
@@ -150,7 +160,8 @@ def _track_to_otio(otio, track, stored: dict, media: dict[str, dict], fps: float
     for clip in track.clips:
         if clip.position > cursor:
             out.append(otio.schema.Gap(source_range=_range(otio, 0, clip.position - cursor, fps)))
-        out.append(_clip_to_otio(otio, clip, clip_dicts[clip.id], media[clip.media_id], fps, true_fps))
+        made[clip.id] = _clip_to_otio(otio, clip, clip_dicts[clip.id], media[clip.media_id], fps, true_fps)
+        out.append(made[clip.id])
         cursor = clip.end
         if clip.id in after:
             out.append(_transition_to_otio(otio, after[clip.id], fps))
@@ -232,16 +243,17 @@ def _drop_loose_transitions(otio, track) -> None:
 def _titles_track(otio, project: Project, rate: float):
     """Each title as a text generator clip over the picture, for editors that make their own
     titles from it (Reelsmith keeps the title on its clip and skips this track on the way back)."""
-    fps, titles = project.fps, []
+    from core.effects import effect_type, params_at
+
+    fps, titles, kind = project.fps, [], effect_type("title")
     for track in project.tracks:
         for clip in track.clips:
             for effect in (e for e in clip.effects if e["type"] == "title" and e.get("enabled", True)):
-                params = effect.get("params", {})
-                start = clip.position + round(float(params.get("start", 0.0)) * fps)
-                end = clip.position + round(float(params.get("end", clip.length / fps)) * fps)
-                start, end = max(start, clip.position), min(end, clip.end)
+                p = params_at(kind, effect.get("params", {}), 0.0)  # with the effect's own defaults
+                start = clip.position + round(p.start * fps)
+                end = clip.end if p.end < 0 else min(clip.end, clip.position + round(p.end * fps))  # < 0: to the clip's end
                 if end > start:
-                    titles.append((start, end, str(params.get("text", ""))))
+                    titles.append((start, end, str(p.text)))
     if not titles:
         return None
     out = otio.schema.Track(name="Titles", kind=otio.schema.TrackKind.Video)
@@ -260,36 +272,22 @@ def _titles_track(otio, project: Project, rate: float):
     return out
 
 
-def _add_markers(otio, timeline, markers: list[int], fps: float) -> None:
-    """Smart cut's changes of shot, on the clip showing them (EDL and FCP XML carry markers
-    on clips only), else on the timeline."""
-    pictures = [t for t in timeline.tracks if t.kind == otio.schema.TrackKind.Video and _KEY in t.metadata
-                and "track" in t.metadata[_KEY]]
-    for frame in markers:
+def _add_markers(otio, timeline, project: Project, made: dict, fps: float) -> None:
+    """Smart cut's changes of shot, on the clip showing them on the lowest shown picture track
+    (the one an EDL keeps; EDL and FCP XML carry markers on clips only), else on the timeline."""
+    pictures = [t for t in project.tracks if t.kind != AUDIO_TRACK and not t.hidden]
+    for frame in project.markers:
         marker = otio.schema.Marker(name=SHOT_MARKER, color=otio.schema.MarkerColor.RED)
         marker.metadata[_KEY] = {"marker": "shot"}
-        holder = _clip_at(otio, pictures, frame, fps)
+        holder = next((c for t in pictures for c in t.clips if c.position <= frame < c.end), None)
         if holder is None:
             marker.marked_range = _range(otio, frame, 0, fps)
             timeline.tracks.markers.append(marker)
             continue
-        clip, start = holder
+        clip = made[holder.id]
         marker.marked_range = otio.opentime.TimeRange(
-            clip.source_range.start_time + _time(otio, frame - start, fps), _time(otio, 0, fps))
+            clip.source_range.start_time + _time(otio, frame - holder.position, fps), _time(otio, 0, fps))
         clip.markers.append(marker)
-
-
-def _clip_at(otio, tracks, frame: int, fps: float):
-    for track in tracks:
-        cursor = 0
-        for item in track:
-            if isinstance(item, otio.schema.Transition):
-                continue
-            length = round(item.duration().rescaled_to(fps).value)
-            if isinstance(item, otio.schema.Clip) and cursor <= frame < cursor + length:
-                return item, cursor
-            cursor += length
-    return None
 
 
 def _start_within_media(transition, incoming) -> None:
@@ -319,6 +317,7 @@ def _fit_to_format(otio, timeline, suffix: str) -> list[str]:
         return left_out
     videos = [t for t in timeline.tracks if t.kind == otio.schema.TrackKind.Video]
     main = next((t for t in videos if t.enabled), None) or otio.schema.Track(kind=otio.schema.TrackKind.Video)
+    rate = timeline.global_start_time.rate
     others = [t for t in timeline.tracks if t is not main and t.find_clips()]  # empty ones lose nothing
     dropped = [t.name for t in others if not t.metadata.get(_KEY, {}).get("derived")]
     if len(others) > len(dropped):
@@ -327,7 +326,7 @@ def _fit_to_format(otio, timeline, suffix: str) -> list[str]:
         if track is not main:
             timeline.tracks.remove(track)
     if not len(main):
-        main.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(duration=_time(otio, 1, 25))))
+        main.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(duration=_time(otio, 1, rate))))
     for index, transition in enumerate(main):
         if not isinstance(transition, otio.schema.Transition):
             continue
@@ -391,9 +390,13 @@ def import_timeline(path: str | os.PathLike, fps: float | None = None, *, progre
     suffix = _suffix(path, READERS, "import")
     if fps is not None and abs(_standard_rate(fps) - fps) < 0.01:
         fps = _standard_rate(fps)  # 29.97 as timecode knows it, 30000/1001
-    timeline = _read(otio, path, suffix, fps or _edl_rate_guess(path))
-    if suffix == ".edl" and fps is None and (found := _first_media_rate(otio, timeline, path.parent)):
-        timeline = _read(otio, path, suffix, found)
+    text = _read_text(path)
+    guess = fps or (30000 / 1001 if ";" in text[:4096] else 30.0)  # drop-frame timecodes: 29.97
+    timeline = _parse(otio, text, path.name, suffix, guess)
+    if suffix == ".edl" and fps is None:  # an EDL does not say its rate: its first file does
+        found = _first_media_rate(otio, timeline, path.parent)
+        if found and abs(found - guess) > 1e-6:
+            timeline = _parse(otio, text, path.name, suffix, found)
     project, left_out = from_otio(timeline, path.parent, fps if suffix == ".edl" else None,
                                   edl_speeds=suffix == ".edl", progress=progress, cancel=cancel)
     if project.name in ("", "Untitled") or suffix == ".edl":
@@ -423,22 +426,14 @@ def _standard_rate(rate: float) -> float:
     return float(min(rates, key=lambda r: abs(r - rate)))
 
 
-def _edl_rate_guess(path: Path) -> float:
-    """30, or 29.97 where the timecodes are drop-frame (HH:MM:SS;FF), until a file says."""
-    try:
-        drop_frame = ";" in path.read_text(encoding="utf-8", errors="replace")[:4096]
-    except OSError:
-        drop_frame = False  # _read reports it
-    return 30000 / 1001 if drop_frame else 30.0
-
-
 def _local_path(url: str, base_dir: Path) -> str:
     parsed = urllib.parse.urlparse(url)
     written = urllib.request.url2pathname(parsed.path) if parsed.scheme == "file" else url
     return written if os.path.isabs(written) else str(base_dir / written)
 
 
-def _read(otio, path: Path, suffix: str, rate: float):
+def _read_text(path: Path) -> str:
+    """The file's text, read once, as a regular file only (a pipe would block)."""
     try:
         raw = read_regular_file(path, MAX_FILE_BYTES)
     except FileNotFoundError as exc:
@@ -448,17 +443,21 @@ def _read(otio, path: Path, suffix: str, rate: float):
     if not raw.strip():
         raise ProjectError(f"'{path.name}' is empty: it holds no timeline.")
     try:
-        text = raw.decode("utf-8")
-        options = {"rate": rate} if suffix == ".edl" else {}
-        timeline = otio.adapters.read_from_string(text, READERS[suffix], **options)
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ProjectError(f"'{path.name}' is not a timeline (it is not text).") from exc
+
+
+def _parse(otio, text: str, name: str, suffix: str, rate: float):
+    try:
+        options = {"rate": rate} if suffix == ".edl" else {}
+        timeline = otio.adapters.read_from_string(text, READERS[suffix], **options)
     except Exception as exc:  # the adapters raise anything from ValueError to their own errors
-        log.info("reading %s failed", path, exc_info=True)
+        log.info("reading %s failed", name, exc_info=True)
         reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-        raise ProjectError(f"'{path.name}' is damaged or not a {suffix} timeline: {reason}") from exc
+        raise ProjectError(f"'{name}' is damaged or not a {suffix} timeline: {reason}") from exc
     if not isinstance(timeline, otio.schema.Timeline):
-        raise ProjectError(f"'{path.name}' holds a {type(timeline).__name__}, not a timeline.")
+        raise ProjectError(f"'{name}' holds a {type(timeline).__name__}, not a timeline.")
     return timeline
 
 
@@ -533,7 +532,7 @@ class _Reader:
         if not stored:  # another editor's: the tracks a Reelsmith project starts with, for titles and music
             self._standard_tracks(tracks)
         self.markers += [self._frame(m.marked_range.start_time) for m in timeline.tracks.markers]
-        for entry in (m for m in stored.get("bin", []) if isinstance(m, dict)):
+        for entry in (m for m in stored.get("bin", []) if isinstance(m, dict) and m.get("absolute_path")):
             path = self._relink(str(entry.get("absolute_path", "")), entry, "")
             self.media.setdefault(path, self._media_entry(path, entry, None, VIDEO_TRACK))
         canvas = stored.get("canvas") if isinstance(stored.get("canvas"), dict) else {"width": 1920, "height": 1080}
@@ -576,10 +575,8 @@ class _Reader:
             clip = self.clip(item, cursor, length, entry["kind"]) if isinstance(item, self.otio.schema.Clip) else None
             if clip is not None:
                 clips.append(clip)
-                if pending is not None and pending[1] is not None and pending[1]["position"] + self._length(pending[1]) == cursor:
-                    transitions.append(self.transition(pending[0], pending[1], clip))
-                elif pending is not None:
-                    self.left_out.append(f"a transition not between two clips on '{track.name}'")
+            if pending is not None and pending[1] is not None and clip is not None:  # clip, transition, clip
+                transitions.append(self.transition(pending[0], pending[1], clip))
             elif pending is not None:
                 self.left_out.append(f"a transition not between two clips on '{track.name}'")
             pending, previous, cursor = None, clip, cursor + length
@@ -650,7 +647,7 @@ class _Reader:
             self.media[path] = self._media_entry(path, stored, reference, track_kind)
         return self.media[path]["id"]
 
-    def _relink(self, url: str, stored: dict | None, name: str) -> str:
+    def _relink(self, url: str, stored: dict, name: str) -> str:
         """Where the file is: as written, relative to the timeline, then by name beside it."""
         written = _local_path(url, self.base_dir)
         candidates = [written]
@@ -665,7 +662,7 @@ class _Reader:
                 continue
         return os.path.abspath(candidates[0])
 
-    def _media_entry(self, path: str, stored: dict | None, reference, track_kind: str) -> dict:
+    def _media_entry(self, path: str, stored: dict, reference, track_kind: str) -> dict:
         entry = dict(stored) or None
         if entry is None and os.path.isfile(path):
             entry = self._probed(path)
@@ -686,8 +683,7 @@ class _Reader:
         except MediaError as exc:
             self.left_out.append(f"'{Path(path).name}' as it is ({exc})")
             return None
-        return {"kind": info.kind, "duration": info.duration, "has_video": info.has_video,
-                "has_audio": info.has_audio, "width": info.width, "height": info.height, "fps": info.fps}
+        return dataclasses.asdict(MediaRef.from_info(info))
 
     def transition(self, item, first: dict, second: dict) -> dict:
         """A Reelsmith transition is centred on its cut; OTIO's runs from ``in_offset`` before

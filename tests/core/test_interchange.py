@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import shutil
 import tempfile
 from fractions import Fraction
@@ -331,3 +332,31 @@ def test_real_vfr_and_rotated_footage_round_trips_frame_exact(shared_media, tmp_
     export_timeline(project, tmp_path / "real.otio")
     back = import_timeline(tmp_path / "real.otio").project
     assert _comparable(back, tmp_path) == _comparable(project, tmp_path)
+
+
+def test_a_title_without_an_end_lasts_to_its_clip_end(samples, tmp_path):
+    """The title effect's end defaults to -1, "until the clip ends"."""
+    project = _demo(samples)
+    clip = project.tracks[0].clips[0]
+    clip.effects = [{"type": "title", "params": {"text": "All along"}}]
+    export_timeline(project, tmp_path / "t.otio")
+    timeline = otio.adapters.read_from_file(str(tmp_path / "t.otio"))  # held: its tracks live in it
+    titles = next(t for t in timeline.tracks if t.name == "Titles")
+    (generator,) = titles.find_clips()
+    assert round(titles.range_of_child(generator).duration.value) == clip.length
+
+
+def test_a_pipe_named_like_a_timeline_is_refused_without_waiting(tmp_path):
+    os.mkfifo(tmp_path / "cut.edl")  # nothing ever writes to it: reading it would block
+    with pytest.raises(ProjectError, match="not a regular file"):
+        import_timeline(tmp_path / "cut.edl")
+
+
+def test_importing_stops_when_cancelled(samples, tmp_path):
+    from core.jobs import Cancelled, CancelToken
+
+    export_timeline(_demo(samples), tmp_path / "walk.otio")
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        import_timeline(tmp_path / "walk.otio", cancel=token)
