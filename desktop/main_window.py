@@ -126,6 +126,7 @@ class MainWindow(QMainWindow):
         self.undo_stack.cleanChanged.connect(self._update_title)
         self.session = uuid.uuid4().hex[:12]  # names this window's autosave file
         self.recovered_unsaved = False  # opened from an autosave: unsaved until saved
+        self._imported_from: Path | None = None  # the folder of the timeline the project came from
         self.autosave_timer = QTimer(self)
         self.autosave_timer.timeout.connect(self.autosave)
         self.autosave_timer.start(self.AUTOSAVE_MS)
@@ -488,11 +489,13 @@ class MainWindow(QMainWindow):
         """Open another editor's timeline as a new, unsaved project (a job: its files are probed)."""
         from core.interchange import import_timeline
 
-        return self.runner.submit(f"Import {path.name}", import_timeline, path, on_result=self._timeline_imported,
+        return self.runner.submit(f"Import {path.name}", import_timeline, path,
+                                  on_result=lambda result: self._timeline_imported(result, path.parent),
                                   on_error=lambda m: self.show_error("The timeline could not be imported", m))
 
-    def _timeline_imported(self, result) -> None:
+    def _timeline_imported(self, result, folder: Path) -> None:
         self.set_project(result.project, None)
+        self._imported_from = folder  # saving it, or the next import, starts beside the timeline
         self.statusBar().showMessage(f"Imported {result.project.name}: save it to keep it as a Reelsmith project", 8000)
         if result.left_out:
             self.show_error("Some of the timeline could not come in", "Left out:\n• " + "\n• ".join(result.left_out))
@@ -922,12 +925,15 @@ class MainWindow(QMainWindow):
         self.export_finished.emit(str(path))
 
     def _dialog_folder(self) -> Path:
-        """Where file dialogs open: the project's folder, else the home folder (never the
-        folder Reelsmith was started from, which is often its install folder)."""
-        return self.project_path.parent if self.project_path else Path.home()
+        """Where file dialogs open: the project's folder, else the folder of the timeline it was
+        imported from, else the home folder (never the folder Reelsmith was started from, which
+        is often its install folder)."""
+        if self.project_path:
+            return self.project_path.parent
+        return self._imported_from or Path.home()
 
     def _default_export_path(self) -> Path:
-        folder = self.project_path.parent if self.project_path else Path.home()
+        folder = self._dialog_folder()
         stem = self.project_path.stem if self.project_path else self.project.name
         candidate, n = folder / f"{stem}.mp4", 2
         while candidate.exists():

@@ -879,3 +879,4 @@ def test_export_and_import_a_timeline_for_other_editors(qtbot, demo_window, tmp_
     assert [(c.position, c.length) for t in window.project.tracks for c in t.clips] == want
     assert window.document.markers == [30, 300] and window.timeline.markers == [30, 300]
     assert window.project_path is None  # a new project: saving asks where
+    assert window._dialog_folder() == tmp_path  # beside the timeline it came from, not the home folder
