@@ -22,6 +22,7 @@ frame only a few numbers are kept, and the small pictures live in a rolling wind
 
 from __future__ import annotations
 
+import statistics
 from collections import deque
 from contextlib import closing
 from dataclasses import asdict, dataclass, field
@@ -183,9 +184,12 @@ class _Analysis:
         self.frozen: list[bool] = []
         self._still_anchor: np.ndarray | None = None  # first frame of the current still stretch
         self.sharpness: list[float] = []
-        # length -> {index of the frame before a candidate dissolve: distance between its ends}
-        self.ends_apart: dict[int, dict[int, float]] = {n: {} for n in DISSOLVE_LENGTHS}
-        self.ends_unexplained: dict[int, dict[int, float]] = {n: {} for n in DISSOLVE_LENGTHS}  # see _ends_unexplained
+        # Candidate dissolves, (the frame before, the frame after), whose ends look apart: judged
+        # once LOCAL frames after them are known, with the small pictures of their ends kept
+        # until then (optical flow, the dear part, only for those the other signs leave in).
+        self._pending: deque[tuple[int, int]] = deque()
+        self._lumas: deque[np.ndarray] = deque(maxlen=max(DISSOLVE_LENGTHS) + 2 + LOCAL)
+        self.dissolves: list[tuple] = []  # ranked, see _judge_dissolve
 
     def add(self, frame: _Frame) -> None:
         import cv2
@@ -223,6 +227,7 @@ class _Analysis:
             self._still_anchor = frame.luma
         self.sharpness.append(float(cv2.meanStdDev(cv2.Laplacian(frame.luma, cv2.CV_32F))[1][0, 0] ** 2))
         self.window.append(frame)
+        self._lumas.append(frame.luma)
         self._ring[self._ring_next] = frame.hist
         self._ring_next = (self._ring_next + 1) % WINDOW
         self.looking_back.append(back)
@@ -230,6 +235,7 @@ class _Analysis:
         if len(self.window) > BACK + AHEAD:
             self.comes_back[frame.index - AHEAD] = self._cut_gap(len(self.window) - 1 - AHEAD)
         self._find_dissolves(back)
+        self._judge_dissolves(frame.index - LOCAL)
 
     def _unexplained(self, previous: np.ndarray, luma: np.ndarray, content: np.ndarray) -> float:
         """Mean change (0..1) over the picture's ``content`` left when ``previous`` is moved onto
@@ -247,6 +253,7 @@ class _Analysis:
         return _content_mean(cv2.absdiff(moved, now), content) / 255.0
 
     def finish(self) -> None:
+        self._judge_dissolves(len(self.change))
         for position in range(max(BACK, len(self.window) - AHEAD), len(self.window)):
             self.comes_back[self.window[position].index] = self._cut_gap(position)
 
@@ -259,22 +266,58 @@ class _Analysis:
         return min((float(g.min()) for g in gaps if len(g)), default=np.inf)
 
     def _find_dissolves(self, back: np.ndarray) -> None:
-        """For every candidate dissolve ending at the newest frame: how different its ends are,
-        and how much of that motion leaves unexplained."""
+        """Every candidate dissolve ending at the newest frame whose two ends look apart."""
         ends = self.window[-1].index
         for length in DISSOLVE_LENGTHS:
             begins = ends - length - 1
             if begins < 0:
                 return
             if not (self.black[begins] or self.black[ends]) and back[length] >= self.limits.dissolve:
-                self.ends_apart[length][begins] = float(back[length])
-                self.ends_unexplained[length][begins] = self._ends_unexplained(length)
+                self._pending.append((begins, ends))
 
-    def _ends_unexplained(self, length: int) -> float:
+    def _judge_dissolves(self, until: int) -> None:
+        """Judge the pending candidates that end at frame ``until`` or before."""
+        while self._pending and self._pending[0][1] <= until:
+            before, after = self._pending.popleft()
+            if (ranked := self._judge_dissolve(before, after)) is not None:
+                self.dissolves.append(ranked)
+
+    def _judge_dissolve(self, before: int, after: int) -> tuple | None:
+        """A sustained plateau of change from frame ``before`` to frame ``after`` (the last of
+        one shot and the first of the next), ranked for _dissolves, or None. The cheap signs
+        go first: most candidates are motion, and fail them."""
+        # Python's own lists and median: at a few dozen numbers, numpy's overhead is the cost.
+        inside = self.change[before + 1 : after + 1]
+        # One step carrying most of the change is a cut (or a flash), not a dissolve; a short
+        # dissolve between very different colours still takes big steps, but many of them.
+        if max(inside) > 0.5 * sum(inside):
+            return None
+        around = self.change[max(1, before - LOCAL) : before + 1] + self.change[after + 1 : after + 1 + LOCAL]
+        if len(around) < LOCAL // 2:
+            return None
+        level = max(statistics.median(around), 0.01)
+        strength = statistics.median(inside) / level
+        # A whole blend's curve is the surer sign, and the longest window that follows it
+        # is the whole dissolve (a long one's pieces make plateaus of their own).
+        spread = self.contrast[before : after + 2]
+        blend = len(spread) == after - before + 2 and _blend_dip(spread)
+        if not (blend or (strength >= self.limits.plateau and min(inside) >= 1.2 * level)):
+            return None
+        # A zoom or a pan changes the colours step after step too, but motion explains part of
+        # each step and part of the way from one end to the other; in a blend of two shots it
+        # explains neither.
+        steps = sum(self.new[before + 1 : after + 1]) / max(sum(self.raw[before + 1 : after + 1]), 1e-9)
+        if 0.5 * (self._ends_unexplained(before, after) + steps) < MIN_UNEXPLAINED_DISSOLVE:
+            return None
+        length = after - before - 1
+        return (blend, length if blend else 0, strength, before + 1, after - 1, level)
+
+    def _ends_unexplained(self, before: int, after: int) -> float:
         """How much of the difference between a candidate dissolve's two ends motion cannot
         explain (0..1): near 1 for a dissolve, whose ends are different shots; low for a zoom
         or a pan, whose ends are the same content moved."""
-        first, last = self.window[-length - 2].luma, self.window[-1].luma
+        newest = len(self.change) - 1
+        first, last = self._lumas[before - newest - 1], self._lumas[after - newest - 1]
         content = (first >= CONTENT_LEVEL) | (last >= CONTENT_LEVEL)
         return self._unexplained(first, last, content) / max(_content_mean(np.abs(last - first), content), 1e-6)
 
@@ -358,38 +401,9 @@ def _fades(brightness: np.ndarray, dark: np.ndarray, fps: float) -> list[ShotBou
 def _dissolves(analysis: _Analysis, taken: list[ShotBoundary]) -> list[ShotBoundary]:
     """Sustained plateaus of change between two different-looking ends, best first, apart
     from each other and from the cuts and fades."""
-    limits, change = analysis.limits, np.asarray(analysis.change)
-    new, raw = np.asarray(analysis.new), np.asarray(analysis.raw)
-    contrast = np.asarray(analysis.contrast)
-    candidates = []
-    for length, apart in analysis.ends_apart.items():
-        for before, distance in apart.items():
-            if distance < limits.dissolve:
-                continue
-            after = before + length + 1
-            inside = change[before + 1 : after + 1]
-            around = np.concatenate([change[max(1, before - LOCAL) : before + 1], change[after + 1 : after + 1 + LOCAL]])
-            # One step carrying most of the change is a cut (or a flash), not a dissolve; a short
-            # dissolve between very different colours still takes big steps, but many of them.
-            if len(around) < LOCAL // 2 or inside.max() > 0.5 * inside.sum():
-                continue
-            # A zoom or a pan changes the colours step after step too, but motion explains part of
-            # each step and part of the way from one end to the other; in a blend of two shots it
-            # explains neither.
-            steps = slice(before + 1, after + 1)
-            unexplained = 0.5 * (analysis.ends_unexplained[length][before]
-                                 + new[steps].sum() / max(float(raw[steps].sum()), 1e-9))
-            if unexplained < MIN_UNEXPLAINED_DISSOLVE:
-                continue
-            level = max(float(np.median(around)), 0.01)
-            strength = float(np.median(inside)) / level
-            # A whole blend's curve is the surer sign, and the longest window that follows it
-            # is the whole dissolve (a long one's pieces make plateaus of their own).
-            blend = _blend_dip(contrast, before, after)
-            if blend or (strength >= limits.plateau and inside.min() >= 1.2 * level):
-                candidates.append((blend, length if blend else 0, strength, before + 1, after - 1, level))
+    change = np.asarray(analysis.change)
     chosen: list[ShotBoundary] = []
-    for *_rank, start, end, level in sorted(candidates, reverse=True):
+    for *_rank, start, end, level in sorted(analysis.dissolves, reverse=True):
         start, end = _widen(change, start, end, 1.5 * level)
         if not any(start <= t.end + 2 and t.start - 2 <= end for t in [*taken, *chosen]):
             chosen.append(ShotBoundary("dissolve", (start + end + 1) // 2, start, end))
@@ -404,13 +418,13 @@ BLEND_DIP = 0.85  # the lowest spread inside, as a share of the lower end's
 BLEND_FIT = 0.08  # mean distance from the blend's curve, as a share of the curve
 
 
-def _blend_dip(contrast: np.ndarray, before: int, after: int) -> bool:
-    """Whether the picture's spread of brightness from frame ``before`` (the last of one shot)
-    to ``after`` (the first of the next) follows the curve of a blend of the two."""
-    if after + 1 >= len(contrast) or after - before < 7:  # short dissolves show as plateaus
+def _blend_dip(spread: list[float]) -> bool:
+    """Whether the picture's spread of brightness (``_Analysis.contrast``) from the last step
+    of one shot to the first of the next follows the curve of a blend of the two."""
+    if len(spread) < 9:  # short dissolves show as plateaus
         return False
-    a, b = float(contrast[before]), float(contrast[after + 1])
-    inside = contrast[before + 1 : after + 1]
+    a, b = spread[0], spread[-1]
+    inside = np.asarray(spread[1:-1])
     weights = np.arange(1, len(inside) + 1) / (len(inside) + 1)
     curve = np.sqrt((1 - weights) ** 2 * a * a + weights**2 * b * b)
     fit = float(np.mean(np.abs(inside - curve))) / max(float(np.mean(curve)), 1e-6)

@@ -160,6 +160,8 @@ def _decode_pieces(info: MediaInfo, size: tuple[int, int], ranges: list[tuple[in
             while (state["started"] < len(pieces) and state["decoding"] < cores
                    and state["started"] - state["reading"] <= LOOKAHEAD * cores):
                 piece = pieces[state["started"]]
+                if state["started"] == len(pieces) - 1:  # the last: let it use the cores others free
+                    piece.threads = max(piece.threads, cores)
                 piece.on_finished = lambda: start_more(finished=True)
                 state["started"] += 1
                 state["decoding"] += 1
