@@ -137,7 +137,7 @@ def to_otio(project: Project, base_dir: str | os.PathLike, rate: float | None = 
     titles = _titles_track(otio, project, rate)
     if titles is not None:
         timeline.tracks.append(titles)
-    _add_markers(otio, timeline, project, made, rate)
+    _add_markers(otio, project, made, rate)
     return timeline
 
 
@@ -272,22 +272,17 @@ def _titles_track(otio, project: Project, rate: float):
     return out
 
 
-def _add_markers(otio, timeline, project: Project, made: dict, fps: float) -> None:
-    """Smart cut's changes of shot, on the clip showing them on the lowest shown picture track
-    (the one an EDL keeps; EDL and FCP XML carry markers on clips only), else on the timeline."""
-    pictures = [t for t in project.tracks if t.kind != AUDIO_TRACK and not t.hidden]
-    for frame in project.markers:
-        marker = otio.schema.Marker(name=SHOT_MARKER, color=otio.schema.MarkerColor.RED)
-        marker.metadata[_KEY] = {"marker": "shot"}
-        holder = next((c for t in pictures for c in t.clips if c.position <= frame < c.end), None)
-        if holder is None:
-            marker.marked_range = _range(otio, frame, 0, fps)
-            timeline.tracks.markers.append(marker)
-            continue
+def _add_markers(otio, project: Project, made: dict, fps: float) -> None:
+    """Smart cut's changes of shot, on the clips that show them (EDL and FCP XML carry
+    markers on clips only)."""
+    for holder in (c for t in project.tracks if t.kind != AUDIO_TRACK for c in t.clips if c.id in made):
         clip = made[holder.id]
-        marker.marked_range = otio.opentime.TimeRange(
-            clip.source_range.start_time + _time(otio, frame - holder.position, fps), _time(otio, 0, fps))
-        clip.markers.append(marker)
+        for frame in holder.marker_frames(fps):
+            marker = otio.schema.Marker(name=SHOT_MARKER, color=otio.schema.MarkerColor.RED)
+            marker.metadata[_KEY] = {"marker": "shot"}
+            marker.marked_range = otio.opentime.TimeRange(
+                clip.source_range.start_time + _time(otio, frame - holder.position, fps), _time(otio, 0, fps))
+            clip.markers.append(marker)
 
 
 def _start_within_media(transition, incoming) -> None:
@@ -615,7 +610,8 @@ class _Reader:
         source_in = max(0.0, start.to_seconds())
         for marker in item.markers:
             self.markers.append(position + self._frame(marker.marked_range.start_time - start))
-        return {**stored, "id": self._unique(stored.get("id")), "media": media_id, "position": position,
+        # OTIO's markers win over the stored ones, as its other fields do (self.markers).
+        return {**stored, "markers": [], "id": self._unique(stored.get("id")), "media": media_id, "position": position,
                 "source_in": source_in, "source_out": source_in + length * speed / self.fps,
                 "speed": speed, **({"freeze": True} if freeze else {"freeze": False})}
 

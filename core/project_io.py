@@ -89,7 +89,6 @@ def project_to_dict(project: Project, base_dir: str | os.PathLike) -> dict:
             "sample_rate": project.sample_rate,
             "media": [_media_to_dict(m, Path(base_dir)) for m in project.media.values()],
             "tracks": [_track_to_dict(t, project.fps, Path(base_dir)) for t in project.tracks],
-            **({"markers": list(project.markers)} if project.markers else {}),
         },
     }
 
@@ -148,6 +147,7 @@ def _track_to_dict(track: Track, fps: float, base_dir: Path) -> dict:
                 **({"freeze": True} if c.freeze else {}),
                 **({"balance": c.balance} if c.balance else {}),
                 **({"volume_keys": [[t, g] for t, g in c.volume_keys]} if c.volume_keys else {}),
+                **({"markers": list(c.markers)} if c.markers else {}),
             }
             for c in track.clips
         ],
@@ -233,7 +233,7 @@ def project_from_dict(document: Any, base_dir: str | os.PathLike) -> Project:
         project.media[media.id] = media
     for i, entry in enumerate(_get(body, "tracks", "project", list)):
         project.tracks.append(_track_from_dict(entry, f"tracks[{i}]", project))
-    project.markers = _markers(body)
+    project.attach_markers(_markers(body))  # as saved before markers lived on clips, or by interchange
     validate_project(project)
     _anchor_lut_paths(project, Path(base_dir))
     return project
@@ -393,7 +393,15 @@ def _clip_from_dict(entry: Any, where: str, project: Project) -> Clip:
         balance=_get(entry, "balance", where, float, default=0.0, check=_balance_range),
         volume_keys=_pairs(entry, "volume_keys", where),
         effects=effects,
+        markers=_marker_times(entry, where),
     )
+
+
+def _marker_times(entry: dict, where: str) -> list[float]:
+    markers = _get(entry, "markers", where, list, default=[])
+    _expect(all(_is_kind(t, float) and math.isfinite(t) and t >= 0 for t in markers), f"{where}.markers",
+            "must be a list of times in seconds (0 or more)")
+    return sorted({float(t) for t in markers})
 
 
 def _markers(body: dict) -> list[int]:

@@ -102,11 +102,20 @@ class Clip:
     balance: float = 0.0  # sound: -1 left .. 1 right
     # (seconds into the clip, gain): when present, the level over time instead of ``volume``.
     volume_keys: list[tuple[float, float]] = field(default_factory=list)
+    # Seconds into the media where Smart cut found a change of shot: kept with the clip, so
+    # they move, split, go and come back with it through every edit and undo.
+    markers: list[float] = field(default_factory=list)
 
     @property
     def end(self) -> int:
         """One past the last timeline frame."""
         return self.position + self.length
+
+    def marker_frames(self, fps: float) -> list[int]:
+        """The timeline frames inside the clip that show one of its markers."""
+        if self.freeze:
+            return []
+        return [f for f in (self.frame_of(t, fps) for t in self.markers) if self.position < f < self.end]
 
     def source_out(self, fps: float) -> float:
         return self.source_in + self.length * self.speed / fps
@@ -165,7 +174,6 @@ class Project:
     sample_rate: int = 48000
     tracks: list[Track] = field(default_factory=list)
     media: dict[str, MediaRef] = field(default_factory=dict)
-    markers: list[int] = field(default_factory=list)  # frames where Smart cut found a change of shot
 
     @classmethod
     def new(cls, preset: str = "1080p", fps: float = 30.0, name: str = "Untitled") -> Project:
@@ -194,6 +202,20 @@ class Project:
 
     def tracks_of_kind(self, kind: str) -> list[Track]:
         return [t for t in self.tracks if t.kind == kind]
+
+    @property
+    def markers(self) -> list[int]:
+        """Timeline frames where a picture shows a change of shot (Clip.markers)."""
+        return sorted({f for t in self.tracks if t.kind != AUDIO_TRACK for c in t.clips for f in c.marker_frames(self.fps)})
+
+    def attach_markers(self, frames: list[int]) -> None:
+        """Markers given as timeline frames (a timeline from another editor, a project saved
+        before they lived on clips) joined to the lowest picture clip showing each."""
+        pictures = [c for t in self.tracks if t.kind != AUDIO_TRACK for c in t.clips if not c.freeze]
+        for frame in frames:
+            holder = next((c for c in pictures if c.position < frame < c.end), None)
+            if holder is not None and frame not in holder.marker_frames(self.fps):
+                holder.markers = sorted({*holder.markers, holder.source_time(frame, self.fps)})
 
     @property
     def duration_frames(self) -> int:
@@ -642,6 +664,17 @@ def set_clip_properties(project: Project, clip_id: str, **changes) -> Edit:
             setattr(clip, name, tuple(value) if name == "crop" else copy.deepcopy(value))
 
     return _apply(project, "Change clip", [track.id], change)
+
+
+def mark_shots(project: Project, found: dict[str, list[float]]) -> Edit:
+    """Set the changes of shot (seconds into the media) found in each clip: one undo step."""
+    track_ids = [project.find_clip(clip_id)[0].id for clip_id in found]
+
+    def change(p: Project) -> None:
+        for clip_id, seconds in found.items():
+            p.find_clip(clip_id)[1].markers = sorted({float(t) for t in seconds})
+
+    return _apply(project, "Mark changes of shot", track_ids, change)
 
 
 # --- transitions ------------------------------------------------------------------------------

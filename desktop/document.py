@@ -71,7 +71,7 @@ class Document(QObject):
     changed = Signal(object)  # core.timeline.Change: what an edit, undo or redo touched
     refused = Signal(str)  # an edit was refused: why, in words for the creator
     picture_ready = Signal(str)  # media id: its thumbnail or waveform is in
-    markers_changed = Signal()  # shot changes or beats to show on the timeline
+    markers_changed = Signal()  # the music's beats to show on the timeline
     seek_requested = Signal(int)  # a dialog wants the playhead on this frame
 
     def __init__(self, runner: JobRunner, parent: QObject | None = None):
@@ -151,15 +151,12 @@ class Document(QObject):
 
     @property
     def markers(self) -> list[int]:
-        """Frames the assistant points at (changes of shot): kept in the project, so they are
-        saved with it and leave with an exported timeline."""
+        """Frames the assistant points at (changes of shot). They live on the clips
+        (core.timeline.Clip.markers), so edits and undo carry them."""
         return self.project.markers if self.project else []
 
-    def set_markers(self, markers: list[int] | None = None, beats: list[int] | None = None) -> None:
-        if markers is not None and self.project is not None:
-            self.project.markers = sorted(set(markers))
-        if beats is not None:
-            self.beat_markers = sorted(beats)
+    def set_beats(self, beats: list[int]) -> None:
+        self.beat_markers = sorted(beats)
         self.markers_changed.emit()
 
     def seek(self, frame: int) -> None:

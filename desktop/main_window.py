@@ -556,6 +556,8 @@ class MainWindow(QMainWindow):
             self.bin.set_project(self.project)
         if change.canvas:
             self._show_canvas()
+        if self.document.markers != self.timeline.markers:  # an edit moved, split or removed marked clips
+            self._markers_changed()
         self.timeline.refresh(change)
         self.preview.project_edited(change)
         self.inspector.project_edited(self.project, change, self.timeline.selected)
@@ -812,7 +814,7 @@ class MainWindow(QMainWindow):
 
         def show(report) -> None:
             grid = recipes.BeatGrid.of_clip(self.project, clip, report.beats, report.bpm)
-            self.document.set_markers(beats=list(grid.frames) if grid else [])
+            self.document.set_beats(list(grid.frames) if grid else [])
             self.statusBar().showMessage(f"{report.bpm:.0f} BPM: {len(self.document.beat_markers)} beats marked.", 8000)
             self.beats_marked.emit(report.bpm)
 

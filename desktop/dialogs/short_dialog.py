@@ -139,7 +139,7 @@ class ShortDialog(QDialog):
         if self.document.perform(recipes.use_short, short):
             if self.document.path is None and short.name and self.title.text().strip():
                 self.document.project.name = short.name  # what Export offers to save it as
-            self.document.set_markers([], [])  # shot changes and beats found on the old timeline
+            self.document.set_beats([])  # found in the music of the old timeline
             self.document.seek(round(0.5 * short.fps) if self.title.text().strip() else 0)  # the title in view
             self.made.emit()
             self.accept()

@@ -148,11 +148,14 @@ class SmartCutDialog(QDialog):
         self.storyboard.clear()
         self.found.clear()
         fps = self.document.project.fps
-        markers = []
-        for clip in sorted(self._clips(), key=lambda c: c.position):
+        clips = sorted(self._clips(), key=lambda c: c.position)
+        found_cuts = {c.id: sorted({float(t) for t in results[self._path(c)].cut_times}) for c in clips}
+        if any(c.markers != found_cuts[c.id] for c in clips):  # analysing again marks nothing new
+            self.document.perform(tl.mark_shots, found_cuts)
+        markers = [f for c in self._clips() for f in c.marker_frames(fps)]
+        for clip in clips:
             found = results[self._path(clip)]
             name = Path(found.path).name
-            markers += [f for f in (clip.frame_of(t, fps) for t in found.cut_times) if clip.position < f < clip.end]
             for keyframe in found.keyframes:
                 frame = clip.frame_of(keyframe.seconds, fps)
                 if clip.position <= frame < clip.end:
@@ -160,7 +163,6 @@ class SmartCutDialog(QDialog):
                                            f"{name}\n{keyframe.seconds:.1f} s")
                     item.setData(Qt.UserRole, frame)
                     self.storyboard.addItem(item)
-        self.document.set_markers(markers)
         proposals = self._list_proposals()
         self.summary.setText(f"Found {self.storyboard.count()} shot(s), {len(markers)} change(s) of shot "
                              f"and {proposals} stretch(es) of dead air.")
@@ -274,7 +276,6 @@ class SmartCutDialog(QDialog):
         if not self.document.perform(recipes.replace_with_reel, reel, self.clip_ids):
             self.summary.setText("The highlight reel could not be made the edit; the timeline is unchanged.")
             return
-        self.document.set_markers([])  # the shot changes found were in the clips now gone
         # From now on the dialog acts on the reel's pieces (reframing them, say).
         self.clip_ids = [c.id for t, c in tl.all_clips(project)
                          if c.id not in before and t.kind != tl.AUDIO_TRACK]

@@ -85,7 +85,7 @@ def projects(draw) -> tl.Project:
                     draw(st.integers(1, min(first.length, second.length)))))
         project.tracks.append(track)
     ends = project.duration_frames
-    project.markers = sorted(set(draw(st.lists(st.integers(0, max(ends, 1)), max_size=4))))
+    project.attach_markers(sorted(set(draw(st.lists(st.integers(0, max(ends, 1)), max_size=4)))))
     tl.validate_project(project)
     return project
 
@@ -114,7 +114,7 @@ def _demo(samples) -> tl.Project:
     tl.add_transition(project, a.id, b.id, "crossfade", 12)
     tl.add_clip(project, overlay, tl.make_clip(project, refs["city-walk.mp4"].id, 100, 0.0, 1.0))
     tl.add_clip(project, audio, tl.make_clip(project, refs["music-bed.wav"].id, 0, 0.0, 5.0))
-    project.markers = [30, b.position + 10]
+    project.attach_markers([30, b.position + 10])
     return project
 
 
@@ -328,7 +328,7 @@ def test_real_vfr_and_rotated_footage_round_trips_frame_exact(shared_media, tmp_
         position = clip.end
     first, second, _ = project.tracks[0].clips
     tl.add_transition(project, first.id, second.id, "crossfade", 9)
-    project.markers = [first.position + 20]
+    project.attach_markers([first.position + 20])
     export_timeline(project, tmp_path / "real.otio")
     back = import_timeline(tmp_path / "real.otio").project
     assert _comparable(back, tmp_path) == _comparable(project, tmp_path)

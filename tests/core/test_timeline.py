@@ -50,6 +50,34 @@ def test_make_clip_spans_whole_frames():
     assert clip.source_out(30) == pytest.approx(0.01 + 29 / 30)
 
 
+def test_shot_markers_ride_on_their_clips_through_edits_undo_and_saving():
+    from core.project_io import project_from_dict
+
+    project, m = make_project()
+    video = project.tracks[0]
+    first, second = tl.make_clip(project, m["video"], 0, 0.0, 2.0), tl.make_clip(project, m["video"], 60, 4.0, 8.0)
+    tl.add_clip(project, video.id, first)
+    tl.add_clip(project, video.id, second)
+    marking = tl.mark_shots(project, {second.id: [5.0, 9.5]})  # 9.5 s is past the clip's out-point
+    assert project.markers == [90]
+    ripple = tl.ripple_delete(project, [first.id])
+    assert project.markers == [30]  # moved with its clip
+    ripple.undo(project)
+    assert project.markers == [90]
+    marking.undo(project)
+    assert project.markers == []
+    marking.redo(project)
+    saved = project_to_dict(project, "/")
+    assert project_from_dict(saved, "/").markers == [90]
+    tl.split_clip(project, second.id, 90)
+    assert project.markers == []  # the change of shot is now a cut between clips
+    # A project saved while markers were timeline frames: each joins the clip showing it.
+    saved["project"]["tracks"][0]["clips"][1].pop("markers")
+    saved["project"]["markers"] = [75, 500]  # 500: no clip there, so nothing to mark
+    legacy = project_from_dict(saved, "/")
+    assert legacy.markers == [75] and legacy.tracks[0].clips[1].markers == [pytest.approx(4.5)]
+
+
 def test_add_move_trim_split_delete_and_undo():
     project, m = make_project()
     video = project.tracks[0]

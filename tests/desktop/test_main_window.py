@@ -537,8 +537,10 @@ def test_smart_cut_splits_at_shots_and_removes_dead_air(qtbot, window, project_f
     dialog.split_button.click()
     assert any(c.position == 90 for c in video.clips)
     assert len(video.clips) >= len(before) + 1
+    assert 90 not in window.timeline.markers  # the change of shot is a cut between clips now
     window.undo_stack.undo()  # the whole split is one step
     assert [(c.position, c.length) for c in video.clips] == before
+    assert 90 in window.timeline.markers  # and back with the clip it belongs to
 
 
 def test_smart_cut_removes_dead_air_as_one_step(qtbot, window, project_file):
@@ -728,7 +730,8 @@ def test_an_edit_that_changes_the_timelines_length_redraws_every_row(qtbot, wind
 def test_make_a_short_in_one_dialog_lands_as_one_undo_step(qtbot, window, samples):
     window.set_project(project_from_media([samples.path("city-walk.mp4"), samples.path("beach-drone.mp4")],
                                           1920, 1080, 30), None)
-    window.document.set_markers([90], [15, 30])  # found on the timeline the short replaces
+    window.project.attach_markers([90])  # found on the timeline the short replaces
+    window.document.set_beats([15, 30])
     before = window.project.duration_frames
     dialog = window.open_short_dialog()
     assert dialog.aspect.currentData() == "9:16"  # a short is vertical unless asked otherwise
@@ -859,7 +862,7 @@ def test_export_and_import_a_timeline_for_other_editors(qtbot, demo_window, tmp_
     from PySide6.QtWidgets import QFileDialog
 
     window = demo_window
-    window.document.set_markers([30, 300])
+    window.project.attach_markers([30, 300])
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         lambda *a, **k: (str(tmp_path / "cut"), "Final Cut Pro X XML (*.fcpxml)"))
     with qtbot.waitSignal(window.error_shown, timeout=5000) as told:  # it has transitions: said, not hidden
