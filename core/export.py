@@ -188,13 +188,14 @@ def _write_mix(compositor: Compositor, path: Path, duration: float, loudness: fl
 
 class _Mixing(threading.Thread):
     """The mix, made and encoded to AAC (``path``, an .m4a) while the pictures are encoded. Its
-    own cancel token stops it when the pictures fail, so an error never waits on the sound."""
+    own cancel token (a child of the export's) stops it when the pictures fail, so an error
+    never waits on the sound."""
 
     def __init__(self, project: Project, path: Path, duration: float, loudness: float | None,
                  cancel: CancelToken | None):
         super().__init__(daemon=True, name="export-mix")
         self.project, self.path, self.duration, self.loudness = project, path, duration, loudness
-        self.stop, self.outer = CancelToken(), cancel
+        self.stop = CancelToken(parent=cancel)
         self.result: Path | None = None
         self.error: BaseException | None = None
 
@@ -203,17 +204,13 @@ class _Mixing(threading.Thread):
 
         try:
             with Compositor(self.project) as compositor:
-                wav = _write_mix(compositor, self.path.with_suffix(".wav"), self.duration, self.loudness, self)
+                wav = _write_mix(compositor, self.path.with_suffix(".wav"), self.duration, self.loudness, self.stop)
             if wav is not None:
-                self.check()
+                self.stop.check()
                 encode_sound(wav, self.path, AUDIO_BITRATE, AUDIO_RATE, ExportError)
                 self.result = self.path
         except BaseException as exc:  # noqa: BLE001 - raised again on the export's thread
             self.error = exc
-
-    def check(self) -> None:  # a CancelToken to _write_mix: either the export's or our own
-        self.stop.check()
-        check_cancel(self.outer)
 
     def wait(self) -> Path | None:
         self.join()
@@ -244,6 +241,8 @@ def _encode_with_sound(render: Project, timeline_fps: float, scratch: Path, vide
                          settings.fps, total=frames, progress=sub_progress(progress, 0.0, 0.97), cancel=cancel,
                          preset=x264_preset, crf=crf, frame_format="yuv420p", error=ExportError,
                          keyframe_seconds=None)
+        if mixing.is_alive():  # said, so the bar standing at 97% is not taken for a hang
+            report(progress, 0.97, "Finishing the sound")
         audio = mixing.wait()
     except BaseException:
         mixing.stop.cancel()

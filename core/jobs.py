@@ -28,19 +28,22 @@ class Cancelled(Exception):
 class CancelToken:
     """A thread-safe flag a job polls between units of work."""
 
-    def __init__(self) -> None:
+    def __init__(self, parent: CancelToken | None = None) -> None:
+        """``parent``: a token whose cancel cancels this one too, for a part of a job that
+        can also be stopped on its own."""
         self._event = threading.Event()
+        self._parent = parent
 
     def cancel(self) -> None:
         self._event.set()
 
     @property
     def cancelled(self) -> bool:
-        return self._event.is_set()
+        return self._event.is_set() or (self._parent is not None and self._parent.cancelled)
 
     def check(self) -> None:
         """Raise :class:`Cancelled` if cancellation was requested."""
-        if self._event.is_set():
+        if self.cancelled:
             raise Cancelled()
 
 

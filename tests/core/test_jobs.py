@@ -46,3 +46,16 @@ def test_closing_early_stops_the_maker():
     assert next(ahead) == 0
     ahead.close()
     assert len(made) < 10, "the maker kept making after the consumer stopped"
+
+
+def test_a_child_token_stops_alone_or_with_its_parent():
+    from core.jobs import Cancelled, CancelToken
+
+    parent = CancelToken()
+    child, sibling = CancelToken(parent=parent), CancelToken(parent=parent)
+    child.cancel()
+    assert child.cancelled and not parent.cancelled and not sibling.cancelled
+    parent.cancel()
+    assert sibling.cancelled
+    with pytest.raises(Cancelled):
+        sibling.check()
