@@ -94,11 +94,13 @@ def find_silences(
     settings: DeadAirSettings = DeadAirSettings(),
     *,
     speech: list[Speech] | None = None,
+    levels: np.ndarray | None = None,
     progress: Progress | None = None,
     cancel: CancelToken | None = None,
 ) -> list[DeadAir]:
     """Stretches of a clip's sound worth cutting: the pauses between speech when the clip is
-    talk (pass its ``speech`` when it is already found), else its quiet stretches."""
+    talk (pass its ``speech`` when it is already found), else its quiet stretches (pass its
+    ``levels``, sound_levels', when they are already read)."""
     info = media_info(source)
     if not info.has_audio:
         raise MediaError(f"'{info.name}' has no sound to look for silence in.")
@@ -108,14 +110,20 @@ def find_silences(
     if is_talk(speech, float(info.duration or 0)):
         return pauses(speech, float(info.duration), settings)
     report(progress, 0.7, "Reading the sound")
-    found = quiet_stretches(info, settings)
+    found = quiet_stretches(info, settings, levels)
     report(progress, 1.0, "Silences found")
     return found
 
 
-def quiet_stretches(info: MediaInfo, settings: DeadAirSettings = DeadAirSettings()) -> list[DeadAir]:
+def sound_levels(info: MediaInfo) -> np.ndarray:
+    """The level of a clip's sound in dB, one value every envelope step."""
+    return envelope_db(read_audio(info, sample_rate=ANALYSIS_RATE, channels=1)[:, 0], ANALYSIS_RATE)
+
+
+def quiet_stretches(info: MediaInfo, settings: DeadAirSettings = DeadAirSettings(),
+                    levels: np.ndarray | None = None) -> list[DeadAir]:
     """Where the sound is quiet, judged against the clip's own loud level."""
-    levels = envelope_db(read_audio(info, sample_rate=ANALYSIS_RATE, channels=1)[:, 0], ANALYSIS_RATE)
+    levels = sound_levels(info) if levels is None else levels
     if len(levels) == 0:
         return []
     reference = float(np.percentile(levels, 95))  # the clip's own loud level

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.assist.dead_air import ANALYSIS_RATE, find_silences, find_still_picture, true_runs
+from core.assist.dead_air import find_silences, find_still_picture, sound_levels, true_runs
 from core.assist.faces import count_faces
-from core.audio.mix import STEP, envelope_db
+from core.audio.mix import STEP
 from core.errors import MediaError
 from core.jobs import CancelToken, Progress, check_cancel, report
-from core.media import MediaInfo, media_info, read_audio
+from core.media import MediaInfo, media_info
 
 
 @dataclass
@@ -37,14 +37,14 @@ def score_shots(info: MediaInfo, cancel: CancelToken | None = None, progress: Pr
     from core.scenes import detect_scenes
 
     found = detect_scenes(info, progress=progress, cancel=cancel)
-    levels = envelope_db(read_audio(info, sample_rate=ANALYSIS_RATE, channels=1)[:, 0], ANALYSIS_RATE) if info.has_audio else None
+    levels = sound_levels(info) if info.has_audio else None
     times = info.frame_times
     pictures = pictures_at(info, found.keyframes, 640)  # for the faces: side by side, not a seek each
     shots = []
     # What smart cut lists as dead air is never a highlight: black, frozen, and (unless the
     # whole file is quiet) silent stretches.
     dead = find_still_picture(info, scenes=found)
-    silent = find_silences(info, cancel=cancel) if info.has_audio else []
+    silent = find_silences(info, levels=levels, cancel=cancel) if info.has_audio else []
     if sum(s.duration for s in silent) < 0.8 * info.duration:
         dead += silent
     live = np.ones(len(times), bool)
