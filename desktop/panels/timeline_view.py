@@ -325,7 +325,10 @@ class TimelineView(QWidget):
         points = [QPointF(min(rect.right(), max(rect.left(), origin + t * self.project.fps * self.pixels_per_frame)),
                           rect.bottom() - g / top * rect.height()) for t, g in ends]
         painter.save()
-        painter.setPen(QPen(QColor("#ffd166"), 1.5))
+        painter.setRenderHint(QPainter.Antialiasing)
+        painter.setPen(QPen(QColor(0, 0, 0, 170), 4))  # a dark edge: the line stands out from the white waveform
+        painter.drawPolyline(points)
+        painter.setPen(QPen(QColor("#ffd166"), 2))
         painter.drawPolyline(points)
         painter.restore()
 

@@ -104,8 +104,19 @@ def test_volume_keyframes_from_the_inspector(qtbot, window):
     with Compositor(window.project) as compositor:
         early, late = compositor.audio_between(0.1, 0.3), compositor.audio_between(1.9, 2.5)
     assert np.abs(early).max() > 0.02 and np.abs(late[-4800:]).max() < 1e-4
+    # The keys show as a yellow line with a dark edge over the clip: full height at the
+    # clip's level, at the bottom at silence (seen in the timeline, over the waveform).
+    image = window.timeline.grab().toImage()
+    row = window.timeline._track_rows()[2][1]
+    yellow = [y for y in range(int(row.top()), int(row.bottom()))
+              if _near(image.pixelColor(int(window.timeline.x_of(clip.position + 75)), y), (255, 209, 102))]
+    assert yellow and min(yellow) > row.center().y()  # silence: the line along the bottom
     inspector.volume_key.click()  # stop animating
     assert window.project.tracks[2].clips[0].volume_keys == []
+
+
+def _near(colour, rgb) -> bool:
+    return all(abs(a - b) < 40 for a, b in zip((colour.red(), colour.green(), colour.blue()), rgb, strict=True))
 
 
 def test_dead_air_removal_cut_to_the_beat(qtbot, window):
