@@ -456,7 +456,9 @@ class MainWindow(QMainWindow):
                         "CMX 3600 EDL (*.edl)": ".edl"}
 
     def choose_timeline_target(self) -> None:
-        path, chosen = QFileDialog.getSaveFileName(self, "Export timeline", str(self._dialog_folder() / f"{self.project.name}.otio"),
+        # The name is offered without a suffix, so the format chosen below it decides (a
+        # typed .otio, .fcpxml or .edl still wins).
+        path, chosen = QFileDialog.getSaveFileName(self, "Export timeline", str(self._dialog_folder() / self.project.name),
                                                    ";;".join(self.TIMELINE_FORMATS))
         if path:
             suffix = Path(path).suffix.lower()

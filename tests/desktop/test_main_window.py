@@ -863,10 +863,12 @@ def test_export_and_import_a_timeline_for_other_editors(qtbot, demo_window, tmp_
 
     window = demo_window
     window.project.attach_markers([30, 300])
+    offered = []
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        lambda *a, **k: (str(tmp_path / "cut"), "Final Cut Pro X XML (*.fcpxml)"))
+                        lambda *a, **k: offered.append(a[2]) or (str(tmp_path / "cut"), "Final Cut Pro X XML (*.fcpxml)"))
     with qtbot.waitSignal(window.error_shown, timeout=5000) as told:  # it has transitions: said, not hidden
         window.actions_by_name["export_timeline"].trigger()
+    assert Path(offered[0]).name == "Demo"  # no suffix offered: the chosen format decides it
     assert (tmp_path / "cut.fcpxml").read_text().startswith("<?xml") and "transitions" in told.args[0]
 
     assert window.export_timeline_to(tmp_path / "cut.otio")
