@@ -189,6 +189,10 @@ def test_invalid_fields_are_named(project_folder):
     path.write_text(json.dumps(document))
     with pytest.raises(ProjectError, match="overlap"):
         load_project(path)
+    document["project"]["tracks"][0]["clips"][1].update(position=90, markers=[4.0, "soon"])
+    path.write_text(json.dumps(document))
+    with pytest.raises(ProjectError, match=r"clips\[1\]\.markers must be a list of times in seconds"):
+        load_project(path)
 
 
 def test_missing_project_and_folder_are_clear(tmp_path):
