@@ -145,13 +145,25 @@ def styles(folder: Path, model: Path | None = None) -> None:
         samples = generate_samples(model, 100, style=style, seed=9)
         ours, anchor = np.mean(swd(small(fresh), small(samples))), np.mean(swd(small(fresh), small(floor)))
         named, named_real = name(samples), name(floor)
+        spread, spread_real = layout_spread(samples), layout_spread(np.concatenate([fresh[:50], floor[:50]]))
         confused = np.bincount(named, minlength=len(STYLES))
         mistaken = ", ".join(f"{STYLES[k]} {c}" for k, c in enumerate(confused) if k != index and c)
         print(f"  {style}: SWD x1e3 {ours:.0f} (real vs real {anchor:.0f}); named {style}: "
               f"{(named == index).mean():.0%} of samples, {(named_real == index).mean():.0%} of real ones"
-              f"{'; taken for ' + mistaken if mistaken else ''}")
+              f"{'; taken for ' + mistaken if mistaken else ''}; layouts apart {spread:.2f} (real {spread_real:.2f})")
         sheet = np.concatenate([np.concatenate(list(samples[:8]), axis=1), np.concatenate(list(fresh[:8]), axis=1)])
         write_image(folder / f"{style}.png", sheet)
+
+
+def layout_spread(pictures: np.ndarray) -> float:
+    """How far apart the layouts of pairs of pictures are (the first half against the second):
+    where the light and dark lie at 16x16, palette aside (core.gan.model.layout). One layout
+    for every latent vector, in new colours, scores low."""
+    from core.gan.model import layout
+
+    coarse = torch.from_numpy(small(pictures, 16)).permute(0, 3, 1, 2).float() / 127.5 - 1
+    half = len(coarse) // 2
+    return float((layout(coarse[:half]) - layout(coarse[half : 2 * half])).abs().mean())
 
 
 def small(pictures: np.ndarray, size: int = 64) -> np.ndarray:

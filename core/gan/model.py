@@ -65,11 +65,13 @@ class StyleNorm(nn.Module):
 
 class Generator(nn.Module):
     def __init__(self, styles: int = 1, z_dim: int = Z_DIM, channels: tuple[int, ...] = G_CHANNELS,
-                 conditional: bool = True):
+                 conditional: bool = True, skip: bool = False):
         """``conditional``: the style sets every BatchNorm (models made since #20); False builds
-        the earlier models, whose style only joins the latent vector."""
+        the earlier models, whose style only joins the latent vector. ``skip``: every size adds
+        its own colours to the picture (below)."""
         super().__init__()
         self.z_dim, self.styles, self.channels, self.conditional = z_dim, styles, tuple(channels), conditional
+        self.skip = skip and conditional
         self.style = nn.Embedding(styles, 32)
         pairs = list(zip(channels[:-1], channels[1:], strict=True))
         if conditional:
@@ -90,6 +92,16 @@ class Generator(nn.Module):
             self.blocks = nn.Sequential(*blocks)
         # Reflected padding: zero padding darkens a rim that upscaling to 1080p would show.
         self.to_rgb = nn.Conv2d(channels[-1], 3, 3, padding=1, padding_mode="reflect")
+        if self.skip:
+            # Colours from every size, each upsampled and added (StyleGAN2's skip generator): a
+            # smooth gradient or a soft wash is the 4x4 picture made large, which a stack of 3x3
+            # convolutions at 128 px only draws as blotches. They start at zero, so a model
+            # made without them carries on from exactly where it was (last in parameters(),
+            # for the optimiser's state; see core.gan.train._restore).
+            self.skip_rgb = nn.ModuleList(nn.Conv2d(c, 3, 1) for c in channels[:-1])
+            for head in self.skip_rgb:
+                nn.init.zeros_(head.weight)
+                nn.init.zeros_(head.bias)
 
     @property
     def size(self) -> int:
@@ -101,9 +113,18 @@ class Generator(nn.Module):
         if not self.conditional:
             return torch.tanh(self.to_rgb(self.blocks(x.view(-1, self.channels[0], 4, 4))))
         x = F.relu(self.start_norm(x, style)).view(-1, self.channels[0], 4, 4)
-        for up, norm in zip(self.ups, self.norms, strict=True):
+        colours = None
+        for index, (up, norm) in enumerate(zip(self.ups, self.norms, strict=True)):
+            if self.skip:
+                head = self.skip_rgb[index](x)
+                colours = head if colours is None else _twice(colours) + head
             x = F.relu(norm(up(x), style))
-        return torch.tanh(self.to_rgb(x))
+        picture = self.to_rgb(x)
+        return torch.tanh(picture if colours is None else picture + _twice(colours))
+
+
+def _twice(x: torch.Tensor) -> torch.Tensor:
+    return F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
 
 
 class Discriminator(nn.Module):
@@ -129,6 +150,25 @@ def hinge_d_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.
 
 def hinge_g_loss(fake_logits: torch.Tensor) -> torch.Tensor:
     return -fake_logits.mean()
+
+
+def layout(pictures: torch.Tensor) -> torch.Tensor:
+    """Each picture's grey levels, standardised: where its light and dark parts lie, whatever
+    its palette."""
+    grey = pictures.mean(dim=1)
+    mean, spread = grey.mean(dim=(1, 2), keepdim=True), grey.std(dim=(1, 2), keepdim=True)
+    return (grey - mean) / (spread + 0.05)
+
+
+def layout_seeking_loss(first: torch.Tensor, second: torch.Tensor, z1: torch.Tensor, z2: torch.Tensor) -> torch.Tensor:
+    """Mode seeking (Mao et al., MSGAN 2019) on the layout: pairs of pictures of one style from
+    two latent vectors should differ in proportion to them. Without it the shipped model's
+    latent vector set the palette and the style alone the layout: every nebula had the same
+    swirls. Measured on the layout, not the colours, so a change of palette cannot pass for it."""
+    if len(first) == 0:
+        return first.new_zeros(())
+    apart = (layout(first) - layout(second)).abs().mean() / (z1 - z2).abs().mean()
+    return 1 / (apart + 1e-5)
 
 
 def diff_augment(x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:

@@ -36,6 +36,11 @@ class TrainSettings:
     lr_g: float = 1e-4
     lr_d: float = 4e-4
     ema_decay: float = 0.999
+    # Two experiments of #20, off until a run shows them better overall (docs/models.md): the
+    # weight of the mode-seeking term (core.gan.model.layout_seeking_loss; 1.0 was tried), and
+    # colours from every size for a model made from scratch (Generator's skip).
+    layout_seeking: float = 0.0
+    skip_colours: bool = False
     checkpoint_every: int = 200
     sample_every: int = 50
     seed: int = 0
@@ -126,7 +131,7 @@ def build_generator(data: dict):
     from core.gan.model import Generator
 
     generator = Generator(len(data["styles"]), data["z_dim"], tuple(data["channels"]),
-                          conditional=data.get("conditional_norm", False))
+                          conditional=data.get("conditional_norm", False), skip=data.get("skip_rgb", False))
     try:
         generator.load_state_dict(data["generator"])
     except (RuntimeError, KeyError) as exc:
@@ -137,7 +142,8 @@ def build_generator(data: dict):
 
 def _model_dict(ema, discriminator, styles: list[str], steps: int, description: str) -> dict:
     return {"format": MODEL_FORMAT, "version": 1, "styles": list(styles), "z_dim": ema.z_dim,
-            "channels": list(ema.channels), "conditional_norm": ema.conditional, "generator": ema.state_dict(),
+            "channels": list(ema.channels), "conditional_norm": ema.conditional, "skip_rgb": ema.skip,
+            "generator": ema.state_dict(),
             "discriminator": discriminator.state_dict(), "trained_steps": steps, "description": description}
 
 
@@ -215,6 +221,7 @@ def train(
         diff_augment,
         hinge_d_loss,
         hinge_g_loss,
+        layout_seeking_loss,
         pick_device,
     )
 
@@ -229,7 +236,9 @@ def train(
     base = load_model_file(base_model) if base_model else None
     styles, labels = _styles_and_labels(base, styles, labels, len(pictures))
     # A fine-tuned model keeps its base's kind of generator; a new one is style-conditional.
-    generator = Generator(len(styles), conditional=base.get("conditional_norm", False) if base else True).to(device)
+    kind = ({"conditional": base.get("conditional_norm", False), "skip": base.get("skip_rgb", False)} if base
+            else {"conditional": True, "skip": settings.skip_colours})
+    generator = Generator(len(styles), **kind).to(device)
     discriminator = Discriminator(len(styles)).to(device)
     if base is not None:
         _load_base(generator, discriminator, base, len(styles))
@@ -275,15 +284,20 @@ def train(
             flip = torch.rand(batch, generator=rng).to(device) < 0.5
             real = torch.where(flip.view(-1, 1, 1, 1), real.flip(3), real)
             z = torch.randn(batch, generator.z_dim, generator=rng).to(device)
+            half = batch // 2  # fakes in pairs of one style, two latents: see layout_seeking_loss
+            fake_style = torch.cat([style[:half], style[:half], style[2 * half :]])
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
-                fake = g_net(z, style)
+                fake = g_net(z, fake_style)
                 d_loss = hinge_d_loss(d_net(diff_augment(real, rng), style).float(),
-                                      d_net(diff_augment(fake.detach(), rng), style).float())
+                                      d_net(diff_augment(fake.detach(), rng), fake_style).float())
             opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
             opt_d.step()
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
-                g_loss = hinge_g_loss(d_net(diff_augment(fake, rng), style).float())
+                g_loss = hinge_g_loss(d_net(diff_augment(fake, rng), fake_style).float())
+            if settings.layout_seeking:
+                g_loss = g_loss + settings.layout_seeking * layout_seeking_loss(
+                    fake[:half].float(), fake[half : 2 * half].float(), z[:half], z[half : 2 * half])
             opt_g.zero_grad(set_to_none=True)
             g_loss.backward()
             opt_g.step()
@@ -446,16 +460,33 @@ def _restore(ckpt: Path, generator, discriminator, ema, opt_g, opt_d, styles: li
         state = torch.load(ckpt, map_location="cpu", weights_only=True)
         if state.get("styles") != styles:
             raise ModelError(f"The checkpoint {ckpt.name} was for other pictures; start a new model or pick other data.")
-        generator.load_state_dict(state["generator"])
+        generator.load_state_dict(_grown(state["generator"], generator))
         discriminator.load_state_dict(state["discriminator"])
-        ema.model.load_state_dict(state["ema"])
-        opt_g.load_state_dict(state["opt_g"])
+        ema.model.load_state_dict(_grown(state["ema"], ema.model))
+        opt_g.load_state_dict(_grown_optimiser(state["opt_g"], len(list(generator.parameters()))))
         opt_d.load_state_dict(state["opt_d"])
     except ModelError:
         raise
     except Exception as exc:
         raise ModelError(f"The checkpoint {ckpt.name} is damaged ({type(exc).__name__}); delete it to start over.") from exc
     return int(state["step"]), [tuple(h) for h in state["history"]], list(state["styles"])
+
+
+def _grown(saved: dict, net) -> dict:
+    """A checkpoint's weights for ``net``, with the parts added since it was written (the
+    skip colours) as ``net`` made them: zero, so the picture is what it was."""
+    added = {k: v for k, v in net.state_dict().items() if k not in saved and k.startswith("skip_rgb.")}
+    return {**saved, **added}
+
+
+def _grown_optimiser(saved: dict, count: int) -> dict:
+    """An optimiser's saved state for ``count`` parameters, the ones added since (last in
+    order) starting afresh."""
+    group = saved["param_groups"][0]
+    known = len(group["params"])
+    if len(saved["param_groups"]) == 1 and known < count:
+        group["params"] = list(group["params"]) + list(range(known, count))
+    return saved
 
 
 def _resize_all(pictures: np.ndarray, size: int) -> np.ndarray:

@@ -82,6 +82,20 @@ def test_diff_augment_keeps_gradients_and_changes_the_picture():
     assert x.grad is not None and x.grad.abs().sum() > 0
 
 
+
+def test_layout_seeking_counts_a_new_layout_not_a_new_palette():
+    from core.gan.model import layout_seeking_loss
+
+    ramp = torch.linspace(-1, 1, 32).view(1, 1, 1, 32).expand(2, 3, 32, 32)
+    recoloured = ramp * 0.5 + torch.tensor([0.3, -0.2, 0.1]).view(1, 3, 1, 1)  # same light and dark places
+    turned = ramp.transpose(2, 3)  # the light moved to the bottom
+    z1, z2 = torch.zeros(2, 8), torch.ones(2, 8)
+    same_layout = layout_seeking_loss(ramp, recoloured, z1, z2)
+    new_layout = layout_seeking_loss(ramp, turned.clone().requires_grad_(True), z1, z2)
+    assert new_layout < 0.1 * same_layout  # a different layout is what lowers it
+    new_layout.backward()
+    assert layout_seeking_loss(ramp[:0], ramp[:0], z1[:0], z2[:0]) == 0  # a batch of one has no pairs
+
 # --- training ---------------------------------------------------------------------------------
 
 
@@ -100,6 +114,45 @@ def test_training_writes_a_safe_model_and_resumes(tmp_path, pictures):
     assert model["styles"] == list(STYLES) and model["trained_steps"] == 3
     resumed = train(images, out, TrainSettings(steps=5, batch=4), labels=labels, styles=list(STYLES), resume=True)
     assert resumed.steps == 5 and [h[0] for h in resumed.history] == [1, 2, 3, 4, 5]
+
+
+def test_skip_colours_start_as_nothing_and_an_older_checkpoint_carries_on(tmp_path, pictures):
+    from core.gan.data import STYLES
+    from core.gan.model import Generator
+    from core.gan.train import (
+        TrainSettings,
+        _grown,
+        build_generator,
+        checkpoint_path,
+        load_model_file,
+        train,
+    )
+
+    plain = Generator(styles=3).eval()
+    with_skip = Generator(styles=3, skip=True).eval()
+    with_skip.load_state_dict(_grown(plain.state_dict(), with_skip))
+    z, style = torch.randn(2, plain.z_dim), torch.tensor([0, 2])
+    with torch.no_grad():
+        assert torch.equal(plain(z, style), with_skip(z, style))  # zero at the start: the same picture
+
+    images, labels = pictures
+    out = tmp_path / "older.pt"
+    train(images, out, TrainSettings(steps=2, batch=4, skip_colours=True), labels=labels, styles=list(STYLES))
+    ckpt = checkpoint_path(out)  # made to look like one written before the skip colours
+    state = torch.load(ckpt, weights_only=True)
+    for key in ("generator", "ema"):
+        state[key] = {k: v for k, v in state[key].items() if not k.startswith("skip_rgb.")}
+    group = state["opt_g"]["param_groups"][0]
+    group["params"] = group["params"][: -2 * len(Generator(skip=True).skip_rgb)]
+    state["opt_g"]["state"] = {k: v for k, v in state["opt_g"]["state"].items() if k in group["params"]}
+    torch.save(state, ckpt)
+    resumed = train(images, out, TrainSettings(steps=4, batch=4, skip_colours=True, layout_seeking=1.0),
+                    labels=labels, styles=list(STYLES), resume=True)
+    model = load_model_file(out)
+    assert resumed.steps == 4 and model["skip_rgb"]
+    heads = [v for k, v in model["generator"].items() if k.startswith("skip_rgb.")]
+    assert heads and any(v.abs().sum() > 0 for v in heads)  # learning from where the checkpoint left off
+    assert build_generator(model).skip
 
 
 def test_cancel_keeps_the_work_so_far(tmp_path, pictures):
