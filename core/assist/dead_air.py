@@ -100,7 +100,7 @@ def find_silences(
 ) -> list[DeadAir]:
     """Stretches of a clip's sound worth cutting: the pauses between speech when the clip is
     talk (pass its ``speech`` when it is already found), else its quiet stretches (pass its
-    ``levels``, sound_levels', when they are already read)."""
+    ``levels`` from sound_levels when they are already read)."""
     info = media_info(source)
     if not info.has_audio:
         raise MediaError(f"'{info.name}' has no sound to look for silence in.")

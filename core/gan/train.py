@@ -284,7 +284,9 @@ def train(
             flip = torch.rand(batch, generator=rng).to(device) < 0.5
             real = torch.where(flip.view(-1, 1, 1, 1), real.flip(3), real)
             z = torch.randn(batch, generator.z_dim, generator=rng).to(device)
-            half = batch // 2  # fakes in pairs of one style, two latents: see layout_seeking_loss
+            # With layout seeking, fakes come in pairs of one style and two latents; without it
+            # they take the real pictures' styles, as they always did.
+            half = batch // 2 if settings.layout_seeking else 0
             fake_style = torch.cat([style[:half], style[:half], style[2 * half :]])
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
                 fake = g_net(z, fake_style)
