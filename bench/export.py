@@ -182,23 +182,28 @@ def cancel_latency(project: tl.Project, target: Path) -> float:
     raise RuntimeError("the export was not cancelled")
 
 
-def race(project: tl.Project, anchor: list[str], folder: Path, name: str) -> tuple[float, float, object]:
-    """Seconds for our export and for the anchor command, same edit, one after the other."""
+def race(project: tl.Project, anchor: list[str], folder: Path, name: str, repeats: int = 3
+         ) -> tuple[float, float, object]:
+    """Seconds for our export and for the anchor command, same edit, taken in turn ``repeats``
+    times; the best of each (shared machines are noisy: the best run is the least disturbed)."""
     ours = folder / f"{name}-reelsmith.mp4"
-    ours.unlink(missing_ok=True)
-    start = time.perf_counter()
-    result = export_project(project, ours, preset("1080p", 30, "good"))
-    ours_s = time.perf_counter() - start
-    start = time.perf_counter()
-    subprocess.run(anchor, check=True, stdin=subprocess.DEVNULL, capture_output=True)
-    return ours_s, time.perf_counter() - start, result
+    ours_s = theirs_s = float("inf")
+    for _ in range(repeats):
+        ours.unlink(missing_ok=True)
+        start = time.perf_counter()
+        result = export_project(project, ours, preset("1080p", 30, "good"))
+        ours_s = min(ours_s, time.perf_counter() - start)
+        start = time.perf_counter()
+        subprocess.run(anchor, check=True, stdin=subprocess.DEVNULL, capture_output=True)
+        theirs_s = min(theirs_s, time.perf_counter() - start)
+    return ours_s, theirs_s, result
 
 
 def mixed(folder: Path) -> None:
     paths = make_mixed_sources(folder)
     theirs = folder / "mixed-ffmpeg.mp4"
     ours_s, theirs_s, result = race(mixed_edit(paths), mixed_ffmpeg(paths, theirs), folder, "mixed")
-    print(f"mixed: {result.duration:.1f} s at 1080p30 ({result.frames} frames); reelsmith {ours_s:.1f} s, "
+    print(f"mixed: {result.duration:.1f} s at 1080p30 ({result.frames} frames), best of 3; reelsmith {ours_s:.1f} s, "
           f"plain ffmpeg {theirs_s:.1f} s; ratio {ours_s / theirs_s:.2f}x "
           f"(ffmpeg output {probe(theirs).duration:.2f} s)")
 
@@ -217,22 +222,14 @@ def main() -> None:
     paths = make_sources(folder)
     project = reelsmith_edit(paths)
 
-    ours = folder / "reelsmith.mp4"
-    if ours.exists():
-        ours.unlink()
-    start = time.perf_counter()
-    result = export_project(project, ours, preset("1080p", 30, "good"))
-    ours_s = time.perf_counter() - start
-
     theirs = folder / "ffmpeg.mp4"
-    start = time.perf_counter()
-    subprocess.run(ffmpeg_edit(paths, theirs), check=True, stdin=subprocess.DEVNULL)
-    theirs_s = time.perf_counter() - start
+    ours_s, theirs_s, result = race(project, ffmpeg_edit(paths, theirs), folder, "joined")
+    ours = folder / "joined-reelsmith.mp4"
 
     latency = cancel_latency(project, folder / "cancelled.mp4")
 
     length = result.duration
-    print(f"edit: {length:.1f} s at 1080p30 ({result.frames} frames), {os.cpu_count()} CPUs")
+    print(f"edit: {length:.1f} s at 1080p30 ({result.frames} frames), {os.cpu_count()} CPUs, best of 3")
     print(f"reelsmith export: {ours_s:.1f} s ({length / ours_s:.2f}x real time)")
     print(f"plain ffmpeg filtergraph (anchor): {theirs_s:.1f} s ({length / theirs_s:.2f}x real time)")
     print(f"ratio: {ours_s / theirs_s:.2f}x the anchor's time")

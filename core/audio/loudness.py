@@ -141,7 +141,6 @@ def _release(wanted: np.ndarray, rate: int, release: float) -> np.ndarray:
 class LoudnessReport:
     before_lufs: float
     after_lufs: float
-    peak_dbtp: float
     gain_db: float
 
 
@@ -155,7 +154,7 @@ def normalise(samples: np.ndarray, rate: int, target_lufs: float = -14.0, ceilin
     reads "-14 LUFS" gets -14, not -15."""
     before = integrated_loudness(samples, rate)
     if before == SILENCE:
-        return samples.astype(np.float32), LoudnessReport(before, before, db(true_peak(samples, rate)), 0.0)
+        return samples.astype(np.float32), LoudnessReport(before, before, 0.0)
     gain_db, limited, after = target_lufs - before, samples, before
     peak = sample_peaks(samples, rate)  # once: the oversampling is the limiter's main cost
     for _ in range(4):
@@ -165,4 +164,4 @@ def normalise(samples: np.ndarray, rate: int, target_lufs: float = -14.0, ceilin
         if abs(after - target_lufs) <= 0.1:
             break
         gain_db += target_lufs - after
-    return limited.astype(np.float32), LoudnessReport(before, after, db(true_peak(limited, rate)), gain_db)
+    return limited.astype(np.float32), LoudnessReport(before, after, gain_db)

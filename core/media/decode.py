@@ -14,7 +14,7 @@ import threading
 import numpy as np
 
 from core.errors import MediaError
-from core.ffmpeg import ffmpeg_command
+from core.ffmpeg import PICTURE_PIPE_BYTES, ffmpeg_command, widen_pipe
 from core.media.info import IMAGE, TIME_EPSILON, VIDEO, MediaInfo
 from core.media.probe import ffmpeg_reason, media_info
 from core.media.stills import read_image
@@ -70,6 +70,8 @@ class Decoder:
             ffmpeg_command(*args, loglevel="info"), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, bufsize=self._frame_bytes,
         )
+        if self._frame_bytes >= PICTURE_PIPE_BYTES // 4:  # wide pipes count against a per-user allowance
+            widen_pipe(self.proc.stdout)
         self._times: queue.Queue[float | None] = queue.Queue()
         self.messages: collections.deque[str] = collections.deque(maxlen=20)
         self._drain = threading.Thread(target=self._read_stderr, daemon=True)

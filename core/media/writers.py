@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from core.errors import MediaError, ReelsmithError
-from core.ffmpeg import ffmpeg_command
+from core.ffmpeg import ffmpeg_command, widen_pipe
 from core.fileio import atomic_path, describe_os_error, os_error_in
 from core.jobs import CancelToken, Progress, check_cancel, report
 
@@ -75,6 +75,7 @@ def encode_video(path: Path, frames: Iterator[np.ndarray], size: tuple[int, int]
         args += ["-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p", "-profile:v", "high",
                  *(["-g", str(int(fps * keyframe_seconds))] if keyframe_seconds else []), "-movflags", "+faststart", "-f", "mp4", str(tmp)]
         proc = subprocess.Popen(ffmpeg_command(*args), stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+        widen_pipe(proc.stdin)
         try:
             try:
                 for i, frame in enumerate(frames):

@@ -174,6 +174,30 @@ def test_reader_close_ends_ffmpeg(samples):
     assert process.poll() is not None
 
 
+@pytest.mark.skipif(not hasattr(__import__("fcntl"), "F_GETPIPE_SZ"), reason="pipe sizes are Linux's")
+def test_picture_pipes_are_wide_and_small_ones_stay_small(samples, tmp_path):
+    """Full-size pictures cross a 1 MiB pipe (a 64 KiB one costs a second of CPU per thousand
+    1080p frames); analysis's thumbnails keep the default, which counts against no allowance."""
+    import fcntl
+
+    from core.ffmpeg import PICTURE_PIPE_BYTES, widen_pipe
+    from core.media.decode import Decoder
+
+    def pipe_size(pipe) -> int:
+        return fcntl.fcntl(pipe.fileno(), fcntl.F_GETPIPE_SZ)
+
+    info = probe(samples.path("studio-talk.mp4"))
+    big, small = Decoder(info, (1280, 720), None), Decoder(info, (96, 54), None, analysis=True)
+    try:
+        assert pipe_size(big.proc.stdout) == PICTURE_PIPE_BYTES
+        assert pipe_size(small.proc.stdout) < PICTURE_PIPE_BYTES
+    finally:
+        big.close()
+        small.close()
+    with open(tmp_path / "not-a-pipe", "wb") as file:
+        widen_pipe(file)  # refused by the system: left as it is, no error
+
+
 def test_thumbnails_for_every_kind(samples):
     assert thumbnail(samples.path("city-walk.mp4"), width=100).shape == (56, 100, 3)
     assert thumbnail(samples.path("title-card.png"), width=100).shape == (56, 100, 3)
