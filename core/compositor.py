@@ -3,7 +3,8 @@
 ``Compositor.frame_at(frame)`` gives the picture and ``Compositor.audio_between(t0, t1)`` the
 sound. Preview and export both call it, so what a creator sees is what they export. Tracks
 are composited in project order, the first track at the bottom. Readers stay open between
-calls, so playing forward decodes sequentially instead of seeking for every frame.
+calls, so playing forward decodes sequentially instead of seeking for every frame; only the
+few used last stay open (OPEN_READERS), so a long edit does not keep every file's decoder.
 
 A transition of length L between clips A and B (touching at the cut) runs from
 ``cut - L // 2`` for L frames: A plays on past its out-point and B starts before its in-point
@@ -12,7 +13,9 @@ A transition of length L between clips A and B (touching at the cut) runs from
 
 from __future__ import annotations
 
+import collections
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +29,11 @@ from core.timeline import AUDIO_TRACK, Clip, MediaRef, Project, Track, Transitio
 log = logging.getLogger(__name__)
 
 OFFLINE_COLOUR = (120, 30, 40)
+
+# Each open reader is an ffmpeg process holding decoded frames (a 1080p one, tens of MB): an
+# edit of fifty files would otherwise keep fifty to the end. Eight of each kind covers every
+# track of a busy frame with a transition on each; one used again later opens again and seeks.
+OPEN_READERS = 8
 
 
 def fitted_size(src: tuple[int, int], canvas: tuple[int, int], fit: str) -> tuple[int, int]:
@@ -175,9 +183,9 @@ class Compositor:
     def __init__(self, project: Project):
         self.project = project
         self._infos: dict[str, MediaInfo | None] = {}
-        self._readers: dict[tuple, VideoReader] = {}  # (media, decode size[, "planes"])
+        self._readers: collections.OrderedDict[tuple, VideoReader] = collections.OrderedDict()  # (media, decode size[, "planes"])
         self._stills: dict[tuple[str, tuple[int, int]], np.ndarray] = {}
-        self._audio: dict[tuple[str, str], AudioReader] = {}
+        self._audio: collections.OrderedDict[tuple[str, str], AudioReader] = collections.OrderedDict()
         self._duck_states: dict[str, tuple[int, DuckState]] = {}  # track id -> (next sample, state)
 
     def __enter__(self) -> Compositor:
@@ -227,10 +235,9 @@ class Compositor:
         if plain is None:
             return cv2.cvtColor(self.frame_at(frame), cv2.COLOR_RGB2YUV_I420)
         clip, info, where, (top, left) = plain
-        key = (clip.media_id, where.decode_size, "planes")
-        if key not in self._readers:
-            self._readers[key] = VideoReader(info, where.decode_size, planar=True)
-        picture = self._readers[key].frame_at(clip.source_time(frame, self.project.fps))
+        reader = _kept(self._readers, (clip.media_id, where.decode_size, "planes"),
+                       lambda: VideoReader(info, where.decode_size, planar=True))
+        picture = reader.frame_at(clip.source_time(frame, self.project.fps))
         x0, y0, x1, y1 = where.crop_box
         if (x0, y0, x1, y1) != (0, 0, *where.decode_size):
             y, u, v = i420_planes(picture)
@@ -306,10 +313,8 @@ class Compositor:
         if info.kind == IMAGE:
             picture = self._still(media, info, where.decode_size)
         else:
-            key = (media.id, where.decode_size)
-            if key not in self._readers:
-                self._readers[key] = VideoReader(info, where.decode_size)
-            picture = self._readers[key].frame_at(clip.source_time(frame, self.project.fps))
+            reader = _kept(self._readers, (media.id, where.decode_size), lambda: VideoReader(info, where.decode_size))
+            picture = reader.frame_at(clip.source_time(frame, self.project.fps))
         x0, y0, x1, y1 = where.crop_box
         height, width = picture.shape[:2]
         if (x0, y0, x1, y1) != (0, 0, width, height):
@@ -404,13 +409,22 @@ class Compositor:
             yield clip, int(round(begin * rate)), int(round(finish * rate)), _gain(level, ramps)
 
     def _audio_reader(self, track: Track, clip: Clip) -> AudioReader:
-        key = (track.id, clip.id)
-        if key not in self._audio:
-            info = self._info(self.project.media[clip.media_id])
-            if info is None:
-                raise MediaError(f"'{self.project.media[clip.media_id].path}' is offline.")
-            self._audio[key] = AudioReader(info, self.project.sample_rate, clip.speed)
-        return self._audio[key]
+        info = self._info(self.project.media[clip.media_id])
+        if info is None:
+            raise MediaError(f"'{self.project.media[clip.media_id].path}' is offline.")
+        return _kept(self._audio, (track.id, clip.id), lambda: AudioReader(info, self.project.sample_rate, clip.speed))
+
+
+def _kept(readers: collections.OrderedDict, key: tuple, make: Callable):
+    """The open reader for ``key`` (made when there is none), kept as the latest used; the
+    one used longest ago is closed when more than OPEN_READERS are open."""
+    reader = readers.get(key)
+    if reader is None:
+        reader = readers[key] = make()
+        while len(readers) > OPEN_READERS:
+            readers.popitem(last=False)[1].close()
+    readers.move_to_end(key)
+    return reader
 
 
 def _gain(volume: float, ramps: list[tuple[float, float, bool]]):

@@ -81,6 +81,34 @@ def test_sequential_frames_reuse_one_reader(project):
         assert reader._decoder.proc is process  # played forward without re-seeking
 
 
+def test_a_long_edit_keeps_only_the_readers_used_last_open(samples, tmp_path):
+    """Ten files end to end: each reader is an ffmpeg process holding decoded frames, so those
+    the playhead has left behind are closed, and a file met again opens again."""
+    import shutil
+
+    from core.compositor import OPEN_READERS
+
+    project = tl.Project.new("square", fps=30)
+    project.width = project.height = 360
+    count = OPEN_READERS + 2
+    for index in range(count):
+        copy = shutil.copy(samples.path("city-walk.mp4"), tmp_path / f"take-{index}.mp4")
+        ref = tl.MediaRef.from_info(probe(copy))
+        tl.add_media(project, ref)
+        tl.add_clip(project, project.tracks[0].id, tl.make_clip(project, ref.id, index * 15, 0, 0.5))
+    with Compositor(project) as compositor:
+        first = compositor.frame_at(3).copy()
+        first_process = next(iter(compositor._readers.values()))._decoder.proc
+        for index in range(1, count):
+            compositor.frame_at(index * 15 + 3)
+        assert len(compositor._readers) == OPEN_READERS
+        assert first_process.poll() is not None  # closed, not left running
+        assert np.array_equal(compositor.frame_at(3), first)  # opened again, same picture
+        compositor.audio_between(0, count * 0.5)
+        assert 0 < len(compositor._audio) <= OPEN_READERS
+    assert not compositor._readers and not compositor._audio
+
+
 # --- sound -------------------------------------------------------------------------------------
 
 RATE = 48000
