@@ -1,6 +1,6 @@
 """Export speed: Reelsmith against one equivalent plain ffmpeg filtergraph, same edit, same run.
 
-Two edits, both encoded with libx264 veryfast CRF 21, yuv420p, AAC 192 kb/s:
+Three edits, all encoded with libx264 veryfast CRF 21, yuv420p, AAC 192 kb/s:
 
 - joined: three 1080p30 clips joined by two 1 s crossfades (picture and sound), a title over
   the first 3 s (half size, 80% opacity), and a music bed at 30% under everything; 24 s long.
@@ -10,8 +10,11 @@ Two edits, both encoded with libx264 veryfast CRF 21, yuv420p, AAC 192 kb/s:
   rotated 544x1280 23.976 fps phone clip with sound; the 176x144 29.97 fps carphone clip
   (12:11 pixels), without sound. The anchor scales each the same way (pixel shape and rotation
   honoured), pads, changes the frame rate and joins them with the concat filter.
+- other mixed (``--case other-mixed``): a second mix of other kinds, for a check on footage the
+  first was not tuned on: the 1920x1080 10 fps counter clip (each frame shown three times), the
+  480x320 MPEG-4 Part 2 25 fps fades clip, carphone, and the rotated phone clip with sound.
 
-Run: .venv/bin/python bench/export.py [--case joined|mixed|both] [--keep DIR]
+Run: .venv/bin/python bench/export.py [--case joined|mixed|other-mixed|both] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -115,9 +118,13 @@ def ffmpeg_edit(paths: dict[str, Path], out: Path) -> list[str]:
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "media"
 MIXED = [("anamorphic.mp4", 8.0, True), ("goldeneye-vfr-drop3.mp4", 8.0, False),
          ("issue-134-rotate.mp4", 8.0, True), ("carphone.mp4", 4.0, False)]  # file, seconds used, sound
+# Other kinds again, for a check on footage the first mix was not tuned on: 1080p at 10 fps
+# (each frame shown three times), 480x320 MPEG-4 Part 2 at 25 fps, and two of the above.
+OTHER_MIXED = [("counter.mp4", 3.0, False), ("fades.mp4", 10.0, False), ("carphone.mp4", 4.0, False),
+               ("issue-134-rotate.mp4", 10.0, True)]
 
 
-def make_mixed_sources(folder: Path) -> list[Path]:
+def make_mixed_sources(folder: Path, spec: list = MIXED) -> list[Path]:
     """The real clips, and the anamorphic one made from fades.mp4 (SD PAL, 16:11 pixels, sound)."""
     anamorphic = folder / "anamorphic.mp4"
     if not anamorphic.exists():
@@ -126,14 +133,14 @@ def make_mixed_sources(folder: Path) -> list[Path]:
             "-vf", "scale=704:576,setsar=16/11", "-r", "25", "-t", "10", "-c:v", "libx264", "-preset", "veryfast",
             "-crf", "18", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(anamorphic)),
             check=True, capture_output=True)
-    return [anamorphic if name == anamorphic.name else SHARED / name for name, _, _ in MIXED]
+    return [anamorphic if name == anamorphic.name else SHARED / name for name, _, _ in spec]
 
 
-def mixed_edit(paths: list[Path]) -> tl.Project:
+def mixed_edit(paths: list[Path], spec: list = MIXED) -> tl.Project:
     project = tl.Project.new("1080p", fps=FPS, name="mixed")
     video = project.tracks[0]
     position = 0
-    for path, (_, seconds, _) in zip(paths, MIXED, strict=True):
+    for path, (_, seconds, _) in zip(paths, spec, strict=True):
         ref = tl.MediaRef.from_info(probe(path))
         tl.add_media(project, ref)
         clip = tl.make_clip(project, ref.id, position, 0, seconds)
@@ -142,11 +149,11 @@ def mixed_edit(paths: list[Path]) -> tl.Project:
     return project
 
 
-def mixed_ffmpeg(paths: list[Path], out: Path) -> list[str]:
+def mixed_ffmpeg(paths: list[Path], out: Path, spec: list = MIXED) -> list[str]:
     """The mixed edit as one filtergraph: each clip squared up (its pixel shape), fitted into
     1920x1080, padded, at 30 fps; silence where a clip has no sound; then joined."""
     parts, args = [], ["-y"]
-    for index, (path, (_, seconds, sound)) in enumerate(zip(paths, MIXED, strict=True)):
+    for index, (path, (_, seconds, sound)) in enumerate(zip(paths, spec, strict=True)):
         args += ["-i", str(path)]
         parts.append(f"[{index}:v]trim=0:{seconds},setpts=PTS-STARTPTS,scale=iw*sar:ih,"
                      f"scale=1920:1080:force_original_aspect_ratio=decrease:force_divisible_by=2,"
@@ -199,11 +206,11 @@ def race(project: tl.Project, anchor: list[str], folder: Path, name: str, repeat
     return ours_s, theirs_s, result
 
 
-def mixed(folder: Path) -> None:
-    paths = make_mixed_sources(folder)
-    theirs = folder / "mixed-ffmpeg.mp4"
-    ours_s, theirs_s, result = race(mixed_edit(paths), mixed_ffmpeg(paths, theirs), folder, "mixed")
-    print(f"mixed: {result.duration:.1f} s at 1080p30 ({result.frames} frames), best of 3; reelsmith {ours_s:.1f} s, "
+def mixed(folder: Path, spec: list = MIXED, label: str = "mixed") -> None:
+    paths = make_mixed_sources(folder, spec)
+    theirs = folder / f"{label}-ffmpeg.mp4"
+    ours_s, theirs_s, result = race(mixed_edit(paths, spec), mixed_ffmpeg(paths, theirs, spec), folder, label)
+    print(f"{label}: {result.duration:.1f} s at 1080p30 ({result.frames} frames), best of 3; reelsmith {ours_s:.1f} s, "
           f"plain ffmpeg {theirs_s:.1f} s; ratio {ours_s / theirs_s:.2f}x "
           f"(ffmpeg output {probe(theirs).duration:.2f} s)")
 
@@ -211,13 +218,16 @@ def mixed(folder: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--keep", type=Path, help="keep sources and outputs in this folder")
-    parser.add_argument("--case", choices=["joined", "mixed", "both"], default="both")
+    parser.add_argument("--case", choices=["joined", "mixed", "other-mixed", "both"], default="both",
+                        help="both: joined and mixed; other-mixed: the second mix of other kinds of footage")
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="reelsmith-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     if args.case in ("mixed", "both"):
         mixed(folder)
-    if args.case == "mixed":
+    if args.case == "other-mixed":
+        mixed(folder, OTHER_MIXED, "other mixed")
+    if args.case in ("mixed", "other-mixed"):
         return
     paths = make_sources(folder)
     project = reelsmith_edit(paths)
