@@ -125,9 +125,10 @@ OTHER_MIXED = [("counter.mp4", 3.0, False), ("fades.mp4", 10.0, False), ("carpho
 
 
 def make_mixed_sources(folder: Path, spec: list = MIXED) -> list[Path]:
-    """The real clips, and the anamorphic one made from fades.mp4 (SD PAL, 16:11 pixels, sound)."""
+    """The real clips, and the anamorphic one made from fades.mp4 (SD PAL, 16:11 pixels, sound)
+    when ``spec`` uses it."""
     anamorphic = folder / "anamorphic.mp4"
-    if not anamorphic.exists():
+    if any(name == anamorphic.name for name, _, _ in spec) and not anamorphic.exists():
         subprocess.run(ffmpeg_command(
             "-y", "-i", str(SHARED / "fades.mp4"), "-f", "lavfi", "-i", "sine=frequency=330:sample_rate=48000",
             "-vf", "scale=704:576,setsar=16/11", "-r", "25", "-t", "10", "-c:v", "libx264", "-preset", "veryfast",
@@ -226,7 +227,7 @@ def main() -> None:
     if args.case in ("mixed", "both"):
         mixed(folder)
     if args.case == "other-mixed":
-        mixed(folder, OTHER_MIXED, "other mixed")
+        mixed(folder, OTHER_MIXED, "other-mixed")
     if args.case in ("mixed", "other-mixed"):
         return
     paths = make_sources(folder)
