@@ -11,7 +11,8 @@ more, and a creator's dataset is small:
 - DiffAugment (colour, translation, cutout applied to real and fake alike), so a hundred
   pictures are not simply memorised by the discriminator;
 - an exponential moving average of the generator's weights for sampling, which is smoother
-  from step to step and gives better pictures than the live weights;
+  from step to step and gives better pictures than the live weights, with BatchNorm
+  statistics measured on its own pictures (``settle_statistics``);
 - a style label (the procedural family, or "custom" for a creator's own pictures), embedded
   next to the latent vector and projected in the discriminator; in models made since #20 it
   also sets the scale and shift of every BatchNorm (conditional BatchNorm, as in SNGAN and
@@ -213,9 +214,39 @@ class Ema:
         decay = min(self.decay, (1 + step) / (10 + step))
         for mine, theirs in zip(self.model.parameters(), model.parameters(), strict=True):
             mine.lerp_(theirs.detach(), 1 - decay)
+        # The live statistics, until settle_statistics measures the average's own at a save.
         for mine, theirs in zip(self.model.buffers(), model.buffers(), strict=True):
             mine.copy_(theirs)
 
+
+
+SETTLE_PICTURES = 1024  # 1,024 and 3,200 gave the same per-style SWD and names within noise
+
+
+@torch.no_grad()
+def settle_statistics(generator: nn.Module, styles: torch.Tensor, pictures: int = SETTLE_PICTURES,
+                      batch: int = 32, seed: int = 0) -> None:
+    """Measure ``generator``'s BatchNorm statistics on its own pictures (BigGAN's "standing
+    statistics"), with styles drawn from ``styles`` as training drew them.
+
+    The EMA generator's weights are an average over steps, but the statistics it copies are the
+    live generator's, which belong to other weights. Sampled with them, the shipped model's
+    pictures were hazier and further from their styles (per-style SWD 169, against 137 settled;
+    docs/benchmarks.md)."""
+    norms = [m for m in generator.modules() if isinstance(m, nn.BatchNorm1d | nn.BatchNorm2d)]
+    momenta = [m.momentum for m in norms]
+    for norm in norms:
+        norm.reset_running_stats()
+        norm.momentum = None  # an even average over all the batches, not a decaying one
+    was_training, device = generator.training, styles.device
+    rng = torch.Generator().manual_seed(seed)  # the same model always settles the same way
+    generator.train()
+    for _ in range(max(1, pictures // batch)):
+        z = torch.randn(batch, generator.z_dim, generator=rng).to(device)
+        generator(z, styles[torch.randint(0, len(styles), (batch,), generator=rng).to(device)])
+    generator.train(was_training)
+    for norm, momentum in zip(norms, momenta, strict=True):
+        norm.momentum = momentum
 
 # ---------------------------------------------------------------------------------------------
 # The textbook DCGAN, as the PyTorch example builds it: the anchor for the benchmark only.

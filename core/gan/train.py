@@ -215,6 +215,7 @@ def train(
     import torch
 
     from core.gan.model import (
+        SETTLE_PICTURES,
         Discriminator,
         Ema,
         Generator,
@@ -223,6 +224,7 @@ def train(
         hinge_g_loss,
         layout_seeking_loss,
         pick_device,
+        settle_statistics,
     )
 
     out, settings, ranks = Path(out), settings or TrainSettings(), ranks or Ranks.from_env()
@@ -264,6 +266,9 @@ def train(
     def checkpoint() -> None:
         if not ranks.lead:
             return
+        # With the batch size training used (BatchNorm's statistics depend on it), and never
+        # more pictures than the run has made, so a short run's saves stay cheap.
+        settle_statistics(ema.model, label_tensor, min(SETTLE_PICTURES, step * batch), batch)
         _save({"format": MODEL_FORMAT + "-checkpoint", "step": step, "history": history, "styles": styles,
                "generator": generator.state_dict(), "discriminator": discriminator.state_dict(),
                "ema": ema.model.state_dict(), "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict()}, ckpt)

@@ -72,6 +72,28 @@ def test_generator_is_128_pixels_and_has_no_per_frame_noise():
     assert Discriminator(styles=3)(first, style).shape == (2,)
 
 
+def test_settled_statistics_are_those_of_the_generators_own_pictures():
+    from core.gan.model import Generator, settle_statistics
+
+    torch.manual_seed(0)
+    generator = Generator(styles=3, channels=(32, 16, 8)).eval()
+    inputs = []
+    generator.norms[-1].norm.register_forward_hook(lambda module, args, result: inputs.append(args[0]))
+
+    def mismatch() -> float:
+        """How far the last norm's kept mean is from the mean it meets when sampling."""
+        inputs.clear()
+        with torch.no_grad():
+            generator(torch.randn(512, generator.z_dim), torch.randint(0, 3, (512,)))
+        met = inputs[0].mean(dim=(0, 2, 3))
+        return float((met - generator.norms[-1].norm.running_mean).abs().max())
+
+    before = mismatch()
+    settle_statistics(generator, torch.tensor([0, 1, 2]), pictures=256)
+    assert mismatch() < 0.2 * before
+    assert not generator.training and generator.norms[-1].norm.momentum == 0.1
+
+
 def test_diff_augment_keeps_gradients_and_changes_the_picture():
     from core.gan.model import diff_augment
 
