@@ -17,7 +17,7 @@ def project_from_media(paths: Sequence[str | os.PathLike], width: int = 1920, he
 
     Raises MediaError for the first file that cannot be read.
     """
-    project = tl.Project.new("1080p", fps=fps, name="Quick edit")
+    project = tl.Project.new("1080p", fps=fps)  # untitled: files made from it take the first clip's name
     project.width, project.height = width, height
     video, _, audio = project.tracks
     for index, path in enumerate(paths):

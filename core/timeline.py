@@ -18,6 +18,7 @@ import math
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import PurePath
 
 from core.errors import EditError
 
@@ -174,6 +175,19 @@ class Project:
     sample_rate: int = 48000
     tracks: list[Track] = field(default_factory=list)
     media: dict[str, MediaRef] = field(default_factory=dict)
+
+    @property
+    def file_name(self) -> str:
+        """What files made from the project (an export, a timeline) are called: its name, or for
+        an untitled one the file of its first clip, so edits of different footage are not all
+        exported as 'Untitled'."""
+        if self.name not in ("", "Untitled"):
+            return self.name
+        clips = [clip for _, clip in all_clips(self)]
+        if not clips:
+            return self.name or "Untitled"
+        first = min(clips, key=lambda clip: clip.position)  # of clips side by side, the first track's
+        return f"{PurePath(self.media[first.media_id].path).stem} edit"
 
     @classmethod
     def new(cls, preset: str = "1080p", fps: float = 30.0, name: str = "Untitled") -> Project:

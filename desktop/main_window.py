@@ -418,7 +418,7 @@ class MainWindow(QMainWindow):
 
     def choose_save_path(self) -> bool:
         path, _ = QFileDialog.getSaveFileName(self, "Save project as",
-                                              str(self._dialog_folder() / f"{self.project.name}{EXTENSION}"),
+                                              str(self._dialog_folder() / f"{self.project.file_name}{EXTENSION}"),
                                               f"Reelsmith projects (*{EXTENSION})")
         return self.save_to(Path(path).with_suffix(EXTENSION)) if path else False
 
@@ -446,7 +446,7 @@ class MainWindow(QMainWindow):
         return self.project is not None and (not self.undo_stack.isClean() or self.recovered_unsaved)
 
     def _update_title(self) -> None:
-        name = self.project_path.stem if self.project_path else (self.project.name if self.project else "")
+        name = self.project_path.stem if self.project_path else (self.project.file_name if self.project else "")
         dirty = " •" if self.has_unsaved_changes else ""
         self.setWindowTitle(f"{name}{dirty} — Reelsmith" if name else "Reelsmith")
 
@@ -458,7 +458,7 @@ class MainWindow(QMainWindow):
     def choose_timeline_target(self) -> None:
         # The name is offered without a suffix, so the format chosen below it decides (a
         # typed .otio, .fcpxml or .edl still wins).
-        path, chosen = QFileDialog.getSaveFileName(self, "Export timeline", str(self._dialog_folder() / self.project.name),
+        path, chosen = QFileDialog.getSaveFileName(self, "Export timeline", str(self._dialog_folder() / self.project.file_name),
                                                    ";;".join(self.TIMELINE_FORMATS))
         if path:
             suffix = Path(path).suffix.lower()
@@ -938,7 +938,7 @@ class MainWindow(QMainWindow):
 
     def _default_export_path(self) -> Path:
         folder = self._dialog_folder()
-        stem = self.project_path.stem if self.project_path else self.project.name
+        stem = self.project_path.stem if self.project_path else self.project.file_name
         candidate, n = folder / f"{stem}.mp4", 2
         while candidate.exists():
             candidate, n = folder / f"{stem} ({n}).mp4", n + 1

@@ -114,6 +114,17 @@ def test_add_move_trim_split_delete_and_undo():
     assert [(c.id, c.position, c.length) for c in video.clips] == [(right.id, 60, 30)]
 
 
+def test_an_untitled_project_is_named_after_its_first_clip_for_files():
+    project, m = make_project()
+    assert project.file_name == "Untitled"  # nothing on it yet
+    video, overlay = project.tracks[0].id, project.tracks[1].id
+    tl.add_clip(project, video, tl.make_clip(project, m["video"], 30, 0, 1))
+    tl.add_clip(project, overlay, tl.make_clip(project, m["still"], 0, 0, 1))
+    assert project.file_name == "c edit"  # the earliest clip, whichever its track
+    project.name = "Weekend"
+    assert project.file_name == "Weekend"
+
+
 def test_overlaps_are_refused_and_leave_project_untouched():
     project, m = make_project()
     video = project.tracks[0].id

@@ -774,6 +774,7 @@ def test_a_script_typed_in_the_short_dialog_becomes_word_timed_captions(qtbot, w
 
 def test_make_a_short_cancelled_leaves_nothing(qtbot, window, samples):
     window.set_project(project_from_media([samples.path("city-walk.mp4")], 1920, 1080, 30), None)
+    assert window._default_export_path().name == "city-walk edit.mp4"  # an edit from files, not Untitled.mp4
     folder = window.document.generated_media_folder("shorts")
     before = set(folder.iterdir())
     dialog = window.open_short_dialog()
