@@ -247,6 +247,10 @@ def train(
     if pictures.shape[1] != generator.size:
         pictures = _resize_all(pictures, generator.size)
     ema = Ema(generator, settings.ema_decay)
+    # The average's warm-up counts the base's steps too. Restarted, it made a fine-tune's model
+    # the live weights of its last few dozen steps, which swing far from the average: within
+    # 100 steps every style of the shipped model had become the same coloured haze.
+    trained_before = int(base.get("trained_steps", 0)) if base is not None else 0
     opt_g = torch.optim.Adam(generator.parameters(), settings.lr_g, betas=(0.0, 0.99))
     opt_d = torch.optim.Adam(discriminator.parameters(), settings.lr_d, betas=(0.0, 0.99))
     step, history = 0, []
@@ -309,7 +313,7 @@ def train(
             g_loss.backward()
             opt_g.step()
             step += 1
-            ema.update(generator, step)
+            ema.update(generator, trained_before + step)
             losses = _mean_losses(ranks, d_loss, g_loss)
             guard.check(step, *losses)
             history.append((step, *losses))

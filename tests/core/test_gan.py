@@ -204,6 +204,26 @@ def test_fine_tuning_adds_a_custom_style(tmp_path, tiny_model, pictures):
     assert styles[-1] == "custom" and len(styles) == 8
 
 
+def test_a_fine_tune_of_a_long_trained_model_starts_its_average_at_the_base(tmp_path, tiny_model, pictures):
+    """The model written is the average of the weights; a fine-tune's live weights swing far
+    from the base at first, and a long-trained base must not be forgotten in a few steps."""
+    from core.gan.train import TrainSettings, checkpoint_path, load_model_file, train
+
+    base = load_model_file(tiny_model)
+    base["trained_steps"] = 5000
+    long_trained = tmp_path / "long.pt"
+    torch.save(base, long_trained)
+    out = tmp_path / "mine.pt"
+    images, labels = pictures
+    train(images, out, TrainSettings(steps=3, batch=4), labels=labels, styles=base["styles"], base_model=long_trained)
+    key = "ups.2.1.weight"
+    start = base["generator"][key]
+    live = torch.load(checkpoint_path(out), weights_only=True)["generator"][key]
+    written = load_model_file(out)["generator"][key]
+    assert (live - start).abs().max() > 0
+    assert (written - start).abs().max() < 0.01 * (live - start).abs().max()
+
+
 def test_models_made_before_style_conditional_batchnorm_still_render_and_fine_tune(tmp_path, pictures):
     """Creators' own models from earlier versions feed the style in at the input only; they
     must keep working, and fine-tuning one keeps its kind of generator."""
