@@ -246,11 +246,14 @@ def train(
         _load_base(generator, discriminator, base, len(styles))
     if pictures.shape[1] != generator.size:
         pictures = _resize_all(pictures, generator.size)
-    ema = Ema(generator, settings.ema_decay)
-    # The average's warm-up counts the base's steps too. Restarted, it made a fine-tune's model
-    # the live weights of its last few dozen steps, which swing far from the average: within
-    # 100 steps every style of the shipped model had become the same coloured haze.
+    # A fine-tune's average starts at its base, as StyleGAN2-ADA's transfer learning does: its
+    # warm-up counts the base's steps. Restarted, it made the model the live weights of the
+    # last few dozen steps, which swing far from the average: within 100 steps every style of
+    # the shipped model was the same coloured haze. It still forgets the base within the run
+    # (a half-life of at most a fifth of it), so a short fine-tune shows the creator's style.
     trained_before = int(base.get("trained_steps", 0)) if base is not None else 0
+    decay = min(settings.ema_decay, 0.5 ** (5 / max(1, settings.steps))) if base is not None else settings.ema_decay
+    ema = Ema(generator, decay)
     opt_g = torch.optim.Adam(generator.parameters(), settings.lr_g, betas=(0.0, 0.99))
     opt_d = torch.optim.Adam(discriminator.parameters(), settings.lr_d, betas=(0.0, 0.99))
     step, history = 0, []

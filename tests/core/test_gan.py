@@ -215,7 +215,10 @@ def test_a_fine_tune_of_a_long_trained_model_starts_its_average_at_the_base(tmp_
     torch.save(base, long_trained)
     out = tmp_path / "mine.pt"
     images, labels = pictures
-    train(images, out, TrainSettings(steps=3, batch=4), labels=labels, styles=base["styles"], base_model=long_trained)
+    cancel = CancelToken()  # a long fine-tune, paused after three steps
+    with pytest.raises(Cancelled):
+        train(images, out, TrainSettings(steps=10_000, batch=4, sample_every=3), labels=labels, styles=base["styles"],
+              base_model=long_trained, on_update=lambda update: cancel.cancel(), cancel=cancel)
     key = "ups.2.1.weight"
     start = base["generator"][key]
     live = torch.load(checkpoint_path(out), weights_only=True)["generator"][key]
