@@ -422,6 +422,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from core.gan.data import STYLES, procedural_dataset, user_dataset
     from core.gan.train import TrainSettings, checkpoint_path, train, train_processes
 
+    if args.base and args.from_scratch:
+        raise ModelError("Choose one: --base to start from a model, or --from-scratch.")
     out = Path(args.out)
     if out.exists() and not (args.resume or args.overwrite):
         raise ModelError(f"'{out.name}' already exists; pass --resume to carry on training it, "
@@ -438,7 +440,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         pictures = user_dataset(args.data, progress=progress)
     else:
         raise ModelError("Say what to learn from: --data FOLDER_OR_VIDEOS (or --procedural COUNT).")
-    base = None if (args.from_scratch or args.procedural) else shipped_model()
+    base = args.base or (None if (args.from_scratch or args.procedural) else shipped_model())
     settings = TrainSettings(steps=args.steps, batch=args.batch, checkpoint_every=args.checkpoint_every,
                              sample_every=args.sample_every, seed=args.seed, device=args.device)
     samples = Path(f"{out}.samples.png")
@@ -471,12 +473,13 @@ def _show_training(samples: Path, update) -> None:
 def _train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", nargs="+", metavar="DIR_OR_VIDEOS", help="folders of images, images or videos")
     p.add_argument("--procedural", type=_in_range(1, 10_000, whole=True), metavar="COUNT",
-                   help="learn from COUNT generated backdrops")
+                   help="learn from COUNT generated backdrops, from scratch unless --base is given")
     p.add_argument("--steps", type=_in_range(1, 1_000_000, whole=True), default=2000)
     p.add_argument("--batch", type=_in_range(1, 512, whole=True), default=32)
     p.add_argument("--out", required=True, metavar="MODEL.pt")
     p.add_argument("--resume", action="store_true", help="carry on from MODEL.pt's checkpoint")
     p.add_argument("--from-scratch", action="store_true", help="do not start from the shipped model")
+    p.add_argument("--base", metavar="MODEL.pt", help="start from this model instead of the shipped one")
     p.add_argument("--overwrite", action="store_true", help="replace MODEL.pt if it exists")
     p.add_argument("--checkpoint-every", type=_in_range(1, 1_000_000, whole=True), default=200, metavar="STEPS")
     p.add_argument("--sample-every", type=_in_range(1, 1_000_000, whole=True), default=50, metavar="STEPS",

@@ -246,11 +246,11 @@ def train(
         _load_base(generator, discriminator, base, len(styles))
     if pictures.shape[1] != generator.size:
         pictures = _resize_all(pictures, generator.size)
-    # A fine-tune's average starts at its base, as StyleGAN2-ADA's transfer learning does: its
-    # warm-up counts the base's steps. Restarted, it made the model the live weights of the
-    # last few dozen steps, which swing far from the average: within 100 steps every style of
-    # the shipped model was the same coloured haze. It still forgets the base within the run
-    # (a half-life of at most a fifth of it), so a short fine-tune shows the creator's style.
+    # A fine-tune's average starts at its base, as in StyleGAN2-ADA's transfer learning: its
+    # warm-up counts the base's steps. Restarted, it made the model little more than the live
+    # weights of the last few dozen steps, which a GAN's average exists to smooth. It still
+    # forgets the base within the run (a half-life of at most a fifth of it), so a short
+    # fine-tune shows the creator's style.
     trained_before = int(base.get("trained_steps", 0)) if base is not None else 0
     decay = min(settings.ema_decay, 0.5 ** (5 / max(1, settings.steps))) if base is not None else settings.ema_decay
     ema = Ema(generator, decay)

@@ -147,6 +147,24 @@ def test_train_cli_trains_resumes_and_refuses_to_overwrite(tmp_path, picture_fol
     assert nothing.returncode == 2 and "None of these files" in nothing.stderr
 
 
+def test_train_cli_carries_a_model_on_from_base_even_on_procedural_pictures(tmp_path, tiny_model):
+    """--procedural alone trains from scratch (how the shipped model was made); --base carries
+    a model on, which a later session took to be what --procedural did."""
+    from core.gan.train import checkpoint_path, load_model_file
+
+    out = tmp_path / "on.pt"
+    args = ["train", "--procedural", "14", "--out", str(out), "--batch", "4", "--steps", "1", "--base", str(tiny_model)]
+    carried = run_cli(*args)
+    assert carried.returncode == 0, carried.stderr
+    key = "ups.2.1.weight"
+    moved = (load_model_file(out)["generator"][key] - load_model_file(tiny_model)["generator"][key]).abs().max()
+    assert float(moved) < 0.01  # one step from the base, not a fresh start (weights of order 0.1)
+    before = out.read_bytes()
+    both = run_cli(*args, "--from-scratch", "--overwrite")
+    assert both.returncode == 2 and "Choose one" in both.stderr
+    assert out.read_bytes() == before and checkpoint_path(out).exists()  # the refused run touched nothing
+
+
 def test_training_killed_mid_run_resumes_from_its_checkpoint(tmp_path, picture_folder):
     import signal
 
