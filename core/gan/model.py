@@ -219,7 +219,6 @@ class Ema:
             mine.copy_(theirs)
 
 
-
 SETTLE_PICTURES = 1024  # 1,024 and 3,200 gave the same per-style SWD and names within noise
 
 
