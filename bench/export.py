@@ -124,7 +124,7 @@ OTHER_MIXED = [("counter.mp4", 3.0, False), ("fades.mp4", 10.0, False), ("carpho
                ("issue-134-rotate.mp4", 10.0, True)]
 
 
-def make_mixed_sources(folder: Path, spec: list = MIXED) -> list[Path]:
+def make_mixed_sources(folder: Path, spec: list) -> list[Path]:
     """The real clips, and the anamorphic one made from fades.mp4 (SD PAL, 16:11 pixels, sound)
     when ``spec`` uses it."""
     anamorphic = folder / "anamorphic.mp4"
@@ -137,7 +137,7 @@ def make_mixed_sources(folder: Path, spec: list = MIXED) -> list[Path]:
     return [anamorphic if name == anamorphic.name else SHARED / name for name, _, _ in spec]
 
 
-def mixed_edit(paths: list[Path], spec: list = MIXED) -> tl.Project:
+def mixed_edit(paths: list[Path], spec: list) -> tl.Project:
     project = tl.Project.new("1080p", fps=FPS, name="mixed")
     video = project.tracks[0]
     position = 0
@@ -150,7 +150,7 @@ def mixed_edit(paths: list[Path], spec: list = MIXED) -> tl.Project:
     return project
 
 
-def mixed_ffmpeg(paths: list[Path], out: Path, spec: list = MIXED) -> list[str]:
+def mixed_ffmpeg(paths: list[Path], out: Path, spec: list) -> list[str]:
     """The mixed edit as one filtergraph: each clip squared up (its pixel shape), fitted into
     1920x1080, padded, at 30 fps; silence where a clip has no sound; then joined."""
     parts, args = [], ["-y"]

@@ -163,6 +163,8 @@ def test_train_cli_carries_a_model_on_from_base_even_on_procedural_pictures(tmp_
     both = run_cli(*args, "--from-scratch", "--overwrite")
     assert both.returncode == 2 and "Choose one" in both.stderr
     assert out.read_bytes() == before and checkpoint_path(out).exists()  # the refused run touched nothing
+    missing = run_cli("train", "--procedural", "8", "--out", str(tmp_path / "m.pt"), "--base", str(tmp_path / "gone.pt"))
+    assert missing.returncode == 2 and "does not exist" in missing.stderr and not (tmp_path / "m.pt").exists()
 
 
 def test_training_killed_mid_run_resumes_from_its_checkpoint(tmp_path, picture_folder):
