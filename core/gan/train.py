@@ -215,6 +215,7 @@ def train(
     import torch
 
     from core.gan.model import (
+        PREVIEW_PICTURES,
         SETTLE_PICTURES,
         Discriminator,
         Ema,
@@ -281,6 +282,12 @@ def train(
                "ema": ema.model.state_dict(), "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict()}, ckpt)
         _save(_model_dict(ema.model, discriminator, styles, step, description), out)
 
+    def preview() -> np.ndarray:
+        # With the average's own statistics, as the model file will have them: with the live
+        # generator's, the grid showed hazier pictures than the saved model then made.
+        settle_statistics(ema.model, label_tensor, min(PREVIEW_PICTURES, step * batch), batch)
+        return sample_grid(ema.model, fixed_styles, fixed_z)
+
     generator.train()
     try:
         while step < settings.steps:
@@ -323,7 +330,7 @@ def train(
             if ranks.lead:
                 report(progress, step / settings.steps, f"Step {step} of {settings.steps}: D {losses[0]:.3f}, G {losses[1]:.3f}")
             if ranks.lead and on_update is not None and (step % settings.sample_every == 0 or step == settings.steps):
-                on_update(TrainUpdate(step, settings.steps, *losses, sample_grid(ema.model, fixed_styles, fixed_z),
+                on_update(TrainUpdate(step, settings.steps, *losses, preview(),
                                       time.monotonic() - started))
             if step % settings.checkpoint_every == 0:
                 checkpoint()
