@@ -28,6 +28,7 @@ from core.jobs import CancelToken, Progress, check_cancel, report
 from core.timeline import (
     AUDIO_TRACK,
     OVERLAY_TRACK,
+    UNTITLED,
     VIDEO_TRACK,
     MediaRef,
     Project,
@@ -394,7 +395,7 @@ def import_timeline(path: str | os.PathLike, fps: float | None = None, *, progre
             timeline = _parse(otio, text, path.name, suffix, found)
     project, left_out = from_otio(timeline, path.parent, fps if suffix == ".edl" else None,
                                   edl_speeds=suffix == ".edl", progress=progress, cancel=cancel)
-    if project.name in ("", "Untitled") or suffix == ".edl":
+    if project.untitled or suffix == ".edl":
         project.name = timeline.name or path.stem
     return Interchange(project, left_out)
 
@@ -531,7 +532,7 @@ class _Reader:
             path = self._relink(str(entry.get("absolute_path", "")), entry, "")
             self.media.setdefault(path, self._media_entry(path, entry, None, VIDEO_TRACK))
         canvas = stored.get("canvas") if isinstance(stored.get("canvas"), dict) else {"width": 1920, "height": 1080}
-        return {"name": timeline.name or "Untitled", "canvas": canvas, "fps": self.fps,
+        return {"name": timeline.name or UNTITLED, "canvas": canvas, "fps": self.fps,
                 "sample_rate": stored.get("sample_rate", 48000), "media": list(self.media.values()),
                 "tracks": tracks, "markers": sorted({m for m in self.markers if m >= 0})}
 

@@ -21,6 +21,7 @@ from core.timeline import (
     FIT_MODES,
     TRACK_KINDS,
     TRANSITION_KINDS,
+    UNTITLED,
     Clip,
     MediaRef,
     Project,
@@ -220,7 +221,7 @@ def project_from_dict(document: Any, base_dir: str | os.PathLike) -> Project:
     body = _get(document, "project", "", dict)
     canvas = _get(body, "canvas", "project", dict)
     project = Project(
-        name=_get(body, "name", "project", str, default="Untitled"),
+        name=_get(body, "name", "project", str, default=UNTITLED),
         width=_get(canvas, "width", "project.canvas", int, check=_positive),
         height=_get(canvas, "height", "project.canvas", int, check=_positive),
         fps=float(_get(body, "fps", "project", float, check=_positive)),

@@ -166,9 +166,12 @@ class Track:
         return max((c.end for c in self.clips), default=0)
 
 
+UNTITLED = "Untitled"  # a project's name until the creator gives it one
+
+
 @dataclass
 class Project:
-    name: str = "Untitled"
+    name: str = UNTITLED
     width: int = 1920
     height: int = 1080
     fps: float = 30.0
@@ -177,20 +180,24 @@ class Project:
     media: dict[str, MediaRef] = field(default_factory=dict)
 
     @property
+    def untitled(self) -> bool:
+        return self.name in ("", UNTITLED)
+
+    @property
     def file_name(self) -> str:
         """What files made from the project (an export, a timeline) are called: its name, or for
         an untitled one the file of its first clip, so edits of different footage are not all
         exported as 'Untitled'."""
-        if self.name not in ("", "Untitled"):
+        if not self.untitled:
             return self.name
         clips = [clip for _, clip in all_clips(self)]
         if not clips:
-            return self.name or "Untitled"
+            return UNTITLED
         first = min(clips, key=lambda clip: clip.position)  # of clips side by side, the first track's
         return f"{PurePath(self.media[first.media_id].path).stem} edit"
 
     @classmethod
-    def new(cls, preset: str = "1080p", fps: float = 30.0, name: str = "Untitled") -> Project:
+    def new(cls, preset: str = "1080p", fps: float = 30.0, name: str = UNTITLED) -> Project:
         if preset not in CANVASES:
             raise EditError(f"Unknown canvas '{preset}'; choose one of {', '.join(CANVASES)}.")
         width, height, _ = CANVASES[preset]
