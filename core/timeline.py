@@ -190,10 +190,14 @@ class Project:
         exported as 'Untitled'."""
         if not self.untitled:
             return self.name
-        clips = [clip for _, clip in all_clips(self)]
+        videos = [(index, clip) for index, track in enumerate(self.tracks) if track.kind == VIDEO_TRACK
+                  for clip in track.clips]
+        clips = videos or [(0, clip) for _, clip in all_clips(self)]
         if not clips:
             return UNTITLED
-        first = min(clips, key=lambda clip: clip.position)  # of clips side by side, the first track's
+        # The first picture the viewer sees: of clips side by side, the one on top, so footage
+        # over a generated backdrop names the edit, not the backdrop.
+        _, first = min(clips, key=lambda placed: (placed[1].position, -placed[0]))
         return f"{PurePath(self.media[first.media_id].path).stem} edit"
 
     @classmethod

@@ -777,10 +777,14 @@ class MainWindow(QMainWindow):
                             "or use Import media (Ctrl+I).")
             return None
         dialog = ShortDialog(self.document, usable, self)
-        dialog.made.connect(lambda: self.statusBar().showMessage(
-            "Your short is on the timeline: Export (Ctrl+E) is set for its shape. Ctrl+Z brings the old timeline back.",
-            15000))
+        dialog.made.connect(self._short_made)
         return self._open(dialog)
+
+    def _short_made(self) -> None:
+        self._update_title()  # the short's title names the project once it has landed
+        self.statusBar().showMessage(
+            "Your short is on the timeline: Export (Ctrl+E) is set for its shape. Ctrl+Z brings the old timeline back.",
+            15000)
 
     # --- export ----------------------------------------------------------------------------------
 

@@ -118,9 +118,16 @@ def test_an_untitled_project_is_named_after_its_first_clip_for_files():
     project, m = make_project()
     assert project.file_name == "Untitled"  # nothing on it yet
     video, overlay = project.tracks[0].id, project.tracks[1].id
-    tl.add_clip(project, video, tl.make_clip(project, m["video"], 30, 0, 1))
     tl.add_clip(project, overlay, tl.make_clip(project, m["still"], 0, 0, 1))
-    assert project.file_name == "c edit"  # the earliest clip, whichever its track
+    assert project.file_name == "c edit"  # the only clip
+    tl.add_clip(project, video, tl.make_clip(project, m["video"], 30, 0, 1))
+    assert project.file_name == "a edit"  # the footage, not a logo over it
+    tl.add_track(project, tl.VIDEO_TRACK, "Backdrop", 0)  # below the footage, as a generated backdrop lies
+    below = project.tracks[0].id
+    backdrop = tl.MediaRef("m-backdrop", "/footage/backdrop-seed0.mp4", "video", 10.0, width=1280, height=720, fps=30)
+    tl.add_media(project, backdrop)
+    tl.add_clip(project, below, tl.make_clip(project, backdrop.id, 30, 0, 1))
+    assert project.file_name == "a edit"  # of clips side by side, the one on top
     project.name = "Weekend"
     assert project.file_name == "Weekend"
 

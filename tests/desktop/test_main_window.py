@@ -748,6 +748,7 @@ def test_make_a_short_in_one_dialog_lands_as_one_undo_step(qtbot, window, sample
     assert (project.width, project.height) == (1080, 1920) and abs(project.duration_frames - 150) <= 30
     assert any(t.name == "Music" for t in project.tracks) and "Export" in window.statusBar().currentMessage()
     assert window._default_export_path().name == "Weekend.mp4"  # not Untitled.mp4
+    assert window.windowTitle().startswith("Weekend")  # not the first clip's name it had before
     assert window.undo_stack.undoText() == "Make a short"
     assert window.document.markers == [] and window.document.beat_markers == []  # no stale marks on the ruler
     window.undo_stack.undo()
