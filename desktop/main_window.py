@@ -877,6 +877,9 @@ class MainWindow(QMainWindow):
 
     def _open(self, dialog):
         dialog.setAttribute(Qt.WA_DeleteOnClose)
+        # Keys go to the main window again once the dialog is gone (Ctrl+E after Make a short):
+        # a window manager usually sees to that, but not every one does.
+        dialog.finished.connect(self.activateWindow)
         dialog.open()
         return dialog
 

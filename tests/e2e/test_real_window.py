@@ -125,6 +125,20 @@ EFFECTS_TAB, TITLE_EFFECT = (92, 67), (58, 354)
 GENERATE_BACKDROP, GENERATE_MUSIC, EXPORT_BUTTON = (963, 622), (908, 506), (912, 487)
 
 
+TRAIN_MODEL, CLOSE_TRAIN_DIALOG = (1014, 36), (1117, 667)
+
+
+def test_keys_reach_the_window_again_once_a_dialog_is_closed(desktop):
+    """Ctrl+E straight after a dialog is closed opens Export. Without a window manager to hand
+    the focus back, the keys went to the closed dialog's window, and nothing happened."""
+    screen, _project = desktop
+    screen.click(*TRAIN_MODEL)
+    screen.opened("Train backdrop model")
+    screen.click(*CLOSE_TRAIN_DIALOG)
+    screen.key("ctrl+e")  # no click on the main window first
+    screen.opened("Export video")
+
+
 def _until(screen: Desktop, path: Path, check, timeout: float = 180) -> dict:
     """Save (Ctrl+S) until the saved project passes ``check``: the app's own jobs (probing,
     generating) finish in their own time, and the saved file is what a person would keep."""
