@@ -131,11 +131,16 @@ def append_media(project: tl.Project, media_ids: Sequence[str]) -> tl.Edit:
 
 
 def _end_to_end(project: tl.Project, media_ids: Sequence[str], place: tuple[int, str]) -> None:
+    """End to end from ``place`` on each track: pictures one after another on theirs, and sound
+    files from the same frame on theirs, under the pictures (music or a voice-over for the
+    footage, as ``core.quick.project_from_media`` lays them out), not after them."""
     frame, wanted = place
+    next_free: dict[str, int] = {}
     for media_id in media_ids:
-        clip = tl.make_clip(project, media_id, frame)
-        tl.add_clip(project, track_for(project, project.media[media_id], wanted), clip)
-        frame = clip.end
+        track_id = track_for(project, project.media[media_id], wanted)
+        clip = tl.make_clip(project, media_id, next_free.get(track_id, frame))
+        tl.add_clip(project, track_id, clip)
+        next_free[track_id] = clip.end
 
 
 def fitted_effect(effect: dict, seconds: float) -> dict:

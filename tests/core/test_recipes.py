@@ -58,9 +58,10 @@ def test_import_media_places_end_to_end_on_fitting_tracks():
     before = state(project)
     edit = recipes.import_media(project, refs, (15, audio.id))
     assert set(project.media) == {"a", "b", "c"}
-    # a picture dropped on a sound track goes on the first picture track instead
-    assert [(c.media_id, c.position) for c in video.clips] == [("a", 15), ("c", 165)]
-    assert [(c.media_id, c.position) for c in audio.clips] == [("b", 75)]
+    # a picture dropped on a sound track goes on the first picture track instead; the sound
+    # goes under the pictures from where they were dropped, not after them
+    assert [(c.media_id, c.position) for c in video.clips] == [("a", 15), ("c", 75)]
+    assert [(c.media_id, c.position) for c in audio.clips] == [("b", 15)]
     _undo_redo_exact(project, edit, before)
 
 
@@ -291,12 +292,12 @@ def test_place_media_from_the_bin_end_to_end():
     video, _, audio = project.tracks
     before = state(project)
     edit = recipes.place_media(project, [m["video"], m["music"], m["still"]], (30, video.id))
-    assert [(c.media_id, c.position) for c in video.clips] == [(m["video"], 30), (m["still"], 450)]
-    assert [(c.media_id, c.position) for c in audio.clips] == [(m["music"], 330)]
+    assert [(c.media_id, c.position) for c in video.clips] == [(m["video"], 30), (m["still"], 330)]
+    assert [(c.media_id, c.position) for c in audio.clips] == [(m["music"], 30)]  # under the pictures
     _undo_redo_exact(project, edit, before)
     with pytest.raises(EditError, match="overlap"):  # refused whole: not even the first goes in
         recipes.place_media(project, [m["music"], m["video"]], (40, video.id))
-    assert [(c.media_id, c.position) for c in video.clips] == [(m["video"], 30), (m["still"], 450)]
+    assert [(c.media_id, c.position) for c in video.clips] == [(m["video"], 30), (m["still"], 330)]
     with pytest.raises(EditError, match="no longer in the project"):
         recipes.place_media(project, ["gone"], (0, video.id))
 
@@ -317,6 +318,15 @@ def test_insert_media_splits_the_clip_there_and_moves_the_rest_right():
     _undo_redo_exact(project, edit, before)
     with pytest.raises(EditError, match="Choose some media"):
         recipes.insert_media(project, [], 0)
+
+
+def test_insert_media_with_a_sound_file_among_the_pictures_makes_room_for_the_pictures_alone():
+    project, m, clip = _with_clip(4.0)  # 120 frames of video at 0
+    video, _, audio = project.tracks
+    recipes.insert_media(project, [m["video"], m["music"], m["still"]], 60)  # 300 + 150 frames of pictures
+    spans = sorted((c.media_id, c.position, c.length) for c in video.clips)
+    assert spans == sorted([(m["video"], 0, 60), (m["video"], 60, 300), (m["still"], 360, 150), (m["video"], 510, 60)])
+    assert [(c.media_id, c.position) for c in audio.clips] == [(m["music"], 60)]  # under them, not after
 
 
 def test_append_media_goes_at_the_end_of_the_track_that_takes_it():
