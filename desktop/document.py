@@ -82,6 +82,7 @@ class Document(QObject):
         self.path: Path | None = None
         self.playhead = 0  # kept current by the window
         self.thumbnails: dict[str, QPixmap] = {}  # media id -> picture
+        self.strips: dict[str, tuple[np.ndarray, list[QPixmap]]] = {}  # media id -> times, pictures along a video
         self.waveforms: dict[str, np.ndarray] = {}  # media id -> (N, 2) min/max peaks
         self.beat_markers: list[int] = []  # frames of the music's beats
 
@@ -134,6 +135,10 @@ class Document(QObject):
         self.runner.submit(f"Thumbnail of {name}", _thumbnail_job, media.path,
                            on_result=lambda picture: self.set_thumbnail(media.id, picture),
                            on_error=lambda m: log.info("no thumbnail: %s", m))
+        if media.kind == "video" and media.has_video:
+            self.runner.submit(f"Film strip of {name}", _strip_job, media.path,
+                               on_result=lambda strip: self._set_strip(media.id, strip),
+                               on_error=lambda m: log.info("no film strip: %s", m))
         if media.kind == "audio":
             from core.audio.waveform import waveform
 
@@ -143,6 +148,11 @@ class Document(QObject):
 
     def set_thumbnail(self, media_id: str, picture: np.ndarray) -> None:
         self.thumbnails[media_id] = QPixmap.fromImage(to_qimage(picture))
+        self.picture_ready.emit(media_id)
+
+    def _set_strip(self, media_id: str, strip: tuple[np.ndarray, list[np.ndarray]]) -> None:
+        times, pictures = strip
+        self.strips[media_id] = (times, [QPixmap.fromImage(to_qimage(p)) for p in pictures])
         self.picture_ready.emit(media_id)
 
     def _set_waveform(self, media_id: str, peaks: np.ndarray) -> None:
@@ -161,6 +171,12 @@ class Document(QObject):
 
     def seek(self, frame: int) -> None:
         self.seek_requested.emit(frame)
+
+
+def _strip_job(path: str, *, progress=None, cancel=None) -> tuple[np.ndarray, list[np.ndarray]]:
+    from core.media import film_strip, probe_cached
+
+    return film_strip(probe_cached(path))
 
 
 def _thumbnail_job(path: str, *, progress=None, cancel=None) -> np.ndarray:

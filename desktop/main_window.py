@@ -194,6 +194,7 @@ class MainWindow(QMainWindow):
         document.markers_changed.connect(self._markers_changed)
         document.seek_requested.connect(self.preview.seek)
         self.timeline.thumbnails, self.timeline.waveforms = document.thumbnails, document.waveforms
+        self.timeline.strips = document.strips
         for moved in (self.timeline.playhead_moved, self.preview.playhead_moved):
             moved.connect(lambda frame: setattr(document, "playhead", frame))
 

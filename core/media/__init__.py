@@ -27,7 +27,7 @@ from core.media.info import (
 )
 from core.media.probe import media_info, probe, probe_cached
 from core.media.stills import read_image
-from core.media.thumbnails import thumbnail
+from core.media.thumbnails import film_strip, thumbnail
 from core.media.writers import (
     SAMPLE_RATE,
     encode_sound,
@@ -40,5 +40,5 @@ from core.media.writers import (
 __all__ = [
     "AUDIO", "IMAGE", "MEDIA_EXTENSIONS", "SAMPLE_RATE", "VIDEO", "AudioReader", "MediaInfo", "VideoReader",
     "analysis_frames", "encode_video", "even", "expand_media_paths", "fit_size", "frame_at", "media_info", "pictures_at", "probe",
-    "probe_cached", "read_audio", "read_image", "thumbnail", "write_image", "encode_sound", "mux_sound", "write_wav",
+    "probe_cached", "read_audio", "read_image", "thumbnail", "film_strip", "write_image", "encode_sound", "mux_sound", "write_wav",
 ]

@@ -1,4 +1,5 @@
-"""Small pictures for the bin: a frame for video and stills, a waveform for sound."""
+"""Small pictures for the bin (a frame for video and stills, a waveform for sound), and the
+film strips along the timeline's video clips."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import os
 
 import numpy as np
 
+from core.errors import MediaError
+from core.media.analysis import pictures_at
 from core.media.audio import read_audio
 from core.media.decode import frame_at
-from core.media.info import AUDIO, MediaInfo, even, fit_size
+from core.media.info import AUDIO, TIME_EPSILON, VIDEO, MediaInfo, even, fit_size
 from core.media.probe import media_info
 
 log = logging.getLogger(__name__)
@@ -23,6 +26,34 @@ def thumbnail(source: MediaInfo | str | os.PathLike, width: int = 320, t: float 
     size = fit_size(info.width, info.height, width)
     when = info.duration * 0.1 if t is None and info.duration else (t or 0.0)
     return frame_at(info, when, size)
+
+
+STRIP_PICTURES = 32  # along a video, at most: one a second for shorter ones
+STRIP_BUDGET = 1920 * 1080 * 120  # pixels decoded for a strip of exact frames: about a second of CPU
+
+
+def film_strip(source: MediaInfo | str | os.PathLike, width: int = 96) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Pictures along a video for its clips on the timeline: (their times in seconds, RGB
+    pictures ``width`` across), spread evenly over the file. Each is decoded from the keyframe
+    before it; where that would decode too much (long stretches between keyframes in a big
+    picture), the keyframes nearest those points stand in: a clip cut at a change of shot still
+    shows its own shot, as encoders put a keyframe at one."""
+    info = media_info(source)
+    if info.kind != VIDEO or info.frame_times is None or not info.duration:
+        raise MediaError(f"'{info.name}' is not a video.")
+    times = info.frame_times
+    count = int(np.clip(round(info.duration), 2, STRIP_PICTURES))
+    wanted = (np.arange(count) + 0.5) * info.duration / count
+    keys = info.keyframe_times if info.keyframe_times is not None and len(info.keyframe_times) else times[:1]
+    exact = np.unique(np.clip(np.searchsorted(times, wanted - TIME_EPSILON), 0, len(times) - 1))
+    starts = np.searchsorted(times, keys[np.clip(np.searchsorted(keys, times[exact] + TIME_EPSILON) - 1, 0, None)]
+                             - TIME_EPSILON)
+    if np.sum(exact - starts + 1) * info.width * info.height <= STRIP_BUDGET:
+        indices = [int(i) for i in exact]
+    else:
+        nearest = np.unique(keys[np.abs(keys[None, :] - wanted[:, None]).argmin(axis=1)])
+        indices = sorted({int(np.searchsorted(times, t - TIME_EPSILON)) for t in nearest})
+    return times[indices], pictures_at(info, indices, width)
 
 
 def _waveform_picture(samples: np.ndarray, width: int, height: int | None = None) -> np.ndarray:

@@ -79,6 +79,7 @@ class TimelineView(QWidget):
         self.setAcceptDrops(True)
         self._drag: _Drag | None = None
         self.thumbnails: dict[str, QPixmap] = {}  # media id -> picture (a waveform for sound)
+        self.strips: dict = {}  # media id -> (times, pictures) along a video (core.media.film_strip)
         self.markers: list[int] = []  # frames the assistant points at (changes of shot)
         self.beat_markers: list[int] = []  # frames of the music's beats
         self.waveforms: dict = {}  # media id -> (N, 2) min/max peaks (core.audio.waveform)
@@ -303,7 +304,9 @@ class TimelineView(QWidget):
         painter.save()
         painter.setClipRect(rect)
         painter.setOpacity(0.55)
-        if media.kind == "audio" and media.duration:
+        if media.kind == "video" and clip.media_id in self.strips:
+            self._paint_film_strip(painter, clip, *self.strips[clip.media_id], rect)
+        elif media.kind == "audio" and media.duration:
             left = picture.width() * clip.source_in / media.duration
             right = picture.width() * clip.source_out(self.project.fps) / media.duration
             painter.drawPixmap(rect, picture, QRectF(left, 0, max(1.0, right - left), picture.height()))
@@ -314,6 +317,17 @@ class TimelineView(QWidget):
                 painter.drawPixmap(QRectF(x, rect.top(), tile, rect.height()), picture, QRectF(picture.rect()))
                 x += tile
         painter.restore()
+
+    def _paint_film_strip(self, painter: QPainter, clip, times, pictures, rect: QRectF) -> None:
+        """Each tile the picture of the moment under it (the latest at or before it), so the
+        pieces of a clip split at its shots each show their own shot."""
+        tile = rect.height() * pictures[0].width() / pictures[0].height()
+        origin, x = self.x_of(clip.position), rect.left()
+        while x < rect.right():
+            frame = clip.position + (x + tile / 2 - origin) / self.pixels_per_frame
+            shown = pictures[max(0, int(np.searchsorted(times, clip.source_time(frame, self.project.fps), "right")) - 1)]
+            painter.drawPixmap(QRectF(x, rect.top(), tile, rect.height()), shown, QRectF(shown.rect()))
+            x += tile
 
     def _paint_volume(self, painter: QPainter, clip, rect: QRectF) -> None:
         """The volume keys as a line over the clip (full height: unity gain), as editors draw

@@ -206,6 +206,20 @@ def test_thumbnails_for_every_kind(samples):
     assert wave_picture.std() > 10  # a drawn waveform, not a blank tile
 
 
+def test_film_strips_show_the_moments_along_a_video(shared_media, samples):
+    from core.media import film_strip
+
+    times, pictures = film_strip(shared_media / "counter.mp4", width=96)  # each frame shows its number
+    assert list(np.round(times, 2)) == [0.5, 1.5, 2.5] and pictures[0].shape == (54, 96, 3)
+    assert np.abs(pictures[0].astype(int) - pictures[1]).mean() > 1  # other numbers: other frames
+    # A film clip with three keyframes, at its changes of shot: exact frames would decode most of
+    # the file once per picture, so the keyframes stand in, one for each shot.
+    times, pictures = film_strip(shared_media / "goldeneye-vfr-drop3.mp4")
+    assert list(np.round(times, 2)) == [0.0, 3.75, 8.76] and len(pictures) == 3
+    with pytest.raises(MediaError, match="not a video"):
+        film_strip(samples.path("music-bed.wav"))
+
+
 def test_fit_size_keeps_aspect_and_even_sides():
     assert fit_size(1920, 1080, 320) == (320, 180)
     assert fit_size(544, 1280, 100) == (100, 236)

@@ -511,6 +511,34 @@ def test_timeline_with_hundreds_of_clips_paints(qtbot, window, samples):
     assert image.pixelColor(200, int(row.center().y())) != image.pixelColor(200, 5)  # clips were drawn
 
 
+def test_each_piece_of_a_split_clip_shows_its_own_moment_on_the_timeline(qtbot, window, samples):
+    """One picture tiled along every clip made the pieces of a clip split at its shots look
+    alike; each tile now shows the moment under it."""
+    from PySide6.QtGui import QPixmap
+
+    project = tl.Project.new()
+    ref = tl.MediaRef.from_info(probe(samples.path("city-walk.mp4")))
+    tl.add_media(project, ref)
+    clip = tl.make_clip(project, ref.id, 0, 0, 8)
+    tl.add_clip(project, project.tracks[0].id, clip)
+    tl.split_clip(project, clip.id, 120)  # at 4 s
+
+    def solid(colour) -> QPixmap:
+        picture = QPixmap(96, 54)
+        picture.fill(colour)
+        return picture
+
+    # Pictures already made: the first half of the file red, the second green.
+    window.document.thumbnails[ref.id] = solid(Qt.gray)
+    window.document.strips[ref.id] = (np.array([0.0, 4.0]), [solid(Qt.red), solid(Qt.green)])
+    window.set_project(project, None)
+    window.timeline.resize(1400, 300)
+    image = window.timeline.grab().toImage()
+    y = int(window.timeline._track_rows()[1][1].bottom()) - 6  # in the strip, under the clip's name
+    first, second = (image.pixelColor(int(window.timeline.x_of(frame)), y) for frame in (60, 180))
+    assert first.red() > first.green() + 60 and second.green() > second.red() + 60
+
+
 def test_smart_cut_splits_at_shots_and_removes_dead_air(qtbot, window, project_file):
     open_and_show(qtbot, window, project_file)
     video = window.project.tracks[0]
