@@ -323,7 +323,7 @@ class TimelineView(QWidget):
         pieces of a clip split at its shots each show their own shot."""
         tile = rect.height() * pictures[0].width() / pictures[0].height()
         origin, x = self.x_of(clip.position), rect.left()
-        while x < rect.right():
+        while x < min(rect.right(), self.width()):  # a clip zoomed in can run far past the view
             frame = clip.position + (x + tile / 2 - origin) / self.pixels_per_frame
             shown = pictures[max(0, int(np.searchsorted(times, clip.source_time(frame, self.project.fps), "right")) - 1)]
             painter.drawPixmap(QRectF(x, rect.top(), tile, rect.height()), shown, QRectF(shown.rect()))
