@@ -12,7 +12,7 @@ from core.errors import MediaError
 from core.media.analysis import pictures_at
 from core.media.audio import read_audio
 from core.media.decode import frame_at
-from core.media.info import AUDIO, TIME_EPSILON, VIDEO, MediaInfo, even, fit_size
+from core.media.info import AUDIO, VIDEO, MediaInfo, even, fit_size
 from core.media.probe import media_info
 
 log = logging.getLogger(__name__)
@@ -41,19 +41,17 @@ def film_strip(source: MediaInfo | str | os.PathLike, width: int = 96) -> tuple[
     info = media_info(source)
     if info.kind != VIDEO or info.frame_times is None or not info.duration:
         raise MediaError(f"'{info.name}' is not a video.")
-    times = info.frame_times
     count = int(np.clip(round(info.duration), 2, STRIP_PICTURES))
     wanted = (np.arange(count) + 0.5) * info.duration / count
-    keys = info.keyframe_times if info.keyframe_times is not None and len(info.keyframe_times) else times[:1]
-    exact = np.unique(np.clip(np.searchsorted(times, wanted - TIME_EPSILON), 0, len(times) - 1))
-    starts = np.searchsorted(times, keys[np.clip(np.searchsorted(keys, times[exact] + TIME_EPSILON) - 1, 0, None)]
-                             - TIME_EPSILON)
-    if np.sum(exact - starts + 1) * info.width * info.height <= STRIP_BUDGET:
+    keys = info.keyframe_times if info.keyframe_times is not None and len(info.keyframe_times) else info.frame_times[:1]
+    key_frames = np.array([info.frame_index_at(k) for k in keys])
+    exact = np.array(sorted({info.frame_index_at(t) for t in wanted}))
+    decoded = exact - key_frames[np.clip(np.searchsorted(key_frames, exact, side="right") - 1, 0, None)] + 1
+    if decoded.sum() * info.width * info.height <= STRIP_BUDGET:
         indices = [int(i) for i in exact]
     else:
-        nearest = np.unique(keys[np.abs(keys[None, :] - wanted[:, None]).argmin(axis=1)])
-        indices = sorted({int(np.searchsorted(times, t - TIME_EPSILON)) for t in nearest})
-    return times[indices], pictures_at(info, indices, width)
+        indices = sorted({int(key_frames[np.abs(keys - t).argmin()]) for t in wanted})
+    return info.frame_times[indices], pictures_at(info, indices, width)
 
 
 def _waveform_picture(samples: np.ndarray, width: int, height: int | None = None) -> np.ndarray:

@@ -298,14 +298,15 @@ class TimelineView(QWidget):
         if peaks is not None and media.kind == "audio":
             self._paint_waveform(painter, clip, peaks, rect)
             return
+        strip = self.strips.get(clip.media_id) if media.kind == "video" else None
         picture = self.thumbnails.get(clip.media_id)
-        if picture is None or picture.isNull() or rect.width() < 4 or rect.height() < 6:
+        if (strip is None and (picture is None or picture.isNull())) or rect.width() < 4 or rect.height() < 6:
             return
         painter.save()
         painter.setClipRect(rect)
         painter.setOpacity(0.55)
-        if media.kind == "video" and clip.media_id in self.strips:
-            self._paint_film_strip(painter, clip, *self.strips[clip.media_id], rect)
+        if strip is not None:  # a strip stands on its own: a failed thumbnail does not hide it
+            self._paint_film_strip(painter, clip, *strip, rect)
         elif media.kind == "audio" and media.duration:
             left = picture.width() * clip.source_in / media.duration
             right = picture.width() * clip.source_out(self.project.fps) / media.duration
