@@ -865,7 +865,11 @@ def test_replace_background_from_a_clips_menu_in_one_click(qtbot, window, sample
     menu = timeline.context_menu(QPointF(timeline.x_of(clip.position + 10), row.center().y()).toPoint())
     offered = {action.text(): action for action in menu.actions()}
     assert "Replace background" in offered
-    with qtbot.waitSignal(window.background_replaced, timeout=120000):
+    # the job's end comes as its own event after the result lands: wait for both, or the
+    # second request below can still find this one running and be refused
+    replaced_ended = qtbot.waitSignal(window.runner.job_ended, timeout=120000,
+                                      check_params_cb=lambda job: job.title == "Replace background")
+    with replaced_ended, qtbot.waitSignal(window.background_replaced, timeout=120000):
         offered["Replace background"].trigger()  # the one click: the person found, a backdrop made
     assert window.undo_stack.undoText() == "Replace background"
     below = window.project.tracks[window.project.tracks.index(window.project.track(video.id)) - 1]
