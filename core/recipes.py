@@ -333,10 +333,11 @@ def replace_with_reel(project: tl.Project, reel: tl.Project, clip_ids: Sequence[
     return tl.combine(project, "Highlight reel", steps)
 
 
-def use_short(project: tl.Project, short: tl.Project) -> tl.Edit:
+def use_short(project: tl.Project, short: tl.Project, rename: bool = False) -> tl.Edit:
     """A made short (core.assist.short) becomes the timeline: its shape, its tracks; the bin
-    keeps everything it had and gains the short's generated media. One undo brings the old
-    timeline back."""
+    keeps everything it had and gains the short's generated media. With ``rename`` the project
+    takes the short's name too (its title, what Export offers to save it as). One undo brings
+    the old timeline back, and the old name with it."""
     if not short.duration_frames:
         raise EditError("The short is empty.")
 
@@ -347,6 +348,8 @@ def use_short(project: tl.Project, short: tl.Project) -> tl.Edit:
             for clip in track.clips:
                 clip.media_id = ids[clip.media_id]
         p.width, p.height, p.tracks = short.width, short.height, tracks
+        if rename and short.name:
+            p.name = short.name
 
     return tl.combine(project, "Make a short", steps)
 

@@ -357,6 +357,7 @@ class _State:
     tracks: dict[str, Track]
     media: dict[str, MediaRef] | None
     canvas: tuple[int, int] | None = None  # (width, height), kept by edits that change it
+    name: str | None = None  # the project's name, kept by edits that rename it
 
 
 @dataclass(frozen=True)
@@ -408,6 +409,8 @@ def _install(project: Project, state: _State) -> None:
         project.media = copy.deepcopy(state.media)
     if state.canvas is not None:
         project.width, project.height = state.canvas
+    if state.name is not None:
+        project.name = state.name
 
 
 def _snapshot(project: Project, track_ids: Iterable[str], with_media: bool) -> _State:
@@ -460,6 +463,8 @@ def combine(project: Project, label: str, steps: Callable[[Project], None]) -> E
     before, after = _snapshot(project, touched, with_media), _snapshot(scratch, touched, with_media)
     if (scratch.width, scratch.height) != (project.width, project.height):
         before.canvas, after.canvas = (project.width, project.height), (scratch.width, scratch.height)
+    if scratch.name != project.name:
+        before.name, after.name = project.name, scratch.name
     edit = Edit(label, before, after)
     edit.redo(project)
     return edit

@@ -124,6 +124,7 @@ class MainWindow(QMainWindow):
         self.document = Document(self.runner, self)
         self.undo_stack = self.document.undo_stack
         self.undo_stack.cleanChanged.connect(self._update_title)
+        self.undo_stack.indexChanged.connect(self._update_title)  # an edit can rename the project
         self.session = uuid.uuid4().hex[:12]  # names this window's autosave file
         self.recovered_unsaved = False  # opened from an autosave: unsaved until saved
         self._imported_from: Path | None = None  # the folder of the timeline the project came from
@@ -782,7 +783,6 @@ class MainWindow(QMainWindow):
         return self._open(dialog)
 
     def _short_made(self) -> None:
-        self._update_title()  # the short's title names the project once it has landed
         self.statusBar().showMessage(
             "Your short is on the timeline: Export (Ctrl+E) is set for its shape. Ctrl+Z brings the old timeline back.",
             15000)

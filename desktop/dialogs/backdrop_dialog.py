@@ -156,9 +156,18 @@ class BackdropDialog(QDialog):
         self.generate_button.setEnabled(True)  # a click now starts as soon as the model is read
         self.status.setText("Reading the model…")
         job = self.document.runner.submit("Reading the model", model_styles, self.model.currentData())
-        job.succeeded.connect(lambda styles, job=job: self._show_styles(styles) if job is self.styles_job else None)
-        job.failed.connect(lambda message, job=job: self._show_problem(message) if job is self.styles_job else None)
+        # Bound methods, not lambdas: Qt drops the connection when the dialog is deleted.
+        job.succeeded.connect(self._styles_read)
+        job.failed.connect(self._styles_failed)
         self.styles_job = job
+
+    def _styles_read(self, styles: list[str]) -> None:
+        if self.sender() is self.styles_job:  # a model chosen since then counts, not this one
+            self._show_styles(styles)
+
+    def _styles_failed(self, message: str) -> None:
+        if self.sender() is self.styles_job:
+            self._show_problem(message)
 
     def _show_styles(self, styles: list[str]) -> None:
         self.style.blockSignals(True)
@@ -198,10 +207,17 @@ class BackdropDialog(QDialog):
             self.preview_job.cancel()
         self.status.setText("Drawing the preview…")
         job = self.document.runner.submit("Backdrop preview", preview_frames, self.settings(preview=True))
-        # Only the newest preview counts: an older one may finish after it.
-        job.succeeded.connect(lambda frames, job=job: self._show_preview(frames) if job is self.preview_job else None)
-        job.failed.connect(lambda message, job=job: self._show_problem(message) if job is self.preview_job else None)
+        job.succeeded.connect(self._preview_drawn)
+        job.failed.connect(self._preview_failed)
         self.preview_job = job
+
+    def _preview_drawn(self, frames: list[np.ndarray]) -> None:
+        if self.sender() is self.preview_job:  # only the newest preview counts: an older one may finish after it
+            self._show_preview(frames)
+
+    def _preview_failed(self, message: str) -> None:
+        if self.sender() is self.preview_job:
+            self._show_problem(message)
 
     def _show_preview(self, frames: list[np.ndarray]) -> None:
         for label, frame in zip(self.frames, frames, strict=True):
@@ -230,9 +246,15 @@ class BackdropDialog(QDialog):
                                                      on_result=self._add_to_timeline, on_error=self._render_failed,
                                                      ask_before_quit=True)
         self.cancel_button.setText("Cancel")
-        self.render_job.progress.connect(lambda f, _m: self.progress.setValue(int(f * 100)))
-        self.render_job.ended.connect(lambda: self.cancel_button.setText("Close"))
+        self.render_job.progress.connect(self._render_progress)
+        self.render_job.ended.connect(self._render_ended)
         self.render_job.cancelled.connect(self._render_cancelled)
+
+    def _render_progress(self, fraction: float, _message: str) -> None:
+        self.progress.setValue(int(fraction * 100))
+
+    def _render_ended(self) -> None:
+        self.cancel_button.setText("Close")
 
     def _render_failed(self, message: str) -> None:
         self.render_job = None

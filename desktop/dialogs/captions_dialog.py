@@ -140,9 +140,14 @@ class CaptionsDialog(QDialog):
         self.status.setText("Placing your script on the speech…" if script else "Listening to the speech…")
         title = "Captions from script" if script else "Captions from speech"
         args = (align, media.path, script) if script else (transcribe, media.path)
-        self.job = self.document.runner.submit(title, *args, on_result=lambda words: self._heard(words, clip),
-                                               on_error=self._speech_failed)
-        self.job.cancelled.connect(lambda: (self._busy(False), self.status.setText("Stopped.")))
+        self._listened_clip = clip  # the clip as it was heard: its trim places the words
+        # Bound methods, not lambdas: Qt drops the connection when the dialog is deleted.
+        self.job = self.document.runner.submit(title, *args, on_result=self._heard, on_error=self._speech_failed)
+        self.job.cancelled.connect(self._speech_stopped)
+
+    def _speech_stopped(self) -> None:
+        self._busy(False)
+        self.status.setText("Stopped.")
 
     def _ask_for_script(self) -> None:
         text, ok = QInputDialog.getMultiLineText(self, "From my script", "Paste the words said in this clip "
@@ -158,7 +163,8 @@ class CaptionsDialog(QDialog):
         self._busy(False)
         self._failed(message)
 
-    def _heard(self, words: list, clip: tl.Clip) -> None:
+    def _heard(self, words: list) -> None:
+        clip = self._listened_clip
         self._busy(False)
         project = self.document.project
         cues = build_cues(words, line_characters(project.width, project.height))

@@ -136,9 +136,8 @@ class ShortDialog(QDialog):
 
     def _use(self, short: tl.Project) -> None:
         self._idle()
-        if self.document.perform(recipes.use_short, short):
-            if self.document.path is None and short.name and self.title.text().strip():
-                self.document.project.name = short.name  # what Export offers to save it as
+        titled = self.document.path is None and bool(self.title.text().strip())  # a saved project keeps its name
+        if self.document.perform(recipes.use_short, short, rename=titled):
             self.document.set_beats([])  # found in the music of the old timeline
             self.document.seek(round(0.5 * short.fps) if self.title.text().strip() else 0)  # the title in view
             self.made.emit()

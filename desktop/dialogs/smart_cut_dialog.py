@@ -136,7 +136,10 @@ class SmartCutDialog(QDialog):
         self.summary.setText("Analysing…")
         job = self.document.runner.submit("Smart cut", analyse_media, paths,
                                           on_result=self._show, on_error=self._failed)
-        job.cancelled.connect(lambda: self.analyse_button.setEnabled(True))
+        job.cancelled.connect(self._analysis_cancelled)  # a method: gone with the dialog, unlike a lambda
+
+    def _analysis_cancelled(self) -> None:
+        self.analyse_button.setEnabled(True)
 
     def _failed(self, message: str) -> None:
         self.summary.setText(message)
@@ -236,9 +239,12 @@ class SmartCutDialog(QDialog):
         from core.audio.beats import beats_of_file
 
         self.dead_air_button.setEnabled(False)
-        self.document.runner.submit("Find the beats", beats_of_file, music,
-                                    on_result=lambda report: self._remove_dead_air(self._beat_grid(music, report)),
+        self._beat_music = music
+        self.document.runner.submit("Find the beats", beats_of_file, music, on_result=self._beats_found,
                                     on_error=self._failed)
+
+    def _beats_found(self, report) -> None:  # a method: if the dialog is closed first, Qt drops the call
+        self._remove_dead_air(self._beat_grid(self._beat_music, report))
 
     def _beat_grid(self, music: str, report) -> recipes.BeatGrid | None:
         """The music's beats where its first clip plays them on the timeline."""

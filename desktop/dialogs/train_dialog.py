@@ -202,9 +202,12 @@ class TrainDialog(QDialog):
             "Train backdrop model", train_from_sources, sources, str(out), self.steps.value(),
             self.fine_tune.isChecked(), resume, self.relay.update.emit,
             on_result=self._finished, on_error=self._failed, ask_before_quit=True)
-        self.job.progress.connect(lambda fraction, message: (self.progress.setValue(int(fraction * 100)),
-                                                             self.status.setText(message)))
+        self.job.progress.connect(self._progressed)  # a method: gone with the dialog, unlike a lambda
         self.job.cancelled.connect(self._paused)
+
+    def _progressed(self, fraction: float, message: str) -> None:
+        self.progress.setValue(int(fraction * 100))
+        self.status.setText(message)
 
     def _running(self, running: bool) -> None:
         self.start_button.setEnabled(not running)

@@ -212,6 +212,12 @@ def test_a_made_short_becomes_the_timeline_in_one_step():
     assert project.tracks[0].clips[0].media_id == m["video"]  # the bin's own media, not a copy
     assert len(project.media) == 4 and edit.label == "Make a short"
     _undo_redo_exact(project, edit, before)
+    edit.undo(project)
+    short.name, old_name = "Spy night", project.name
+    renamed = recipes.use_short(project, short, rename=True)  # titled: the project takes its name
+    assert project.name == "Spy night"
+    renamed.undo(project)
+    assert project.name == old_name and state(project) == before
     with pytest.raises(EditError, match="empty"):
         recipes.use_short(project, tl.Project.new("vertical"))
 

@@ -73,6 +73,32 @@ def test_cancelled_backdrop_adds_nothing(qtbot, window, tiny_model):
     assert set(data_subdir("backdrops").iterdir()) == before
 
 
+@pytest.mark.filterwarnings("ignore:libpyside. Failed to disconnect")  # waitSignal on a deleted object's destroyed
+def test_a_dialog_closed_while_its_render_ends_is_left_alone(qtbot, window, tiny_model, monkeypatch):
+    """The job's last progress and its end arrive after the dialog is deleted: nothing may reach
+    the dialog's widgets then (a lambda on them raised 'Internal C++ object already deleted')."""
+    import threading
+
+    import core.gan.backdrop as backdrop
+
+    released = threading.Event()
+
+    def held_render(settings, out, progress, cancel):
+        released.wait(60)
+        progress(0.5, "")
+        cancel.check()
+
+    monkeypatch.setattr(backdrop, "render_backdrop", held_render)
+    dialog = _backdrop_dialog(qtbot, window, tiny_model)
+    dialog.generate_button.click()
+    job = dialog.render_job
+    with qtbot.waitSignal(dialog.destroyed, timeout=10000):
+        dialog.close()  # cancels the render; the job ends after the dialog is gone
+    with qtbot.waitSignal(job.ended, timeout=60000):
+        released.set()
+    assert job.token.cancelled and all(t.name != "Backdrop" for t in window.project.tracks)
+
+
 def test_a_damaged_model_is_explained(qtbot, window, tiny_model):
     from core.gan import user_models_dir
 

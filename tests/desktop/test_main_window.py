@@ -784,6 +784,9 @@ def test_make_a_short_in_one_dialog_lands_as_one_undo_step(qtbot, window, sample
     assert window.document.markers == [] and window.document.beat_markers == []  # no stale marks on the ruler
     window.undo_stack.undo()
     assert (window.project.width, window.project.duration_frames) == (1920, before)
+    assert window.project.name != "Weekend" and not window.windowTitle().startswith("Weekend")  # the old name back
+    window.undo_stack.redo()
+    assert window.windowTitle().startswith("Weekend •")
 
 
 def test_a_script_typed_in_the_short_dialog_becomes_word_timed_captions(qtbot, window, talking_clip):
