@@ -26,6 +26,7 @@ class Job(QObject):
     failed = Signal(str)
     cancelled = Signal()
     ended = Signal()  # after exactly one of succeeded / failed / cancelled
+    _outcome = Signal(str, object)  # from the worker: "succeeded" / "failed" / "cancelled", and its payload
 
     # At most this many progress signals a second reach the GUI thread.
     PROGRESS_RATE = 20
@@ -41,6 +42,7 @@ class Job(QObject):
         self._fn, self._args, self._kwargs = fn, args, kwargs
         self._last_emit = 0.0
         self.ended.connect(self._mark_ended)
+        self._outcome.connect(self._deliver)
 
     def cancel(self) -> None:
         self.token.cancel()
@@ -63,15 +65,21 @@ class Job(QObject):
         try:
             result = self._fn(*self._args, progress=self._report, cancel=self.token, **self._kwargs)
         except Cancelled:
-            self.cancelled.emit()
+            self._outcome.emit("cancelled", None)
         except ReelsmithError as exc:
             log.info("job %r failed: %s", self.title, exc, exc_info=True)
-            self.failed.emit(str(exc))
+            self._outcome.emit("failed", str(exc))
         except Exception as exc:  # a bug: tell the user where the details are, not the traceback
             log.exception("job %r crashed", self.title)
-            self.failed.emit(f"{self.title} failed unexpectedly ({exc}). Details are in {log_file()}.")
+            self._outcome.emit("failed", f"{self.title} failed unexpectedly ({exc}). Details are in {log_file()}.")
         else:
-            self.succeeded.emit(result)
+            self._outcome.emit("succeeded", result)
+
+    def _deliver(self, outcome: str, payload) -> None:
+        # In the job's own (GUI) thread, so the outcome and `ended` reach every slot in one
+        # event: nothing can see a job whose result has landed but which is still running.
+        signal = getattr(self, outcome)
+        signal.emit() if outcome == "cancelled" else signal.emit(payload)
         self.ended.emit()
 
 

@@ -4,6 +4,8 @@ timeline as one undo step."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QObject, QSize, Signal
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
@@ -62,6 +64,7 @@ class ShortDialog(QDialog):
         for mood in MOOD_CHOICES:
             self.music.addItem("Chosen from the footage's pace" if mood == "auto" else mood.capitalize(), mood)
         self.music.addItem("No music", None)
+        self._offer_own_sound(project)
         form = QFormLayout()
         form.addRow("Length", self.seconds)
         form.addRow("Shape", self.aspect)
@@ -96,6 +99,18 @@ class ShortDialog(QDialog):
         layout.addWidget(self.progress)
         layout.addLayout(buttons)
         self.title.setFocus()  # the one thing to type; Enter then makes the short
+
+    def _offer_own_sound(self, project: tl.Project) -> None:
+        """The bin's sound files go on the list, and the first the creator brought is chosen:
+        a song or a voice-over imported for this is what they expect to hear, not a made bed.
+        Music an earlier short made is offered but not chosen."""
+        made_by_shorts = self.document.generated_media_folder("shorts").resolve()
+        own = [m for m in project.media.values() if m.kind == "audio" and not m.offline]
+        for ref in own:
+            self.music.addItem(f"{Path(ref.path).name} (from the bin)", ref.path)
+        brought = next((m for m in own if Path(m.path).resolve().parent != made_by_shorts), None)
+        if brought is not None:
+            self.music.setCurrentIndex(self.music.findData(brought.path))
 
     def settings(self) -> ShortSettings:
         return ShortSettings(seconds=self.seconds.value(), aspect=self.aspect.currentData(),

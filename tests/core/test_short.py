@@ -96,6 +96,16 @@ def test_music_dips_only_while_someone_speaks(talking_clip, tmp_path):
     assert np.sqrt((ducked**2).mean()) < 0.5 * np.sqrt((full**2).mean())
 
 
+def test_the_creators_own_music_is_cut_on_its_beats(samples, tmp_path):
+    song = samples.path("music-bed.wav")  # 120 BPM
+    project = make_short([samples.path("city-walk.mp4"), samples.path("beach-drone.mp4")],
+                         ShortSettings(seconds=6, music=str(song), backdrop=None), tmp_path / "media")
+    music = next(t for t in project.tracks if t.name == "Music").clips[0]
+    assert project.media[music.media_id].path == str(song) and not list((tmp_path / "media").iterdir())
+    cuts = [c.position / project.fps for c in _picture(project)[1:]]
+    assert cuts and all(min(t % 0.5, 0.5 - t % 0.5) < 0.05 for t in cuts)  # on the song's half-second beats
+
+
 def test_title_stills_and_framing(short):
     project, _, _, _ = short
     clips = _picture(project)

@@ -28,6 +28,37 @@ def runner(qtbot):
     runner.shutdown()
 
 
+@pytest.mark.parametrize("outcome", ["succeeded", "failed", "cancelled"])
+def test_the_outcome_and_the_end_reach_the_gui_thread_as_one_event(qtbot, runner, outcome):
+    """Seen in CI: a result landed, the test asked for the next job at once, and the first was
+    still running, because its end came as a later event. Slots connected directly show where
+    and in which order the signals are emitted."""
+    from PySide6.QtCore import Qt
+
+    gate = threading.Event()
+
+    def work(progress=None, cancel=None):
+        gate.wait(10)
+        if outcome == "failed":
+            raise MediaError("unreadable")
+        cancel.check()
+        return 7
+
+    job = runner.submit("Work", work)
+    seen = []
+    on_main = threading.current_thread
+    getattr(job, outcome).connect(lambda *_: seen.append((outcome, on_main() is threading.main_thread(),
+                                                          job in runner.jobs)), Qt.DirectConnection)
+    job.ended.connect(lambda: seen.append(("ended", on_main() is threading.main_thread(), job in runner.jobs)),
+                      Qt.DirectConnection)
+    if outcome == "cancelled":
+        job.cancel()
+    with qtbot.waitSignal(job.ended, timeout=10000):
+        gate.set()
+    assert seen == [(outcome, True, True), ("ended", True, False)]  # the runner lets it go on its end
+    assert not job.running
+
+
 def test_result_and_progress_arrive_on_the_gui_thread(qtbot, runner):
     seen, results = [], []
     job = runner.submit("Count", slow_count, 30, on_result=results.append)
