@@ -150,6 +150,9 @@ def reel_project(pieces: list[tuple[ScoredShot, float, float]], infos: list[Medi
         # instead would drift, and cuts meant for beats would wander off them.
         first, elapsed = round(elapsed * fps), elapsed + (end - start)
         frames = round(elapsed * fps) - first
+        duration = refs[shot.path].duration
+        if duration:  # rounded up to whole frames, a piece ending at its file's end would run past it
+            start = max(0.0, min(start, duration - frames / fps))
         clip = tl.make_clip(project, refs[shot.path].id, first, start, start + frames / fps)
         tl.add_clip(project, track, clip)
         if transition and previous is not None and min(previous.length, clip.length) >= transition_frames:

@@ -264,3 +264,18 @@ def test_reel_cuts_stay_on_their_times_without_drift(samples):
     pieces = [(ScoredShot(info.path, 0, 8, 0, 0, 0, 0, 0), i * 0.05, i * 0.05 + beat) for i in range(10)]
     clips = reel_project(pieces, [info], 320, 180, 30, transition=None).tracks[0].clips
     assert [c.position for c in clips] == [round(i * beat * 30) for i in range(10)]  # 21, 42, 64, ...: no drift
+
+
+def test_a_piece_ending_at_its_files_end_stays_inside_it(samples):
+    """Seen in a walk with a voice-over for music: a piece to the very end of a 9.97 s file,
+    rounded up to whole frames, ran past it and the whole short was refused."""
+    from core.assist.highlights import ScoredShot, reel_project
+    from core.media import probe
+
+    info = probe(samples.path("city-walk.mp4"))
+    end = info.duration
+    pieces = [(ScoredShot(info.path, 0, end, 0, 0, 0, 0, 0), 0.0, 1.35),  # 40.5 frames: the next starts at 40
+              (ScoredShot(info.path, 0, end, 0, 0, 0, 0, 0), end - 1.21, end)]  # 36.3 frames, to 77 in all: 37
+    project = reel_project(pieces, [info], 320, 180, 30, transition=None)
+    last = project.tracks[0].clips[-1]
+    assert last.length == 37 and last.source_out(30) <= end + 1e-9 and abs(last.source_in - (end - 1.21)) < 1 / 30
