@@ -142,10 +142,11 @@ def _make(videos: list[MediaInfo], stills: list[MediaInfo], settings: ShortSetti
     return project
 
 
-def _whole_beats_to_length(pieces, seconds: float, beat: float, allowed_end):
+def _whole_beats_to_length(pieces, seconds: float, beat: float, allowed_cut):
     """Moving cuts onto beats (and off words) shortens pieces: give the time back whole beats
-    at a time, to the latest pieces whose shots have room and whose new end is
-    ``allowed_end(shot, t)``, so every cut stays on a beat."""
+    at a time, to the latest pieces whose shots have room after them (else before them) and
+    whose new end (or start) is ``allowed_cut(shot, t)``. A piece grown by whole beats at
+    either end keeps every cut after it on a beat."""
     pieces = list(pieces)
     total = sum(end - start for _, start, end in pieces)
     grown = True
@@ -153,11 +154,13 @@ def _whole_beats_to_length(pieces, seconds: float, beat: float, allowed_end):
         grown = False
         for i in reversed(range(len(pieces))):
             shot, start, end = pieces[i]
-            beats = next((k for k in range(1, 5) if end + k * beat <= shot.end
-                          and total + k * beat <= seconds + beat / 2 and allowed_end(shot, end + k * beat)), None)
-            if beats is not None:
-                pieces[i] = (shot, start, end + beats * beat)
-                total, grown = total + beats * beat, True
+            fits = [k for k in range(1, 5) if total + k * beat <= seconds + beat / 2]
+            later = next((k for k in fits if end + k * beat <= shot.end and allowed_cut(shot, end + k * beat)), None)
+            earlier = next((k for k in fits if start - k * beat >= shot.start and allowed_cut(shot, start - k * beat)), None)
+            if later is not None:
+                pieces[i], total, grown = (shot, start, end + later * beat), total + later * beat, True
+            elif earlier is not None:
+                pieces[i], total, grown = (shot, start - earlier * beat, end), total + earlier * beat, True
     return pieces
 
 

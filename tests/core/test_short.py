@@ -230,3 +230,16 @@ def test_in_speech_without_pauses_pieces_are_cut_where_one_word_gives_way_to_the
         for t in (clip.source_in, clip.source_out(project.fps)):
             speaking = any(s.start + 0.02 < t < s.end - 0.02 for s in speech)
             assert not speaking or min(abs(e - t) for e in edges) <= 0.06, t  # recognised again, out of context
+
+
+def test_time_given_back_whole_beats_before_a_piece_when_its_shot_ends_with_it():
+    """Seen in a walk: with a slow beat the pieces ended near their shots' ends, nothing could
+    grow after them, and a 14 s short came out 11 s long."""
+    from core.assist.highlights import ScoredShot
+    from core.assist.short import _whole_beats_to_length
+
+    shot = ScoredShot("a.mp4", 0.0, 10.0, 5.0, 0.1, 1.0, -20.0, 0)
+    anywhere = lambda shot, t: True  # noqa: E731
+    assert _whole_beats_to_length([(shot, 5.0, 9.5)], 5.5, 1.0, anywhere) == [(shot, 4.0, 9.5)]
+    in_a_word = lambda shot, t: t != 4.0  # noqa: E731
+    assert _whole_beats_to_length([(shot, 5.0, 9.5)], 5.5, 1.0, in_a_word) == [(shot, 5.0, 9.5)]
