@@ -330,6 +330,7 @@ class MainWindow(QMainWindow):
         self.actions_by_name.update(undo=undo, redo=redo)
 
         names = self.actions_by_name
+        self.timeline.clip_actions = {name: names[name] for name in ("captions", "split", "freeze", "delete", "ripple")}
         menus = {
             "&File": ["new", "open", "recent", "save", "save_as", None, "import", "import_timeline", None,
                       "export", "export_timeline", None, "quit"],

@@ -83,6 +83,9 @@ class TimelineView(QWidget):
         self.markers: list[int] = []  # frames the assistant points at (changes of shot)
         self.beat_markers: list[int] = []  # frames of the music's beats
         self.waveforms: dict = {}  # media id -> (N, 2) min/max peaks (core.audio.waveform)
+        # The window's actions on the selected clips ("captions", "split", "freeze", "delete",
+        # "ripple"), offered on a clip's menu with their shortcuts: one way to do each.
+        self.clip_actions: dict = {}
 
     # --- state -----------------------------------------------------------------------------------
 
@@ -475,8 +478,10 @@ class TimelineView(QWidget):
             menu.exec(event.globalPos())
 
     def context_menu(self, pos):
-        """What a right-click at ``pos`` offers: a track's header its sound; a picture to
-        replace its background; a sound clip to mark its beats."""
+        """What a right-click at ``pos`` offers: a track's header its sound; a clip what can be
+        done to it (selected first, as a click would, since the actions act on the selection):
+        captions where someone may speak, its background replaced, its beats marked, split or
+        frozen at the playhead, deleted."""
         from PySide6.QtWidgets import QMenu
 
         if self.project is None:
@@ -484,11 +489,8 @@ class TimelineView(QWidget):
         menu = QMenu(self)
         clip_id = self.clip_at(pos.x(), pos.y())
         track = self.track_at(pos.y())
-        media = self.project.media[self.project.find_clip(clip_id)[1].media_id] if clip_id is not None else None
-        if media is not None and media.has_video and track.kind != AUDIO_TRACK:
-            menu.addAction("Replace background", lambda: self.background_requested.emit(clip_id))
-        if media is not None and media.has_audio:
-            menu.addAction("Mark the beats", lambda: self.beats_requested.emit(clip_id))
+        if clip_id is not None:
+            self._clip_menu(menu, clip_id, track)
         if track is not None and pos.x() <= HEADER_WIDTH:
             for name, label, on, value in (("muted", "Mute", track.muted, not track.muted),
                                            ("solo", "Solo", track.solo, not track.solo),
@@ -498,6 +500,31 @@ class TimelineView(QWidget):
                 action.setCheckable(True)
                 action.setChecked(bool(on))
         return menu
+
+    def _clip_menu(self, menu, clip_id: str, track: Track) -> None:
+        if clip_id not in self.selected:
+            self.selected = [clip_id]
+            self.selection_changed.emit([clip_id])
+            self.update()
+        clip = self.project.find_clip(clip_id)[1]
+        media = self.project.media[clip.media_id]
+        picture = media.has_video and track.kind != AUDIO_TRACK
+        under_playhead = clip.position < self.playhead < clip.end
+        self._offer(menu, [("captions", media.has_video and media.has_audio)])
+        if picture:
+            menu.addAction("Replace background", lambda: self.background_requested.emit(clip_id))
+        if media.has_audio:
+            menu.addAction("Mark the beats", lambda: self.beats_requested.emit(clip_id))
+        self._offer(menu, [(None, True), ("split", under_playhead), ("freeze", under_playhead and picture),
+                           (None, True), ("delete", True), ("ripple", True)])
+
+    def _offer(self, menu, wanted: list[tuple[str | None, bool]]) -> None:
+        """The named clip actions that apply, in order; None is a separator (Qt drops doubles)."""
+        for name, applies in wanted:
+            if name is None:
+                menu.addSeparator()
+            elif applies and name in self.clip_actions:
+                menu.addAction(self.clip_actions[name])
 
     def _header_track(self, pos) -> Track | None:
         track = self.track_at(pos.y()) if pos.x() <= HEADER_WIDTH else None

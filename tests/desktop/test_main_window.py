@@ -860,6 +860,36 @@ def test_smart_cut_removes_the_pauses_of_talk_with_the_padding_chosen(qtbot, win
     assert window.undo_stack.undoText() and len(window.project.tracks[0].clips) >= 3  # jump cuts
 
 
+def test_a_clips_menu_offers_what_can_be_done_to_it(qtbot, window, samples):
+    """Right-click a clip: it is selected (the actions act on the selection), and its menu has
+    captions where someone may speak, split and freeze at the playhead, and delete."""
+    window.set_project(project_from_media([samples.path("studio-talk.mp4"), samples.path("music-bed.wav")],
+                                          320, 180, 30), None)
+    timeline = window.timeline
+    talk, music = (t.clips[0] for t in window.project.tracks if t.clips)
+    window.document.seek(40)
+    qtbot.waitUntil(lambda: timeline.playhead == 40, timeout=5000)
+
+    def menu_at(clip):
+        row = next(r for t, r in timeline._track_rows() if t.id == window.project.find_clip(clip.id)[0].id)
+        menu = timeline.context_menu(QPointF(timeline.x_of(clip.position + 10), row.center().y()).toPoint())
+        return {a.text().replace("&", ""): a for a in menu.actions() if a.text()}
+
+    offered = menu_at(music)
+    assert timeline.selected == [music.id]
+    assert "Captions from speech" not in offered and "Freeze frame" not in offered  # sound only
+    offered = menu_at(talk)
+    assert timeline.selected == [talk.id]  # the music is no longer what the actions act on
+    assert {"Captions from speech", "Replace background", "Split at playhead", "Freeze frame", "Delete",
+            "Ripple delete"} <= set(offered)
+    offered["Split at playhead"].trigger()
+    assert [c.length for c in window.project.tracks[0].clips] == [40, talk.length - 40]
+    assert window.project.tracks[-1].clips[0].length == music.length  # the unselected music stayed whole
+    window.document.seek(0)
+    qtbot.waitUntil(lambda: timeline.playhead == 0, timeout=5000)
+    assert "Split at playhead" not in menu_at(window.project.tracks[0].clips[1])  # the playhead is not on it
+
+
 def test_replace_background_from_a_clips_menu_in_one_click(qtbot, window, samples, monkeypatch):
     window.set_project(project_from_media([samples.path("studio-talk.mp4"), samples.path("music-bed.wav")],
                                           320, 180, 30), None)
