@@ -76,12 +76,17 @@ def _pcm(info: MediaInfo, start: float = 0.0, duration: float | None = None) -> 
 
 
 def _spans(info: MediaInfo, progress: Progress | None, cancel: CancelToken | None,
-           settings: VoiceSettings | None = None) -> list[Speech]:
+           settings: VoiceSettings | None = None, within: tuple[float, float] | None = None) -> list[Speech]:
+    """The stretches of speech in the file, or those that reach into ``within`` (seconds):
+    a clip's words are heard from the clip's part of a long recording, not all of it."""
     if not info.has_audio:
         raise MediaError(f"'{info.name}' has no sound, so there are no words to hear.")
     speech = find_speech(info, settings or VoiceSettings(), progress=progress, cancel=cancel)
+    if within is not None:
+        speech = [s for s in speech if s.end > within[0] and s.start < within[1]]
     if not speech:
-        raise SpeechError(f"Nobody speaks in '{info.name}' (no speech was heard).")
+        where = f" between {within[0]:.1f} s and {within[1]:.1f} s" if within is not None else ""
+        raise SpeechError(f"Nobody speaks in '{info.name}'{where} (no speech was heard).")
     return speech
 
 
@@ -106,11 +111,12 @@ def _decode(decoder, pcm: np.ndarray, start: float, end: float, cancel: CancelTo
             for s in segments if (word := _spoken(s.word)) is not None]
 
 
-def transcribe(source: MediaInfo | str, language: str = "en-us", *, progress: Progress | None = None,
-               cancel: CancelToken | None = None) -> list[Word]:
-    """The words heard in a file, recognised freely: a draft to correct."""
+def transcribe(source: MediaInfo | str, language: str = "en-us", *, within: tuple[float, float] | None = None,
+               progress: Progress | None = None, cancel: CancelToken | None = None) -> list[Word]:
+    """The words heard in a file (or in the stretches of speech that reach into ``within``,
+    seconds), recognised freely: a draft to correct."""
     info = media_info(source)
-    speech = _spans(info, sub_progress(progress, 0.0, 0.2), cancel)
+    speech = _spans(info, sub_progress(progress, 0.0, 0.2), cancel, within=within)
     decoder = _decoder(language)
     pcm = _pcm(info)
     words = []
@@ -169,14 +175,16 @@ def script_tokens(text: str) -> list[str]:
 
 
 def align(source: MediaInfo | str, text: str, language: str = "en-us", *, least_share: float = MATCH_SHARE,
-          first_word: int = 0, progress: Progress | None = None, cancel: CancelToken | None = None) -> list[Word]:
+          first_word: int = 0, within: tuple[float, float] | None = None, progress: Progress | None = None,
+          cancel: CancelToken | None = None) -> list[Word]:
     """The creator's script placed on the speech in a file, word by word.
 
     The script becomes a grammar in which every word may be skipped, so a word written but not
     said (or a take that left a line out) is passed over instead of squeezed in: strict forced
     alignment would either fail or give it someone else's sound. Under ``least_share`` of its
     words heard, the script is refused as not the one spoken. The search starts at the script's
-    word ``first_word`` (a file that says the script's second half)."""
+    word ``first_word`` (a file that says the script's second half). With ``within`` (seconds)
+    only the speech that reaches into it is searched: a clip's part of a long recording."""
     info = media_info(source)
     tokens = script_tokens(text)
     if not tokens:
@@ -188,7 +196,7 @@ def align(source: MediaInfo | str, text: str, language: str = "en-us", *, least_
         strangers = ", ".join(f"'{tokens[i]}'" for i in range(len(tokens)) if i not in set(known))
         raise SpeechError(f"Most words of the script are not English ({strangers[:80]}): "
                           f"only {LANGUAGES[language]} can be placed on the speech for now.")
-    speech = _spans(info, sub_progress(progress, 0.0, 0.2), cancel, BREATHS)
+    speech = _spans(info, sub_progress(progress, 0.0, 0.2), cancel, BREATHS, within)
     pcm = _pcm(info)
     found: list[Word | None] = [None] * len(tokens)
     stretches = _stretches(speech)

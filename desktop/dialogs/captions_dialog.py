@@ -141,8 +141,10 @@ class CaptionsDialog(QDialog):
         title = "Captions from script" if script else "Captions from speech"
         args = (align, media.path, script) if script else (transcribe, media.path)
         self._listened_clip = clip  # the clip as it was heard: its trim places the words
+        within = (clip.source_in, clip.source_out(self.document.project.fps))  # not all of a long recording
         # Bound methods, not lambdas: Qt drops the connection when the dialog is deleted.
-        self.job = self.document.runner.submit(title, *args, on_result=self._heard, on_error=self._speech_failed)
+        self.job = self.document.runner.submit(title, *args, within=within, on_result=self._heard,
+                                               on_error=self._speech_failed)
         self.job.cancelled.connect(self._speech_stopped)
 
     def _speech_stopped(self) -> None:

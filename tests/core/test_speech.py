@@ -215,3 +215,19 @@ def test_a_sentences_last_word_is_not_left_alone_on_screen():
 
     cues = build_cues(_words("and mister john dashwood had then leisure to consider how much. there might be"))
     assert [c[2] for c in cues][1] == "how much."  # not "much." alone after a full cue
+
+
+def test_a_clips_part_of_a_recording_is_heard_without_the_rest(talking_clip):
+    """Captions for a clip cut from a long recording: only the speech reaching into the clip is
+    recognised (all of a ten-minute file took minutes), and a part nobody speaks in says so."""
+    from core.errors import SpeechError
+    from core.speech.words import align, transcribe
+
+    path, spans, readings = talking_clip
+    middle = (spans[1][0] + 0.5, spans[1][1] - 0.5)
+    heard = transcribe(str(path), within=middle)
+    assert heard and all(spans[1][0] - 0.5 <= w.start < w.end <= spans[1][1] + 0.5 for w in heard)
+    placed = align(str(path), readings[1], within=middle)
+    assert np.mean([w.placed for w in placed]) > 0.8 and placed[0].start >= spans[1][0] - 0.5
+    with pytest.raises(SpeechError, match="between"):
+        transcribe(str(path), within=(spans[0][1] + 0.4, spans[1][0] - 0.4))  # the gap between readings

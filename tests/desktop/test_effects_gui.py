@@ -268,8 +268,12 @@ def test_captions_from_speech_explain_what_they_cannot_do(qtbot, window, talking
 
 
 def test_captions_from_speech_is_one_menu_command(qtbot, window, talking_clip):
+    _, spans, readings = talking_clip
     clip = _talking_window(window, talking_clip)
     window.perform(tl.remove_effect, clip.id, 0)
+    fps = window.project.fps
+    window.perform(tl.trim_start, clip.id, round((spans[1][0] - 0.3) * fps))  # the clip keeps the second reading
+    window.perform(tl.trim_end, clip.id, round((spans[1][1] + 0.3) * fps))
     window.timeline.selected = []
     assert window.actions_by_name["captions"].shortcut().toString() == "Ctrl+Shift+C"
     dialog = window.caption_speech()  # what the menu item and Ctrl+Shift+C do
@@ -277,5 +281,9 @@ def test_captions_from_speech_is_one_menu_command(qtbot, window, talking_clip):
         pass  # listening started at once
     with qtbot.waitSignal(dialog.applied):
         dialog.apply()
-    effect = window.project.find_clip(clip.id)[1].effects[0]
-    assert effect["type"] == "captions" and len(effect["params"]["cues"]) >= 3
+    clip = window.project.find_clip(clip.id)[1]
+    effect = clip.effects[0]
+    heard = " ".join(c[2] for c in effect["params"]["cues"]).split()
+    assert effect["type"] == "captions" and heard  # the clip's own words: not the other readings'
+    assert len(heard) <= len(readings[1].split()) + 3
+    assert all(0 <= c[0] < c[1] <= clip.length / fps + 0.05 for c in effect["params"]["cues"])
