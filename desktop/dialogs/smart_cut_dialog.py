@@ -163,7 +163,7 @@ class SmartCutDialog(QDialog):
                 frame = clip.frame_of(keyframe.seconds, fps)
                 if clip.position <= frame < clip.end:
                     item = QListWidgetItem(QIcon(QPixmap.fromImage(to_qimage(keyframe.picture))),
-                                           f"{name}\n{keyframe.seconds:.1f} s")
+                                           f"{name}\nat {keyframe.seconds:.1f} s")  # its picture: not a length
                     item.setData(Qt.UserRole, frame)
                     self.storyboard.addItem(item)
         proposals = self._list_proposals()
