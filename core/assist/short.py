@@ -374,8 +374,11 @@ def _backdrop(project: tl.Project, settings: ShortSettings, sources: list[MediaI
             path = project.media[clip.media_id].path
             shown_over[path] = shown_over.get(path, 0) + clip.length
     match = max(shown_over, key=shown_over.get) if shown_over else sources[0].path
-    backdrop = BackdropSettings(seconds=project.duration_frames / project.fps, width=project.width,
-                                height=project.height, fps=project.fps, seed=settings.seed, style=style,
+    # At half the canvas: the generator's pictures are 128 px (a 9:16 frame crops 72 of them
+    # across), so full size only upscales further, and encoding (then decoding at export) four
+    # times the pixels was half of a short's making. The compositor scales it to fill.
+    backdrop = BackdropSettings(seconds=project.duration_frames / project.fps, width=project.width // 4 * 2,
+                                height=project.height // 4 * 2, fps=project.fps, seed=settings.seed, style=style,
                                 match=match)
     out = render_backdrop(backdrop, folder / f"backdrop-seed{settings.seed}.mp4", progress=progress, cancel=cancel)
     recipes.add_backdrop(project, tl.MediaRef.from_info(media_info(out)), 0)

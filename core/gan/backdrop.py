@@ -32,6 +32,7 @@ from core.jobs import CancelToken, Progress, check_cancel, made_ahead, report
 LOOP_SECONDS_AT_SPEED_1 = 8.0  # how long one turn of the main circle takes at speed 1
 BATCH = 8  # frames generated at a time
 PACE_SAMPLES = 64  # points per period of the walk where the picture's change is measured
+REUSE_FRAMES = 2400  # at most this many of a turn's 128 px pictures are kept to show again (118 MB)
 
 
 @dataclass
@@ -198,12 +199,30 @@ class BackdropRenderer:
 
     def frames(self, cancel: CancelToken | None = None, progress: Progress | None = None) -> Iterator[np.ndarray]:
         total = self.settings.frame_count
+        cycle = self._repeats_every()
+        made: dict[int, np.ndarray] = {}  # the first turn's pictures, shown again in every later turn
         for start in range(0, total, BATCH):
             check_cancel(cancel)
             indices = np.arange(start, min(total, start + BATCH))
-            for index, small in zip(indices, self.small_frames(indices), strict=True):
+            if cycle and start >= cycle:
+                smalls = [made[int(i) % cycle] for i in indices]
+            else:
+                smalls = list(self.small_frames(indices))
+                if cycle:
+                    made.update((int(i), small) for i, small in zip(indices, smalls, strict=True) if i < cycle)
+            for index, small in zip(indices, smalls, strict=True):
                 yield self.finish(small, int(index))
             report(progress, min(total, start + BATCH) / total, "Generating the backdrop")
+
+    def _repeats_every(self) -> int | None:
+        """Frames after which the pictures repeat exactly, when the clip holds more than one
+        turn of the walk in whole frames: a 60 s backdrop is eight 7.5 s turns, and generating
+        each anew was most of its cost. None when nothing repeats, or when one turn's pictures
+        would take more memory than they save time (REUSE_FRAMES)."""
+        period = self._period
+        if int(self.turns[0]) < 2 or not period.is_integer() or period > REUSE_FRAMES:
+            return None
+        return int(period)
 
     def match_colours(self, reference: str | os.PathLike) -> None:
         """Take on the colours of a clip or picture, frame by frame: each frame's mean and spread

@@ -323,6 +323,25 @@ def test_backdrop_file_is_smooth_moving_and_loops(tmp_path, tiny_model):
     assert seam < 2 * steps.max() + 1  # the last frame leads back into the first
 
 
+def test_a_backdrop_of_several_turns_makes_each_picture_once(tiny_model, monkeypatch):
+    """Every turn of the walk shows the same pictures: they are generated for the first turn
+    and shown again after it, the same as generating them anew."""
+    from core.gan.backdrop import BackdropRenderer, BackdropSettings
+
+    settings = BackdropSettings(seconds=3, width=64, height=36, fps=8, speed=8, model=str(tiny_model))
+    renderer = BackdropRenderer(settings)  # 3 turns of 8 frames in 24
+    assert int(renderer.turns[0]) == 3 and renderer._repeats_every() == 8
+    anew = [renderer.finish(small, i) for i, small in enumerate(renderer.small_frames(np.arange(24)))]
+    made = []
+    generate = renderer._generate
+    monkeypatch.setattr(renderer, "_generate", lambda positions: made.append(len(positions)) or generate(positions))
+    frames = list(renderer.frames())
+    assert sum(made) == 8 and len(frames) == 24  # one turn generated, not three
+    assert max(np.abs(a.astype(int) - b).max() for a, b in zip(anew, frames, strict=True)) <= 1
+    odd = BackdropRenderer(BackdropSettings(seconds=3.125, width=64, height=36, fps=8, speed=8, model=str(tiny_model)))
+    assert odd._repeats_every() is None  # 25 frames in 3 turns: no frame repeats exactly
+
+
 def test_backdrop_is_the_same_for_the_same_seed_and_takes_on_colours(tmp_path, tiny_model):
     from core.gan.backdrop import BackdropRenderer, BackdropSettings
     from core.media import write_image

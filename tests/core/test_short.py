@@ -124,6 +124,14 @@ def test_slow_music_gets_crossfades_and_a_backdrop_goes_under_what_cannot_fill(s
     beat = project.fps * 60 / 85  # 21.2 frames: cuts on the nearest frame, never drifting off
     assert all(min(c.position % beat, beat - c.position % beat) <= 1 for c in _picture(project))
     assert project.tracks[0].name == "Backdrop" and project.tracks[0].clips[0].length == project.duration_frames
+    backdrop = project.media[project.tracks[0].clips[0].media_id]
+    assert (backdrop.width, backdrop.height) == (540, 540)  # half size: the generator's pictures are 128 px
+    from core.compositor import Compositor
+
+    with Compositor(project) as compositor:
+        frame = compositor.frame_at(10).astype(float)
+    corners = [frame[:16, :16], frame[:16, -16:], frame[-16:, :16], frame[-16:, -16:]]
+    assert min(c.mean() for c in corners) > 3  # scaled up to fill the frame to its corners
     clips = _picture(project)
     assert {c.fit for c in clips} == {"fit"}  # whole, over the generated backdrop
     assert len(clips) == 2 and next(t for t in project.tracks if t.name == "Video 1").transitions  # 85 BPM: crossfades
