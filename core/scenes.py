@@ -37,6 +37,7 @@ ANALYSIS_WIDTH = 96
 HIST_BINS = [16, 4, 4]  # hue, saturation, value
 HIST_SIZE = int(np.prod(HIST_BINS))
 BLACK_LEVEL = 0.1  # a frame is black when even its brighter parts stay under this (0..1)
+BLANK_SPREAD = 0.012  # a frame is blank, one flat field of any level, when its brightness varies less (0..1)
 CONTENT_LEVEL = 0.05  # darker pixels are left out of colour comparisons: letterbox bars, black
 DISSOLVE_LENGTHS = (4, 6, 10, 14, 20, 28, 40, 56)  # frames
 BACK, AHEAD = 6, 5  # frames compared before and after a candidate cut (a hand over the lens: a few frames)
@@ -72,9 +73,10 @@ class SceneReport:
     # Per frame, for scoring shots (not part of the JSON): colour change and sharpness.
     change: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
     sharpness: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
-    # Per frame, for dead air (core.assist.dead_air.find_still_picture): black, and frozen.
+    # Per frame, for dead air (core.assist.dead_air.find_still_picture): black, blank, frozen.
     black: np.ndarray = field(default_factory=lambda: np.zeros(0, bool), repr=False)
     frozen: np.ndarray = field(default_factory=lambda: np.zeros(0, bool), repr=False)
+    blank: np.ndarray = field(default_factory=lambda: np.zeros(0, bool), repr=False)
 
     def to_json(self) -> dict:
         return {"fps": self.fps, "frames": self.frames,
@@ -181,6 +183,7 @@ class _Analysis:
         self.comes_back: list[float] = []  # smallest distance across a candidate cut, see _cut_gap
         self.brightness: list[float] = []
         self.black: list[bool] = []
+        self.blank: list[bool] = []
         self.frozen: list[bool] = []
         self._still_anchor: np.ndarray | None = None  # first frame of the current still stretch
         self.sharpness: list[float] = []
@@ -218,6 +221,7 @@ class _Analysis:
             self.contrast.append(0.0)
         self.brightness.append(brightness)
         self.black.append(is_black(frame.luma))
+        self.blank.append(float(frame.luma.std()) < BLANK_SPREAD)  # a grey field, a fade's middle: nothing to see
         # Compared with the first frame of the still stretch, not the previous one: a
         # re-encoded keyframe inside a freeze differs a little from its neighbours.
         anchor = self._still_anchor
@@ -469,7 +473,8 @@ def detect_scenes(
         t.time = round(float(times[min(t.frame, len(times) - 1)]), 4)
     result = SceneReport(info.fps, len(analysis.change), boundaries,
                          change=np.asarray(analysis.change), sharpness=np.asarray(analysis.sharpness),
-                         black=np.asarray(analysis.black, bool), frozen=np.asarray(analysis.frozen, bool))
+                         black=np.asarray(analysis.black, bool), frozen=np.asarray(analysis.frozen, bool),
+                         blank=np.asarray(analysis.blank, bool))
     result.keyframes = _keyframes(result.shots, np.asarray(analysis.sharpness), np.asarray(analysis.brightness))
     report(progress, 1.0, "Shots found")
     return result

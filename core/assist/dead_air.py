@@ -36,7 +36,7 @@ class DeadAirSettings:
 class DeadAir:
     start: float  # seconds into the media
     end: float
-    reason: str  # "pause" (nobody speaks) | "silence" | "frozen" | "black"
+    reason: str  # "pause" (nobody speaks) | "silence" | "frozen" | "black" | "blank" (one flat field)
 
     @property
     def duration(self) -> float:
@@ -158,8 +158,8 @@ def find_still_picture(
     progress: Progress | None = None,
     cancel: CancelToken | None = None,
 ) -> list[DeadAir]:
-    """Stretches where the picture is black, or frozen (nothing moves), for ``min_seconds`` or
-    more. Pass the file's ``scenes`` when they are already found: the same pass over the
+    """Stretches where the picture is black, blank (one flat field of any colour: a grey card,
+    the middle of a fade to white), or frozen (nothing moves), for ``min_seconds`` or more. Pass the file's ``scenes`` when they are already found: the same pass over the
     picture measured both, so nothing is decoded again."""
     from core.scenes import detect_scenes
 
@@ -170,11 +170,12 @@ def find_still_picture(
         scenes = detect_scenes(info, progress=progress, cancel=cancel)
     times = info.frame_times
     found = []
-    for reason, mask in (("black", scenes.black), ("frozen", scenes.frozen & ~scenes.black)):
+    blank = scenes.blank & ~scenes.black
+    for reason, mask in (("black", scenes.black), ("blank", blank), ("frozen", scenes.frozen & ~scenes.black & ~blank)):
         for start, end in true_runs(mask):
             begin = float(times[start])
             finish = float(times[end]) if end < len(times) else float(info.duration)
-            if finish - begin >= min_seconds and (reason == "black" or _camera_still(info, start - 1, end - 1)):
+            if finish - begin >= min_seconds and (reason != "frozen" or _camera_still(info, start - 1, end - 1)):
                 found.append(DeadAir(round(begin, 3), round(finish, 3), reason))
     report(progress, 1.0, "Still picture found")
     return sorted(found, key=lambda d: d.start)

@@ -54,20 +54,32 @@ def test_no_sound_is_a_clear_error(shared_media):
         find_silences(str(shared_media / "counter.mp4"))
 
 
-def test_black_and_frozen_stretches(tmp_path):
+def test_black_blank_and_frozen_stretches(tmp_path):
     from core.assist.dead_air import find_still_picture
     from core.media import encode_video
     from core.samples import Shot, shot_frames
 
     moving = list(shot_frames(Shot("city", 3, 60, pan=0.5), (160, 90)))
-    frames = moving[:30] + [moving[30]] * 45 + [np.zeros_like(moving[0])] * 45 + moving[30:]
+    fading_grey = [np.full_like(moving[0], 120 + i) for i in range(45)]  # a grey card brightening: never frozen
+    frames = moving[:30] + [moving[30]] * 45 + [np.zeros_like(moving[0])] * 45 + fading_grey + moving[30:]
     path = tmp_path / "still.mp4"
     encode_video(path, iter(frames), (160, 90), 30, None, len(frames))
     found = [(d.reason, d.start, d.end) for d in find_still_picture(str(path))]
-    assert [reason for reason, _, _ in found] == ["frozen", "black"]
-    (_, frozen_start, frozen_end), (_, black_start, black_end) = found
+    assert [reason for reason, _, _ in found] == ["frozen", "black", "blank"]
+    (_, frozen_start, frozen_end), (_, black_start, black_end), (_, blank_start, blank_end) = found
     assert abs(frozen_start - 1.0) < 0.1 and abs(frozen_end - 2.5) < 0.1
     assert abs(black_start - 2.5) < 0.1 and abs(black_end - 4.0) < 0.1
+    assert abs(blank_start - 4.0) < 0.1 and abs(blank_end - 5.5) < 0.1
+
+
+def test_real_footage_of_flat_fields_is_blank_and_real_scenes_are_not(shared_media):
+    """fades.mp4 is grey fields fading through black and white: nothing a highlight should show."""
+    from core.assist.dead_air import find_still_picture
+
+    fades = find_still_picture(str(shared_media / "fades.mp4"))
+    assert {d.reason for d in fades} == {"blank"} and sum(d.end - d.start for d in fades) > 7.0
+    for name in ("carphone.mp4", "goldeneye-vfr-drop3.mp4", "issue-134-rotate.mp4"):
+        assert find_still_picture(str(shared_media / name)) == [], name
 
 
 def _slow_push_in(tmp_path, still_from: int | None = None):
