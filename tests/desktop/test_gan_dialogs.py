@@ -117,9 +117,11 @@ def test_a_damaged_model_is_explained(qtbot, window, tiny_model):
         damaged.unlink()
 
 
-def test_train_shows_progress_pauses_and_resumes(qtbot, window, picture_folder):
+def test_train_shows_progress_pauses_and_resumes(qtbot, window, picture_folder, monkeypatch):
+    import desktop.dialogs.train_dialog as train_dialog
     from core.gan.train import load_model_file
 
+    monkeypatch.setattr(train_dialog, "PREVIEW_EVERY", 3)  # the first grid sooner: a step is seconds here
     dialog = window.open_train_dialog()
     dialog.sources.clear()
     dialog.sources.addItem(str(picture_folder))
@@ -131,7 +133,7 @@ def test_train_shows_progress_pauses_and_resumes(qtbot, window, picture_folder):
     with qtbot.waitSignal(dialog.paused, timeout=60000):
         dialog.pause_button.click()
     saved = load_model_file(dialog.model_path())["trained_steps"]
-    assert saved >= 5 and dialog.resume_button.isEnabled()
+    assert saved >= 3 and dialog.resume_button.isEnabled()
     assert dialog.grid.pixmap() is not None and len(dialog.curve.points) >= 1
     dialog.steps.setValue(saved + 3)
     with qtbot.waitSignal(dialog.trained, timeout=120000) as trained:
