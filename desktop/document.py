@@ -115,14 +115,27 @@ class Document(QObject):
         the project and what it uses travel together; the data folder until it is saved."""
         from core.paths import data_subdir
 
-        if self.path is None:
+        folder = self._beside_project()
+        if folder is None:
             return data_subdir(kind)
-        folder = self.path.parent / f"{self.path.stem} media"
         try:
             folder.mkdir(exist_ok=True)
         except OSError:
             return data_subdir(kind)  # a read-only project folder: still somewhere safe
         return folder
+
+    def is_generated(self, path: str, kind: str) -> bool:
+        """Whether ``path`` lies where generated media of ``kind`` goes, asked without making
+        that folder (opening a dialog must leave the creator's project folder as it was)."""
+        from core.paths import data_subdir
+
+        places = {data_subdir(kind).resolve()}
+        if (beside := self._beside_project()) is not None:
+            places.add(beside.resolve())
+        return Path(path).resolve().parent in places
+
+    def _beside_project(self) -> Path | None:
+        return None if self.path is None else self.path.parent / f"{self.path.stem} media"
 
     # --- what the views show beside the project ----------------------------------------------
 

@@ -104,11 +104,10 @@ class ShortDialog(QDialog):
         """The bin's sound files go on the list, and the first the creator brought is chosen:
         a song or a voice-over imported for this is what they expect to hear, not a made bed.
         Music an earlier short made is offered but not chosen."""
-        made_by_shorts = self.document.generated_media_folder("shorts").resolve()
         own = [m for m in project.media.values() if m.kind == "audio" and not m.offline]
         for ref in own:
             self.music.addItem(f"{Path(ref.path).name} (from the bin)", ref.path)
-        brought = next((m for m in own if Path(m.path).resolve().parent != made_by_shorts), None)
+        brought = next((m for m in own if not self.document.is_generated(m.path, "shorts")), None)
         if brought is not None:
             self.music.setCurrentIndex(self.music.findData(brought.path))
 

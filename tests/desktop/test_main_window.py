@@ -807,7 +807,7 @@ def test_a_script_typed_in_the_short_dialog_becomes_word_timed_captions(qtbot, w
     assert window.undo_stack.undoText() == "Make a short"
 
 
-def test_make_a_short_cancelled_leaves_nothing(qtbot, window, samples):
+def test_make_a_short_cancelled_leaves_nothing(qtbot, window, samples, tmp_path):
     song = samples.path("music-bed.wav")
     window.set_project(project_from_media([samples.path("city-walk.mp4"), song], 1920, 1080, 30), None)
     assert window._default_export_path().name == "city-walk edit.mp4"  # an edit from files, not Untitled.mp4
@@ -820,6 +820,12 @@ def test_make_a_short_cancelled_leaves_nothing(qtbot, window, samples):
         dialog.cancel_button.click()
     assert "Cancelled" in dialog.status.text() and window.undo_stack.count() == 0
     assert set(folder.iterdir()) == before
+    dialog.reject()
+    assert window.save_to(tmp_path / "trip.reelsmith")
+    dialog = window.open_short_dialog()
+    assert dialog.settings().music == str(song)
+    assert not (tmp_path / "trip media").exists()  # opening the dialog made no folder beside the project
+    dialog.reject()
 
 
 def test_a_bin_item_can_be_grabbed_by_its_picture_before_the_thumbnail_is_made(qtbot):
