@@ -140,7 +140,7 @@ class Document(QObject):
     # --- what the views show beside the project ----------------------------------------------
 
     def load_pictures(self, media: tl.MediaRef) -> None:
-        """A thumbnail (and a waveform, for sound) of ``media``, as jobs, once."""
+        """A thumbnail of ``media`` (and a film strip for video, a waveform for sound), as jobs, once."""
         if media.offline or media.id in self.thumbnails:
             return
         self.thumbnails[media.id] = QPixmap()  # asked for: not again

@@ -78,8 +78,10 @@ class Job(QObject):
     def _deliver(self, outcome: str, payload) -> None:
         # In the job's own (GUI) thread, so the outcome and `ended` reach every slot in one
         # event: nothing can see a job whose result has landed but which is still running.
-        signal = getattr(self, outcome)
-        signal.emit() if outcome == "cancelled" else signal.emit(payload)
+        if outcome == "cancelled":
+            self.cancelled.emit()
+        else:
+            getattr(self, outcome).emit(payload)
         self.ended.emit()
 
 
