@@ -41,6 +41,9 @@ class TrainSettings:
     # colours from every size for a model made from scratch (Generator's skip).
     layout_seeking: float = 0.0
     skip_colours: bool = False
+    # The weight of style guidance (core.gan.model.style_guidance_loss), for runs on two or more
+    # styles; 0 leaves it out.
+    style_guidance: float = 0.0
     checkpoint_every: int = 200
     sample_every: int = 50
     seed: int = 0
@@ -226,6 +229,8 @@ def train(
         layout_seeking_loss,
         pick_device,
         settle_statistics,
+        style_guidance_loss,
+        train_style_classifier,
     )
 
     out, settings, ranks = Path(out), settings or TrainSettings(), ranks or Ranks.from_env()
@@ -266,6 +271,8 @@ def train(
     shard = torch.arange(ranks.rank, len(data), ranks.world)  # this process's pictures
     batch = max(1, settings.batch // ranks.world)
     g_net, d_net = _parallel(generator, ranks, device), _parallel(discriminator, ranks, device)
+    guide = (train_style_classifier(data, label_tensor, len(styles), seed=settings.seed)
+             if settings.style_guidance and len(set(labels.tolist())) > 1 else None)
     fixed_z = torch.randn(8, generator.z_dim, generator=rng).to(device)
     fixed_styles = [int(labels[i % len(labels)]) for i in range(8)] if base is None else [len(styles) - 1] * 8
     guard, started = _Divergence(), time.monotonic()
@@ -319,6 +326,8 @@ def train(
             if settings.layout_seeking:
                 g_loss = g_loss + settings.layout_seeking * layout_seeking_loss(
                     fake[:half].float(), fake[half : 2 * half].float(), z[:half], z[half : 2 * half])
+            if guide is not None:
+                g_loss = g_loss + settings.style_guidance * style_guidance_loss(guide, fake.float(), fake_style, rng)
             opt_g.zero_grad(set_to_none=True)
             g_loss.backward()
             opt_g.step()

@@ -70,9 +70,12 @@ def _spoken(segment_word: str) -> str | None:
     return re.sub(r"\(\d+\)$", "", segment_word)
 
 
-def _pcm(info: MediaInfo, start: float = 0.0, duration: float | None = None) -> np.ndarray:
-    samples = read_audio(info, sample_rate=RATE, channels=1, start=start, duration=duration)[:, 0]
-    return (np.clip(samples, -1, 1) * 32767).astype(np.int16)
+def _sound_of(info: MediaInfo, start: float, end: float) -> tuple[float, np.ndarray]:
+    """The sound from ``start`` to ``end`` seconds and where it begins: only what is to be
+    heard is decoded, so a clip of a ten-minute talk reads its own part of it."""
+    start = max(0.0, start)
+    samples = read_audio(info, sample_rate=RATE, channels=1, start=start, duration=max(0.0, end - start))[:, 0]
+    return start, (np.clip(samples, -1, 1) * 32767).astype(np.int16)
 
 
 def _spans(info: MediaInfo, progress: Progress | None, cancel: CancelToken | None,
@@ -91,13 +94,14 @@ def _spans(info: MediaInfo, progress: Progress | None, cancel: CancelToken | Non
 
 
 def _decode(decoder, pcm: np.ndarray, start: float, end: float, cancel: CancelToken | None = None,
-            confidence: bool = True) -> list | None:
+            confidence: bool = True, origin: float = 0.0) -> list | None:
     """The decoder's words for the sound from ``start`` to ``end`` seconds, as (word, start,
-    end, probability) with times in the media; None when the search failed. The stretch goes
+    end, probability) with times in the media, ``pcm`` being the sound from ``origin``
+    seconds on; None when the search failed. The stretch goes
     in whole: fed piece by piece, the decoder normalises each piece by what it has heard so
     far, and recognises about a quarter more words wrong. Without ``confidence`` every word
     found counts 1: a script's words are known, not guessed."""
-    first, last = max(0, int(start * RATE)), min(len(pcm), int(end * RATE))
+    first, last = max(0, int((start - origin) * RATE)), min(len(pcm), int((end - origin) * RATE))
     check_cancel(cancel)
     decoder.start_utt()
     decoder.process_raw(pcm[first:last].tobytes(), full_utt=True)  # whole: the cepstral mean of all of it
@@ -105,7 +109,7 @@ def _decode(decoder, pcm: np.ndarray, start: float, end: float, cancel: CancelTo
     segments = decoder.seg()
     if segments is None:
         return None
-    offset = first / RATE
+    offset = origin + first / RATE
     return [(word, offset + s.start_frame * FRAME, offset + (s.end_frame + 1) * FRAME,
              min(1.0, max(0.0, s.prob)) if confidence else 1.0)
             for s in segments if (word := _spoken(s.word)) is not None]
@@ -118,12 +122,12 @@ def transcribe(source: MediaInfo | str, language: str = "en-us", *, within: tupl
     info = media_info(source)
     speech = _spans(info, sub_progress(progress, 0.0, 0.2), cancel, within=within)
     decoder = _decoder(language)
-    pcm = _pcm(info)
+    origin, pcm = _sound_of(info, speech[0].start - SPAN_PAD, speech[-1].end + SPAN_PAD)
     words = []
     for i, span in enumerate(speech):
         check_cancel(cancel)
         for text, start, end, probability in _decode(decoder, pcm, span.start - SPAN_PAD, span.end + SPAN_PAD,
-                                                     cancel) or []:
+                                                     cancel, origin=origin) or []:
             words.append(Word(text, round(start, 3), round(end, 3), round(probability, 3)))
         report(progress, 0.2 + 0.8 * (i + 1) / len(speech), "Listening to the words")
     if not words:
@@ -137,9 +141,9 @@ def word_edges(source: MediaInfo | str, start: float, end: float, language: str 
     may go inside speech that has no pause."""
     info = media_info(source)
     start = max(0.0, start)
-    pcm = _pcm(info, start, max(0.0, end - start))  # only this stretch: it is asked once a piece
-    heard = _decode(_decoder(language, bestpath=False), pcm, 0.0, end - start, confidence=False) or []
-    return sorted({round(start + t, 3) for _, first, last, _ in heard for t in (first, last)})
+    origin, pcm = _sound_of(info, start, end)  # only this stretch: it is asked once a piece
+    heard = _decode(_decoder(language, bestpath=False), pcm, start, end, confidence=False, origin=origin) or []
+    return sorted({round(t, 3) for _, first, last, _ in heard for t in (first, last)})
 
 
 def _written(words: list[Word]) -> list[Word]:
@@ -197,9 +201,9 @@ def align(source: MediaInfo | str, text: str, language: str = "en-us", *, least_
         raise SpeechError(f"Most words of the script are not English ({strangers[:80]}): "
                           f"only {LANGUAGES[language]} can be placed on the speech for now.")
     speech = _spans(info, sub_progress(progress, 0.0, 0.2), cancel, BREATHS, within)
-    pcm = _pcm(info)
     found: list[Word | None] = [None] * len(tokens)
     stretches = _stretches(speech)
+    origin, pcm = _sound_of(info, stretches[0][0], stretches[-1][1])
     next_word = sum(1 for i in known if i < first_word)  # in ``known``: the script is said in order
     for n, (start, end) in enumerate(stretches):
         check_cancel(cancel)
@@ -209,7 +213,7 @@ def align(source: MediaInfo | str, text: str, language: str = "en-us", *, least_
         grammar = "#JSGF V1.0;\ngrammar script;\npublic <script> = " + " ".join(f"[ {keys[i]} ]" for i in window) + " ;\n"
         decoder.add_jsgf_string(f"script{n}", grammar)
         decoder.activate_search(f"script{n}")
-        heard = _decode(decoder, pcm, start, end, cancel, confidence=False) or []
+        heard = _decode(decoder, pcm, start, end, cancel, confidence=False, origin=origin) or []
         matcher = difflib.SequenceMatcher(None, [keys[i] for i in window], [w for w, *_ in heard], autojunk=False)
         window_start, previous_end = next_word, 0
         for block in matcher.get_matching_blocks():

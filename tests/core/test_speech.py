@@ -217,17 +217,29 @@ def test_a_sentences_last_word_is_not_left_alone_on_screen():
     assert [c[2] for c in cues][1] == "how much."  # not "much." alone after a full cue
 
 
-def test_a_clips_part_of_a_recording_is_heard_without_the_rest(talking_clip):
+def _real_read_audio(info, **kw):
+    from core.media import read_audio
+
+    return read_audio(info, **kw)
+
+
+def test_a_clips_part_of_a_recording_is_heard_without_the_rest(talking_clip, monkeypatch):
     """Captions for a clip cut from a long recording: only the speech reaching into the clip is
-    recognised (all of a ten-minute file took minutes), and a part nobody speaks in says so."""
+    recognised and only its sound decoded (all of a ten-minute file took minutes), and a part
+    nobody speaks in says so."""
     from core.errors import SpeechError
+    from core.speech import words
     from core.speech.words import align, transcribe
 
     path, spans, readings = talking_clip
+    read = []
+    monkeypatch.setattr(words, "read_audio", lambda info, **kw: read.append(kw) or _real_read_audio(info, **kw))
     middle = (spans[1][0] + 0.5, spans[1][1] - 0.5)
     heard = transcribe(str(path), within=middle)
     assert heard and all(spans[1][0] - 0.5 <= w.start < w.end <= spans[1][1] + 0.5 for w in heard)
     placed = align(str(path), readings[1], within=middle)
     assert np.mean([w.placed for w in placed]) > 0.8 and placed[0].start >= spans[1][0] - 0.5
+    assert len(read) == 2 and all(spans[1][0] - 1 <= r["start"] and r["start"] + r["duration"] <= spans[1][1] + 1
+                                  for r in read)
     with pytest.raises(SpeechError, match="between"):
         transcribe(str(path), within=(spans[0][1] + 0.4, spans[1][0] - 0.4))  # the gap between readings
