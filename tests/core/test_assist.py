@@ -54,8 +54,10 @@ def test_no_sound_is_a_clear_error(shared_media):
         find_silences(str(shared_media / "counter.mp4"))
 
 
-def test_black_blank_and_frozen_stretches(tmp_path):
+def test_black_blank_and_frozen_stretches_and_no_highlight_in_them(tmp_path):
     from core.assist.dead_air import find_still_picture
+    from core.assist.highlights import score_shots
+    from core.media import media_info
     from core.media import encode_video
     from core.samples import Shot, shot_frames
 
@@ -70,6 +72,9 @@ def test_black_blank_and_frozen_stretches(tmp_path):
     assert abs(frozen_start - 1.0) < 0.1 and abs(frozen_end - 2.5) < 0.1
     assert abs(black_start - 2.5) < 0.1 and abs(black_end - 4.0) < 0.1
     assert abs(blank_start - 4.0) < 0.1 and abs(blank_end - 5.5) < 0.1
+    # ... and a highlight never shows any of them: only the moving picture either side is scored.
+    shots = score_shots(media_info(str(path)))
+    assert shots and all(s.end <= frozen_start + 0.05 or s.start >= blank_end - 0.05 for s in shots)
 
 
 def test_real_footage_of_flat_fields_is_blank_and_real_scenes_are_not(shared_media):
