@@ -140,7 +140,8 @@ class Document(QObject):
     # --- what the views show beside the project ----------------------------------------------
 
     def load_pictures(self, media: tl.MediaRef) -> None:
-        """A thumbnail of ``media`` (and a film strip for video, a waveform for sound), as jobs, once."""
+        """A thumbnail of ``media`` (and a film strip for video, a waveform for anything with
+        sound: a talking clip's pauses show under its pictures), as jobs, once."""
         if media.offline or media.id in self.thumbnails:
             return
         self.thumbnails[media.id] = QPixmap()  # asked for: not again
@@ -152,7 +153,7 @@ class Document(QObject):
             self.runner.submit(f"Film strip of {name}", _strip_job, media.path,
                                on_result=lambda strip: self._set_strip(media.id, strip),
                                on_error=lambda m: log.info("no film strip: %s", m))
-        if media.kind == "audio":
+        if media.kind == "audio" or media.has_audio:
             from core.audio.waveform import waveform
 
             self.runner.submit(f"Waveform of {name}", waveform, media.path,

@@ -17,6 +17,7 @@ from desktop.theme import ACCENT, CLIP_COLOURS
 HEADER_WIDTH = 110
 RULER_HEIGHT = 26
 TRACK_HEIGHT = {"video": 54, "overlay": 44, "audio": 40}
+WAVEFORM_SHARE = 0.4  # of a video clip's height: its sound under its pictures
 
 
 def timecode(frame: int, fps: float) -> str:
@@ -296,11 +297,17 @@ class TimelineView(QWidget):
             painter.drawRoundedRect(rect, 4, 4)
 
     def _paint_strip(self, painter: QPainter, clip, media, rect: QRectF) -> None:
-        """Thumbnails along a video clip; the matching stretch of the waveform on a sound clip."""
+        """Thumbnails along a video clip, over its own sound's waveform when it has sound; the
+        matching stretch of the waveform on a sound clip."""
         peaks = self.waveforms.get(clip.media_id)
         if peaks is not None and media.kind == "audio":
             self._paint_waveform(painter, clip, peaks, rect)
             return
+        if peaks is not None and rect.height() >= 20:  # a video's own sound, in a band along its foot
+            band = rect.height() * WAVEFORM_SHARE
+            rect, sound = rect.adjusted(0, 0, 0, -band), rect.adjusted(0, rect.height() - band, 0, 0)
+            painter.fillRect(sound, QColor(0, 0, 0, 90))
+            self._paint_waveform(painter, clip, peaks, sound)
         strip = self.strips.get(clip.media_id) if media.kind == "video" else None
         picture = self.thumbnails.get(clip.media_id)
         if (strip is None and (picture is None or picture.isNull())) or rect.width() < 4 or rect.height() < 6:

@@ -57,8 +57,7 @@ def test_no_sound_is_a_clear_error(shared_media):
 def test_black_blank_and_frozen_stretches_and_no_highlight_in_them(tmp_path):
     from core.assist.dead_air import find_still_picture
     from core.assist.highlights import score_shots
-    from core.media import media_info
-    from core.media import encode_video
+    from core.media import encode_video, media_info
     from core.samples import Shot, shot_frames
 
     moving = list(shot_frames(Shot("city", 3, 60, pan=0.5), (160, 90)))

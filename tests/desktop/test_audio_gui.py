@@ -58,6 +58,20 @@ def test_waveform_is_computed_once_and_drawn(qtbot, window, samples):
     assert max(column) - min(column) > 40  # the waveform's lines show on the clip
 
 
+def test_a_video_clips_own_sound_is_drawn_under_its_pictures(qtbot, window):
+    """A talking clip shows where its pauses are: its waveform runs along the clip's foot."""
+    track = window.project.tracks[0]
+    clip = next(c for c in track.clips if window.project.media[c.media_id].has_audio)
+    qtbot.waitUntil(lambda: clip.media_id in window.timeline.waveforms, timeout=30000)
+    window.timeline.resize(1400, 400)
+    image = window.timeline.grab().toImage()
+    row = next(r for t, r in window.timeline._track_rows() if t.id == track.id)
+    x = int(window.timeline.x_of(clip.position + clip.length // 2))
+    band = [image.pixelColor(x + dx, int(y)).lightness() for dx in range(-20, 20)
+            for y in range(int(row.bottom() - row.height() * 0.3), int(row.bottom()) - 6)]
+    assert max(band) - min(band) > 100  # white lines of sound over a darkened band
+
+
 def test_balance_in_the_inspector(qtbot, window):
     clip = window.project.tracks[2].clips[0]
     window.timeline.selected = [clip.id]
