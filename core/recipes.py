@@ -20,6 +20,7 @@ from core.errors import EditError
 
 BACKDROP_TRACK = "Backdrop"
 MUSIC_TRACK = "Music"
+VOICE_OVER_TRACK = "Voice-over"
 REEL_MUSIC_TRACK = "Reel music"
 
 
@@ -378,15 +379,15 @@ def _place(project: tl.Project, track_id: str, clip: tl.Clip, media_ids: dict[st
 MUSIC_FADE_OUT = 1.0  # seconds: music cut to the edit's end fades out instead of stopping dead
 
 
-def add_music_bed(project: tl.Project, media: tl.MediaRef, duck_db: float = 0.0) -> tl.Edit:
-    """Music on a sound track of its own from the start, ducked under the other tracks' sound
-    by ``duck_db`` (0: not ducked). It ends with the edit (fading out) rather than making the
-    edit longer; on an empty timeline it plays whole."""
+def add_music_bed(project: tl.Project, media: tl.MediaRef, duck_db: float = 0.0, name: str = MUSIC_TRACK) -> tl.Edit:
+    """Music (or a voice-over: ``name``) on a sound track of its own from the start, ducked
+    under the other tracks' sound by ``duck_db`` (0: not ducked). It ends with the edit
+    (fading out) rather than making the edit longer; on an empty timeline it plays whole."""
     edit_seconds = project.duration_frames / project.fps
 
     def steps(p: tl.Project) -> None:
         tl.add_media(p, media)
-        tl.add_track(p, tl.AUDIO_TRACK, MUSIC_TRACK)
+        tl.add_track(p, tl.AUDIO_TRACK, name)
         track = p.tracks[-1]
         if edit_seconds and media.duration and media.duration > edit_seconds:
             clip = tl.make_clip(p, media.id, 0, 0.0, edit_seconds)

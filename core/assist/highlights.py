@@ -95,6 +95,11 @@ def _lengthen(chosen: list[tuple[ScoredShot, float, float]], missing: float) -> 
     return grown
 
 
+def piece_length(seconds: float) -> float:
+    """How long a reel of ``seconds`` likes its pieces: a few to a dozen of them."""
+    return max(1.5, min(4.0, seconds / 6))
+
+
 def pick_pieces(shots: list[ScoredShot], seconds: float, piece: float) -> list[tuple[ScoredShot, float, float]]:
     """The best shots' pieces (shot, start, end) adding up to ``seconds``, in their original order."""
     chosen, total = [], 0.0
@@ -127,7 +132,7 @@ def best_pieces(infos: list[MediaInfo], seconds: float, beats: list[float] | Non
     if not shots:
         raise MediaError("No shot long enough for a highlight reel was found.")
     _rank(shots)
-    pieces = pick_pieces(shots, seconds, piece=max(1.5, min(4.0, seconds / 6)))
+    pieces = pick_pieces(shots, seconds, piece=piece_length(seconds))
     return cut_on_beats(pieces, beats, shortest=MIN_PIECE) if beats is not None else pieces
 
 

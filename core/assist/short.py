@@ -5,7 +5,10 @@ Each step is an existing part, in the order a good editor would take them:
 1. the best moments of the videos (core.assist.highlights: one piece per shot, never dead
    air, none under a second), stills in between them for STILL_SECONDS each, in the order given;
 2. music in a mood chosen from the footage's pace (or a file, or none); with music, every cut
-   lands on a beat, and fast music gets hard cuts, slow music short crossfades;
+   lands on a beat, and fast music gets hard cuts, slow music short crossfades. A file that
+   is a voice-over (mostly speech, quiet between phrases) is not music: the short lasts as
+   long as it speaks (up to the length asked, ending at a pause) and the footage's own sound
+   dips under it instead;
 3. every piece reframed to the canvas, following its subject; a piece that cannot fill the
    frame is shown whole over a generated backdrop colour-matched to the footage (or over its
    own blur when there is no backdrop);
@@ -38,6 +41,12 @@ ASPECTS = {"9:16": "vertical", "16:9": "1080p", "1:1": "square"}
 STILL_SECONDS = 2.5
 TITLE_SECONDS = 3.0
 MUSIC_DUCK_DB = -12.0
+FOOTAGE_DUCK_DB = -15.0  # the footage's own sound under a voice-over
+# A sound file is a voice-over when at least this share of it is speech and its gaps are this
+# much quieter than its speech: a song with singing has its band playing between the lines.
+VOICE_SHARE = 0.5
+VOICE_GAP_DB = 10.0
+VOICE_TAIL = 0.6  # seconds of picture after a voice-over's last word
 FAST_BPM = 110  # from this tempo up, cuts are hard; slower music gets crossfades
 CROSSFADE_FRAMES = 8
 # The footage's pace (mean picture change of the chosen shots) -> the music's mood.
@@ -101,7 +110,9 @@ def make_short(paths: Sequence[str | os.PathLike], settings: ShortSettings, medi
 def _make(videos: list[MediaInfo], stills: list[MediaInfo], settings: ShortSettings, folder: Path,
           on_plan: Callable[[Plan], None] | None, progress: Progress | None, cancel: CancelToken | None) -> tl.Project:
     width, height, _ = tl.CANVASES[ASPECTS[settings.aspect]]
-    picture_seconds = settings.seconds - STILL_SECONDS * len(stills)
+    voice = _voice_over(settings.music, cancel)
+    seconds = _voice_length(voice, settings.seconds) if voice is not None else settings.seconds
+    picture_seconds = seconds - STILL_SECONDS * len(stills)
 
     report(progress, 0.0, "Finding the best moments")
     pieces = []
@@ -109,15 +120,17 @@ def _make(videos: list[MediaInfo], stills: list[MediaInfo], settings: ShortSetti
         from core.assist.highlights import best_pieces
 
         pieces = best_pieces(videos, picture_seconds, progress=sub_progress(progress, 0.0, 0.4), cancel=cancel)
-    music, beats = _music(settings, pieces, folder, cancel)
+        if voice is not None:
+            pieces, picture_seconds = _fit_to_voice(pieces, voice, picture_seconds, seconds - picture_seconds)
+    music, beats = _music(settings, pieces, folder, cancel, voice is None)
     bpm = 60 / float(np.median(np.diff(beats))) if len(beats) > 1 else 0.0
     if music is not None and pieces and len(beats) > 1:
         from core.assist.highlights import cut_on_beats
 
         pieces = cut_on_beats(pieces, beats)
     pieces, speech = _between_words(pieces, 60 / bpm if bpm else None, cancel)
-    if music is not None and pieces and len(beats) > 1:
-        pieces = _whole_beats_to_length(pieces, picture_seconds, 60 / bpm,
+    if pieces:  # on the beat with music; in small steps without (a voice-over, no music)
+        pieces = _whole_beats_to_length(pieces, picture_seconds, 60 / bpm if bpm else STEP,
                                         lambda shot, t: not _in_word(speech[shot.path], t))
     project = _assemble(pieces, videos, stills, width, height, settings, bpm)
     pictures = project.tracks[0]  # the pieces' track; a backdrop track may go under it later
@@ -127,7 +140,10 @@ def _make(videos: list[MediaInfo], stills: list[MediaInfo], settings: ShortSetti
     _reframe(project, sub_progress(progress, 0.4, 0.7), cancel)
     if settings.backdrop is not None and any(c.fit == "blur" for _, c in tl.all_clips(project)):
         _backdrop(project, settings, videos or stills, folder, sub_progress(progress, 0.7, 0.95), cancel)
-    if music is not None:
+    if voice is not None:
+        recipes.add_music_bed(project, tl.MediaRef.from_info(music), name=recipes.VOICE_OVER_TRACK)
+        _duck_footage_under(project, pictures, voice)
+    elif music is not None:
         recipes.add_music_bed(project, tl.MediaRef.from_info(music))
         _duck_under_speech(project, pictures, speech)
     if settings.script:
@@ -237,7 +253,7 @@ def _plan(project: tl.Project, music: MediaInfo | None, bpm: float, title: str |
         middles = [(c.source_in + c.source_out(project.fps)) / 2 for c in group]
         frames = [min(int(np.searchsorted(info.frame_times, m)), info.frame_count - 1) for m in middles]
         pictures.update(zip([c.id for c in group], pictures_at(info, frames, PLAN_WIDTH), strict=True))
-    name = "no music" if music is None else (f"{music.name}, {bpm:.0f} BPM")
+    name = "no music" if music is None else f"{music.name}, {bpm:.0f} BPM" if bpm else f"{music.name} (voice-over)"
     return Plan([pictures[c.id] for c in clips], [c.length / project.fps for c in clips], name, title)
 
 
@@ -246,9 +262,10 @@ def _mood(pieces) -> str:
     return next(mood for limit, mood in PACE_MOODS if pace < limit)
 
 
-def _music(settings: ShortSettings, pieces, folder: Path, cancel) -> tuple[MediaInfo | None, list[float]]:
+def _music(settings: ShortSettings, pieces, folder: Path, cancel, with_beats: bool = True) -> tuple[MediaInfo | None, list[float]]:
     """The music file's info and its beats (seconds): generated in the asked (or the
-    footage's) mood, or a file of the creator's; (None, []) for none."""
+    footage's) mood, or a file of the creator's (without beats for a voice-over); (None, [])
+    for none."""
     from core.audio.music import MOODS, MusicSettings, write_music
 
     if settings.music is None:
@@ -264,7 +281,40 @@ def _music(settings: ShortSettings, pieces, folder: Path, cancel) -> tuple[Media
     info = media_info(settings.music)
     if not info.has_audio:
         raise MediaError(f"'{info.name}' has no sound to use as music.")
-    return info, list(beats_of_file(info.path).beats)
+    return info, list(beats_of_file(info.path).beats) if with_beats else []
+
+
+def _voice_over(music: str | None, cancel: CancelToken | None) -> list | None:
+    """The speech of the chosen sound file, phrase by phrase, when it is a voice-over
+    (mostly speech, quiet between phrases); None for music, a mood or no sound."""
+    from core.audio.music import MOODS
+
+    if music in (None, "auto") or music in MOODS:
+        return None
+    from core.assist.dead_air import sound_levels
+    from core.audio.mix import STEP
+    from core.speech.voice import find_speech
+
+    info = media_info(music)
+    if info.kind != "audio" or not info.has_audio or not info.duration:
+        return None
+    spans = find_speech(info, cancel=cancel)  # pauses of a third of a second: between phrases, not breaths
+    if sum(s.duration for s in spans) < VOICE_SHARE * info.duration:
+        return None
+    levels = sound_levels(info)
+    said = np.zeros(len(levels), bool)
+    for span in spans:
+        said[int(span.start / STEP) : int(np.ceil(span.end / STEP))] = True
+    if said.all() or np.median(levels[~said]) <= np.median(levels[said]) - VOICE_GAP_DB:
+        return spans
+    return None
+
+
+def _voice_length(spans, asked: float) -> float:
+    """How long a short over a voice-over lasts: until its last word and a breath after, or, when
+    it says more than fits, until the last pause within the length asked."""
+    ends = [s.end for s in spans if s.end + VOICE_TAIL <= asked]
+    return min(asked, max(3.0, ends[-1] + VOICE_TAIL)) if ends else asked
 
 
 def _assemble(pieces, videos: list[MediaInfo], stills: list[MediaInfo], width: int, height: int,
@@ -314,6 +364,36 @@ def _duck_under_speech(project: tl.Project, pictures: tl.Track, speech: dict[str
     if said:
         keys = [(t - music.position / fps, g) for t, g in duck_keys(said, MUSIC_DUCK_DB)]
         tl.set_clip_properties(project, music.id, volume_keys=keys)
+
+
+def _fit_to_voice(pieces, voice, picture_seconds: float, still_seconds: float) -> tuple[list, float]:
+    """Footage with less to show than the voice-over says: the short ends at the last pause
+    the footage reaches instead, with the best of it (every shot is among the pieces then).
+    Returns the pieces and the seconds of footage."""
+    from core.assist.highlights import pick_pieces, piece_length
+
+    shown = sum(end - start for _, start, end in pieces)
+    if shown >= picture_seconds - STEP:
+        return pieces, picture_seconds
+    seconds = _voice_length(voice, shown + still_seconds) - still_seconds
+    return pick_pieces([shot for shot, _, _ in pieces], seconds, piece_length(seconds)), seconds
+
+
+def _duck_footage_under(project: tl.Project, pictures: tl.Track, voice) -> None:
+    """Volume keys on the footage that dip its own sound where the voice-over speaks (the
+    voice-over plays from the start, so its speech times are the timeline's)."""
+    from core.audio.mix import duck_keys, keyed_gain
+
+    fps, keys = project.fps, duck_keys([(s.start, s.end) for s in voice], FOOTAGE_DUCK_DB)
+    for clip in pictures.clips:
+        if not project.media[clip.media_id].has_audio:
+            continue
+        start, end = clip.position / fps, (clip.position + clip.length) / fps
+        inside = [(t - start, g) for t, g in keys if start < t < end]
+        edges = [(0.0, start), (end - start, end)]
+        bounds = [(at, round(float(keyed_gain(keys, np.array([t]))[0]), 4)) for at, t in edges]
+        if inside or bounds[0][1] < 1:  # a clip the voice-over is silent through keeps its sound
+            tl.set_clip_properties(project, clip.id, volume_keys=[bounds[0], *inside, bounds[1]])
 
 
 # A creator's script for a short holds lines the short cut; a third of it heard will do.

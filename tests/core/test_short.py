@@ -106,6 +106,29 @@ def test_the_creators_own_music_is_cut_on_its_beats(samples, tmp_path):
     assert cuts and all(min(t % 0.5, 0.5 - t % 0.5) < 0.05 for t in cuts)  # on the song's half-second beats
 
 
+def test_a_voice_over_sets_the_length_and_the_footage_dips_under_it(samples, talking_clip, tmp_path):
+    """A narration is not music: no beats to cut on, it is never ducked, the short ends at a
+    pause in it (a breath after its last word), and the footage's own sound dips as it speaks."""
+    from core.assist.short import FOOTAGE_DUCK_DB, VOICE_TAIL, _voice_over
+    from core.speech.voice import find_speech
+
+    voice = talking_clip[0].parent / "talk.wav"  # three readings 1.5 s apart, about 22 s
+    spans = find_speech(str(voice))
+    plans = []
+    clips = [samples.path(name) for name in ("city-walk.mp4", "beach-drone.mp4", "studio-talk.mp4")]
+    project = make_short(clips, ShortSettings(seconds=15, music=str(voice), backdrop=None, aspect="16:9"),
+                         tmp_path / "media", on_plan=plans.append)
+    length = project.duration_frames / project.fps
+    said_last = max(s.end for s in spans if s.end + VOICE_TAIL <= 15)
+    assert abs(length - (said_last + VOICE_TAIL)) < 0.5 and not any(s.start < length - 0.3 < s.end for s in spans)
+    narration = next(t for t in project.tracks if t.name == "Voice-over")
+    assert narration.duck == 0 and narration.clips[0].volume_keys == [] and "voice-over" in plans[0].music
+    assert not any(t.name == "Music" for t in project.tracks) and not list((tmp_path / "media").iterdir())
+    keyed = [c for c in _picture(project) if c.volume_keys]
+    assert keyed and min(g for c in keyed for _, g in c.volume_keys) == pytest.approx(10 ** (FOOTAGE_DUCK_DB / 20), abs=0.01)
+    assert _voice_over(str(samples.path("music-bed.wav")), None) is None  # music stays music
+
+
 def test_title_stills_and_framing(short):
     project, _, _, _ = short
     clips = _picture(project)
@@ -251,3 +274,17 @@ def test_time_given_back_whole_beats_before_a_piece_when_its_shot_ends_with_it()
     assert _whole_beats_to_length([(shot, 5.0, 9.5)], 5.5, 1.0, anywhere) == [(shot, 4.0, 9.5)]
     in_a_word = lambda shot, t: t != 4.0  # noqa: E731
     assert _whole_beats_to_length([(shot, 5.0, 9.5)], 5.5, 1.0, in_a_word) == [(shot, 5.0, 9.5)]
+
+
+def test_footage_shorter_than_the_voice_over_ends_the_short_at_a_pause_it_reaches():
+    from core.assist.highlights import ScoredShot
+    from core.assist.short import VOICE_TAIL, _fit_to_voice
+    from core.speech.voice import Speech
+
+    voice = [Speech(0.5, 3.0), Speech(3.4, 6.0), Speech(6.5, 9.0)]
+    shots = [ScoredShot("a.mp4", 0.0, 4.0, 2.0, 0.1, 1, -20, 0, 0.9), ScoredShot("b.mp4", 0.0, 3.0, 1.5, 0.1, 1, -20, 0, 0.5)]
+    pieces = [(shots[0], 0.0, 4.0), (shots[1], 0.0, 3.0)]  # all there is: 7 s against the 9.6 s the voice asks
+    fitted, seconds = _fit_to_voice(pieces, voice, 9.6, 0.0)
+    assert seconds == pytest.approx(6.0 + VOICE_TAIL)  # the pause after "6.0", not mid-word at 7 s
+    assert sum(end - start for _, start, end in fitted) == pytest.approx(seconds)
+    assert _fit_to_voice(pieces, voice, 7.0, 0.0) == (pieces, 7.0)  # enough footage: as it was
