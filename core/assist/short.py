@@ -47,6 +47,7 @@ FOOTAGE_DUCK_DB = -15.0  # the footage's own sound under a voice-over
 VOICE_SHARE = 0.5
 VOICE_GAP_DB = 10.0
 VOICE_TAIL = 0.6  # seconds of picture after a voice-over's last word
+VOICE_OVERRUN = 1.0  # seconds past the length asked that a voice-over may run to finish
 FAST_BPM = 110  # from this tempo up, cuts are hard; slower music gets crossfades
 CROSSFADE_FRAMES = 8
 # The footage's pace (mean picture change of the chosen shots) -> the music's mood.
@@ -310,9 +311,13 @@ def _voice_over(music: str | None, cancel: CancelToken | None) -> list | None:
     return None
 
 
-def _voice_length(spans, asked: float) -> float:
-    """How long a short over a voice-over lasts: until its last word and a breath after, or, when
-    it says more than fits, until the last pause within the length asked."""
+def _voice_length(spans, asked: float, overrun: float = VOICE_OVERRUN) -> float:
+    """How long a short over a voice-over lasts: until its last word and a breath after (up to
+    VOICE_OVERRUN past the length asked: a narration that ends just past it is not cut in half),
+    or, when it says more than that, until the last pause within the length asked."""
+    whole = spans[-1].end + VOICE_TAIL
+    if whole <= asked + overrun:
+        return min(asked + overrun, max(3.0, whole))
     ends = [s.end for s in spans if s.end + VOICE_TAIL <= asked]
     return min(asked, max(3.0, ends[-1] + VOICE_TAIL)) if ends else asked
 
@@ -375,7 +380,7 @@ def _fit_to_voice(pieces, voice, picture_seconds: float, still_seconds: float) -
     shown = sum(end - start for _, start, end in pieces)
     if shown >= picture_seconds - STEP:
         return pieces, picture_seconds
-    seconds = _voice_length(voice, shown + still_seconds) - still_seconds
+    seconds = _voice_length(voice, shown + still_seconds, overrun=0.0) - still_seconds
     return pick_pieces([shot for shot, _, _ in pieces], seconds, piece_length(seconds)), seconds
 
 

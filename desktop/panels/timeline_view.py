@@ -18,6 +18,14 @@ HEADER_WIDTH = 110
 RULER_HEIGHT = 26
 TRACK_HEIGHT = {"video": 54, "overlay": 44, "audio": 40}
 WAVEFORM_SHARE = 0.4  # of a video clip's height: its sound under its pictures
+WAVEFORM_FLOOR_DB = -54.0  # the waveform's edge: quieter than this is drawn as a flat line
+
+
+def _loudness_scale(sample: float) -> float:
+    """A sample drawn by its level in dB, as editors draw waveforms: speech at -30 dB would be a
+    flat line at a tenth of the height, and the pauses between words could not be seen."""
+    level = 20 * np.log10(max(abs(float(sample)), 1e-9))
+    return float(np.sign(sample)) * min(1.0, max(0.0, 1 - level / WAVEFORM_FLOOR_DB))
 
 
 def timecode(frame: int, fps: float) -> str:
@@ -374,7 +382,7 @@ class TimelineView(QWidget):
         painter.save()
         painter.setPen(QPen(QColor(255, 255, 255, 150), 1))
         for x, i in zip(xs, index, strict=True):
-            low, high = peaks[i : i + span, 0].min(), peaks[i : i + span, 1].max()
+            low, high = _loudness_scale(peaks[i : i + span, 0].min()), _loudness_scale(peaks[i : i + span, 1].max())
             painter.drawLine(int(x), int(mid - high * half), int(x), int(mid - low * half))
         painter.restore()
 

@@ -278,7 +278,7 @@ def test_time_given_back_whole_beats_before_a_piece_when_its_shot_ends_with_it()
 
 def test_footage_shorter_than_the_voice_over_ends_the_short_at_a_pause_it_reaches():
     from core.assist.highlights import ScoredShot
-    from core.assist.short import VOICE_TAIL, _fit_to_voice
+    from core.assist.short import VOICE_TAIL, _fit_to_voice, _voice_length
     from core.speech.voice import Speech
 
     voice = [Speech(0.5, 3.0), Speech(3.4, 6.0), Speech(6.5, 9.0)]
@@ -288,3 +288,6 @@ def test_footage_shorter_than_the_voice_over_ends_the_short_at_a_pause_it_reache
     assert seconds == pytest.approx(6.0 + VOICE_TAIL)  # the pause after "6.0", not mid-word at 7 s
     assert sum(end - start for _, start, end in fitted) == pytest.approx(seconds)
     assert _fit_to_voice(pieces, voice, 7.0, 0.0) == (pieces, 7.0)  # enough footage: as it was
+    # A narration that ends just past the length asked is finished; one that goes on ends at a pause.
+    assert _voice_length(voice, 8.8) == pytest.approx(9.0 + VOICE_TAIL)
+    assert _voice_length(voice, 8.0) == pytest.approx(6.0 + VOICE_TAIL)

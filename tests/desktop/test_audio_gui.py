@@ -157,3 +157,10 @@ def test_generated_media_goes_beside_a_saved_project(qtbot, window, tmp_path):
     with qtbot.waitSignal(dialog.added, timeout=60000) as added:
         dialog.generate_button.click()
     assert added.args[0].startswith(str(tmp_path / "Trip media"))
+
+
+def test_waveforms_are_drawn_by_level_so_quiet_speech_shows():
+    from desktop.panels.timeline_view import _loudness_scale
+
+    assert _loudness_scale(10 ** (-30 / 20)) > 0.4  # speech at -30 dB: nearly half the height, not a tenth
+    assert _loudness_scale(-1.0) == -1.0 and _loudness_scale(1e-4) == 0.0  # full scale; a hiss is a flat line
