@@ -64,8 +64,10 @@ def _dictionary_word(token: str) -> str:
 
 
 def _spoken(segment_word: str) -> str | None:
-    """A recognised word without its pronunciation mark ('to(2)'); None for silence and noise."""
-    if segment_word.startswith(("<", "[")):
+    """A recognised word without its pronunciation mark ('to(2)'); None for silence, noise and
+    the grammar's empty steps ('(NULL)', one for each optional word: left in, they split a run
+    of the script's words into ones, which read as chance likenesses)."""
+    if segment_word.startswith(("<", "[")) or segment_word == "(NULL)":
         return None
     return re.sub(r"\(\d+\)$", "", segment_word)
 
@@ -188,7 +190,9 @@ def align(source: MediaInfo | str, text: str, language: str = "en-us", *, least_
     alignment would either fail or give it someone else's sound. Under ``least_share`` of its
     words heard, the script is refused as not the one spoken. The search starts at the script's
     word ``first_word`` (a file that says the script's second half). With ``within`` (seconds)
-    only the speech that reaches into it is searched: a clip's part of a long recording."""
+    only the speech that reaches into it is searched, a clip's part of a long recording: where
+    in the script it starts is found from its first words recognised freely, and only the
+    script's words from the first placed to the last come back."""
     info = media_info(source)
     tokens = script_tokens(text)
     if not tokens:
@@ -204,6 +208,9 @@ def align(source: MediaInfo | str, text: str, language: str = "en-us", *, least_
     found: list[Word | None] = [None] * len(tokens)
     stretches = _stretches(speech)
     origin, pcm = _sound_of(info, stretches[0][0], stretches[-1][1])
+    if within is not None and not first_word:  # a clip of a long recording says some part of the script
+        heard = _decode(_decoder(language, bestpath=False), pcm, *stretches[0], cancel, origin=origin) or []
+        first_word = _where_it_starts(keys, [w for w, *_ in heard])
     next_word = sum(1 for i in known if i < first_word)  # in ``known``: the script is said in order
     for n, (start, end) in enumerate(stretches):
         check_cancel(cancel)
@@ -227,12 +234,24 @@ def align(source: MediaInfo | str, text: str, language: str = "en-us", *, least_
                 next_word = window_start + block.a + k + 1
         report(progress, 0.2 + 0.8 * (n + 1) / len(stretches), "Placing the script on the speech")
     start, end = stretches[0][0], stretches[-1][1]
+    placed = [i for i, w in enumerate(found) if w is not None]
+    if within is not None and placed:  # the clip's part of the script: its other lines are not in it
+        tokens, found = tokens[placed[0] : placed[-1] + 1], found[placed[0] : placed[-1] + 1]
     words = _interpolate(tokens, found, start + SPAN_PAD, end - SPAN_PAD)
     if np.mean([w.placed for w in words]) < least_share:
         raise SpeechError(f"The script does not match what is said in '{info.name}' (another take, or another "
                           "language?): check the text, or start from the speech instead.")
     report(progress, 1.0, "Script placed")
     return words
+
+
+def _where_it_starts(keys: list[str], heard: list[str], margin: int = 3) -> int:
+    """The script word where freely recognised words begin: the longest run of them found in
+    the script, counted back to the first heard (and ``margin`` words more, as a recognised
+    run may have skipped some); 0 when nothing heard is in the script."""
+    matcher = difflib.SequenceMatcher(None, keys, heard, autojunk=False)
+    run = max(matcher.get_matching_blocks(), key=lambda b: b.size)
+    return max(0, run.a - run.b - margin) if run.size >= 2 else 0
 
 
 def _stretches(speech: list[Speech], longest: float = 8.0) -> list[tuple[float, float]]:

@@ -239,7 +239,11 @@ def test_a_clips_part_of_a_recording_is_heard_without_the_rest(talking_clip, mon
     assert heard and all(spans[1][0] - 0.5 <= w.start < w.end <= spans[1][1] + 0.5 for w in heard)
     placed = align(str(path), readings[1], within=middle)
     assert np.mean([w.placed for w in placed]) > 0.8 and placed[0].start >= spans[1][0] - 0.5
-    assert len(read) == 2 and all(spans[1][0] - 1 <= r["start"] and r["start"] + r["duration"] <= spans[1][1] + 1
+    # The whole recording's script, for a clip of its middle: the middle reading's words come back.
+    whole = align(str(path), "\n".join(readings), within=middle)
+    assert np.mean([w.placed for w in whole]) > 0.8 and abs(len(whole) - len(readings[1].split())) <= 3
+    assert all(spans[1][0] - 0.5 <= w.start < w.end <= spans[1][1] + 0.5 for w in whole)
+    assert len(read) == 3 and all(spans[1][0] - 1 <= r["start"] and r["start"] + r["duration"] <= spans[1][1] + 1
                                   for r in read)
     with pytest.raises(SpeechError, match="between"):
         transcribe(str(path), within=(spans[0][1] + 0.4, spans[1][0] - 0.4))  # the gap between readings
