@@ -10,7 +10,6 @@ import numpy as np
 
 from core.errors import MediaError
 from core.media.analysis import pictures_at
-from core.media.audio import read_audio
 from core.media.decode import frame_at
 from core.media.info import AUDIO, VIDEO, MediaInfo, even, fit_size
 from core.media.probe import media_info
@@ -22,7 +21,9 @@ def thumbnail(source: MediaInfo | str | os.PathLike, width: int = 320, t: float 
     """A small RGB picture for the bin: a frame for video and stills, a waveform for audio."""
     info = media_info(source)
     if info.kind == AUDIO:
-        return _waveform_picture(read_audio(info, sample_rate=8000, channels=1), width)
+        from core.audio.waveform import waveform
+
+        return _waveform_picture(waveform(info.path), width)  # the timeline's peaks: the sound is read once
     size = fit_size(info.width, info.height, width)
     when = info.duration * 0.1 if t is None and info.duration else (t or 0.0)
     return frame_at(info, when, size)
@@ -54,13 +55,13 @@ def film_strip(source: MediaInfo | str | os.PathLike, width: int = 96) -> tuple[
     return info.frame_times[indices], pictures_at(info, indices, width)
 
 
-def _waveform_picture(samples: np.ndarray, width: int, height: int | None = None) -> np.ndarray:
+def _waveform_picture(peaks: np.ndarray, width: int, height: int | None = None) -> np.ndarray:
+    """The (min, max) peaks of core.audio.waveform drawn ``width`` across."""
     height = height or even(width * 9 / 16)
     picture = np.full((height, width, 3), (24, 28, 36), dtype=np.uint8)
-    mono = samples[:, 0] if samples.ndim == 2 else samples
-    if mono.size == 0:
+    if peaks.size == 0:
         return picture
-    columns = np.array_split(np.abs(mono), width)
+    columns = np.array_split(np.abs(peaks).max(axis=1), width)
     peaks = np.array([c.max() if c.size else 0.0 for c in columns])
     peaks = peaks / max(float(peaks.max()), 1e-6)
     mid = height // 2
