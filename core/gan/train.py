@@ -246,8 +246,10 @@ def train(
     # A fine-tuned model keeps its base's kind of generator; a new one is style-conditional.
     kind = ({"conditional": base.get("conditional_norm", False), "skip": base.get("skip_rgb", False)} if base
             else {"conditional": True, "skip": settings.skip_colours})
-    generator = Generator(len(styles), **kind).to(device)
-    discriminator = Discriminator(len(styles)).to(device)
+    # Channels-last: the pictures come that way from numpy, and the convolutions run about a
+    # fifth faster so on these CPUs (rendering uses it too: build_generator).
+    generator = Generator(len(styles), **kind).to(device, memory_format=torch.channels_last)
+    discriminator = Discriminator(len(styles)).to(device, memory_format=torch.channels_last)
     if base is not None:
         _load_base(generator, discriminator, base, len(styles))
     if pictures.shape[1] != generator.size:

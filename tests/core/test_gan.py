@@ -118,6 +118,34 @@ def test_layout_seeking_counts_a_new_layout_not_a_new_palette():
     new_layout.backward()
     assert layout_seeking_loss(ramp[:0], ramp[:0], z1[:0], z2[:0]) == 0  # a batch of one has no pairs
 
+
+def test_style_guidance_pulls_a_fake_toward_its_own_style(monkeypatch, tmp_path, pictures):
+    """The guide learns the styles from the run's pictures (here: dark and light fields); its
+    loss is lower for a picture of the asked style, and its gradient reaches the picture. A
+    run of one style has no guide to make."""
+    from core.gan import model
+    from core.gan.data import STYLES
+    from core.gan.train import TrainSettings, train
+
+    gen = torch.Generator().manual_seed(0)
+    fields = torch.cat([torch.full((16, 3, 64, 64), -0.7), torch.full((16, 3, 64, 64), 0.7)])
+    fields = fields + 0.1 * torch.randn(fields.shape, generator=gen)
+    guide = model.train_style_classifier(fields, torch.tensor([0] * 16 + [1] * 16), 2, steps=40, seed=0)
+    picture = torch.full((1, 3, 64, 64), 0.7, requires_grad=True)
+    light, dark = (model.style_guidance_loss(guide, picture, torch.tensor([s])) for s in (1, 0))
+    assert light < dark
+    dark.backward()  # a light picture asked to be dark is pushed darker
+    assert picture.grad.mean() > 0
+    made = []
+    monkeypatch.setattr(model, "train_style_classifier", lambda *a, **k: made.append(a[2]) or model.StyleClassifier(a[2]))
+    images, labels = pictures
+    settings = TrainSettings(steps=1, batch=4, style_guidance=0.5, checkpoint_every=1000, device="cpu")
+    train(images[:8], tmp_path / "one.pt", settings)  # one style ("custom"): nothing to tell apart
+    assert made == []
+    train(images[:8], tmp_path / "seven.pt", settings, labels=labels[:8], styles=list(STYLES))
+    assert made == [len(STYLES)]
+
+
 # --- training ---------------------------------------------------------------------------------
 
 
