@@ -44,13 +44,16 @@ def _lines_needed(words: Sequence[str], line_length: int) -> int:
 def build_cues(words: Sequence[Word], line_length: int = LINE_CHARACTERS) -> list[list]:
     """Cues from words in time order."""
     groups: list[list[Word]] = []
-    for word in words:
+    for i, word in enumerate(words):
         current = groups[-1] if groups else None
         if current is None or word.start - current[-1].end >= PAUSE or current[-1].text.endswith(SENTENCE_END):
             groups.append([word])
         elif _lines_needed([w.text for w in current] + [word.text], line_length) > MAX_LINES:
-            # full: a sentence's last word would stand alone, so its neighbour goes with it
-            carried = [current.pop()] if word.text.endswith(SENTENCE_END) and len(current) > 2 else []
+            # full: a phrase's last word (a sentence's end, or before a pause or the end of the
+            # speech) would stand alone, so its neighbour goes with it
+            ends_phrase = (word.text.endswith(SENTENCE_END) or i + 1 == len(words)
+                           or words[i + 1].start - word.end >= PAUSE)
+            carried = [current.pop()] if ends_phrase and len(current) > 2 else []
             groups.append([*carried, word])
         else:
             current.append(word)

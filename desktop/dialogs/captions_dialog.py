@@ -152,8 +152,8 @@ class CaptionsDialog(QDialog):
         self.status.setText("Stopped.")
 
     def _ask_for_script(self) -> None:
-        text, ok = QInputDialog.getMultiLineText(self, "From my script", "Paste the words said in this clip "
-                                                 "(English). Each is placed where it is heard:")
+        text, ok = QInputDialog.getMultiLineText(self, "From my script", "Paste the words said in this clip, or the "
+                                                 "whole recording's script (English). Each is placed where it is heard:")
         if ok:
             self.caption_from_speech(text)
 

@@ -215,6 +215,11 @@ def test_a_sentences_last_word_is_not_left_alone_on_screen():
 
     cues = build_cues(_words("and mister john dashwood had then leisure to consider how much. there might be"))
     assert [c[2] for c in cues][1] == "how much."  # not "much." alone after a full cue
+    # Unpunctuated (a script pasted without full stops, as in a walk): the last word before a
+    # pause, or the last of all, keeps its neighbour too.
+    said = "unless to be rather cold hearted and rather selfish is to be ill disposed"
+    assert [c[2] for c in build_cues(_words(said))][-1] == "ill disposed"
+    assert [c[2] for c in build_cues(_words(said + " had he", {13: 1.0}))][:2][-1] == "ill disposed"
 
 
 def _real_read_audio(info, **kw):
