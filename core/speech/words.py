@@ -235,10 +235,13 @@ def align(source: MediaInfo | str, text: str, language: str = "en-us", *, least_
         report(progress, 0.2 + 0.8 * (n + 1) / len(stretches), "Placing the script on the speech")
     start, end = stretches[0][0], stretches[-1][1]
     placed = [i for i, w in enumerate(found) if w is not None]
+    covered = 1.0
     if within is not None and placed:  # the clip's part of the script: its other lines are not in it
         tokens, found = tokens[placed[0] : placed[-1] + 1], found[placed[0] : placed[-1] + 1]
+        # A few words placed in a corner of the clip's speech are a lost search, not its part.
+        covered = (found[-1].end - found[0].start) / sum(b - a - 2 * SPAN_PAD for a, b in stretches)
     words = _interpolate(tokens, found, start + SPAN_PAD, end - SPAN_PAD)
-    if np.mean([w.placed for w in words]) < least_share:
+    if np.mean([w.placed for w in words]) < least_share or covered < least_share:
         raise SpeechError(f"The script does not match what is said in '{info.name}' (another take, or another "
                           "language?): check the text, or start from the speech instead.")
     report(progress, 1.0, "Script placed")

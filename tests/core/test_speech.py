@@ -252,3 +252,21 @@ def test_a_clips_part_of_a_recording_is_heard_without_the_rest(talking_clip, mon
                                   for r in read)
     with pytest.raises(SpeechError, match="between"):
         transcribe(str(path), within=(spans[0][1] + 0.4, spans[1][0] - 0.4))  # the gap between readings
+
+
+def test_a_clip_whose_part_of_the_script_is_not_found_is_refused_not_miscaptioned(talking_clip):
+    """The clip's part of the script opens on a word the dictionary lacks (a name): the search
+    lost its way and placed "he was" from the script's last line, which passed as all of the
+    clip's part. A few words in a corner of the clip's speech are now refused."""
+    from core.errors import SpeechError
+    from core.speech.words import align
+
+    path, spans, readings = talking_clip
+    middle = (spans[1][0] + 0.5, spans[1][1] - 0.5)
+    opening = "\n".join([readings[0], readings[1].replace("unless", "zorblax"), readings[2]])
+    try:
+        words = align(str(path), opening, within=middle)
+    except SpeechError as refused:
+        assert "does not match" in str(refused)
+        return
+    assert [w.text for w in words][-3:] == readings[1].split()[-3:]  # or, found, its own last words
