@@ -566,11 +566,11 @@ def test_distributed_training_on_two_cpu_processes_follows_one_and_resumes(tmp_p
     def settings(steps: int) -> TrainSettings:
         return TrainSettings(steps=steps, batch=8, sample_every=1000, checkpoint_every=1000, device="cpu")
 
-    one = train(images, tmp_path / "one.pt", settings(24), **common)
-    half = train_processes(2, images, tmp_path / "two.pt", settings(12), **common)
-    assert half.steps == 12 and load_model_file(tmp_path / "two.pt")["trained_steps"] == 12
-    two = train_processes(2, images, tmp_path / "two.pt", settings(24), resume=True, **common)
-    assert [h[0] for h in two.history] == list(range(1, 25))  # carried on from step 12
+    one = train(images, tmp_path / "one.pt", settings(16), **common)
+    half = train_processes(2, images, tmp_path / "two.pt", settings(8), **common)
+    assert half.steps == 8 and load_model_file(tmp_path / "two.pt")["trained_steps"] == 8
+    two = train_processes(2, images, tmp_path / "two.pt", settings(16), resume=True, **common)
+    assert [h[0] for h in two.history] == list(range(1, 17))  # carried on from step 8
     d_one, d_two = (np.array([h[1] for h in run.history]) for run in (one, two))
     assert np.isfinite(d_two).all() and 0.5 < d_two[-8:].mean() < 2.5
     assert abs(d_two[-8:].mean() - d_one[-8:].mean()) < 0.4
