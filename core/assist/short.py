@@ -7,8 +7,8 @@ Each step is an existing part, in the order a good editor would take them:
 2. music in a mood chosen from the footage's pace (or a file, or none); with music, every cut
    lands on a beat, and fast music gets hard cuts, slow music short crossfades. A file that
    is a voice-over (mostly speech, quiet between phrases) is not music: the short lasts as
-   long as it speaks (up to the length asked, ending at a pause) and the footage's own sound
-   dips under it instead;
+   long as it speaks (up to a second past the length asked, else ending at a pause within
+   it) and the footage's own sound dips under it instead;
 3. every piece reframed to the canvas, following its subject; a piece that cannot fill the
    frame is shown whole over a generated backdrop colour-matched to the footage (or over its
    own blur when there is no backdrop);
@@ -293,7 +293,7 @@ def _voice_over(music: str | None, cancel: CancelToken | None) -> list | None:
     if music in (None, "auto") or music in MOODS:
         return None
     from core.assist.dead_air import sound_levels
-    from core.audio.mix import STEP
+    from core.audio.mix import STEP as LEVEL_STEP
     from core.speech.voice import find_speech
 
     info = media_info(music)
@@ -305,7 +305,7 @@ def _voice_over(music: str | None, cancel: CancelToken | None) -> list | None:
     levels = sound_levels(info)
     said = np.zeros(len(levels), bool)
     for span in spans:
-        said[int(span.start / STEP) : int(np.ceil(span.end / STEP))] = True
+        said[int(span.start / LEVEL_STEP) : int(np.ceil(span.end / LEVEL_STEP))] = True
     if said.all() or np.median(levels[~said]) <= np.median(levels[said]) - VOICE_GAP_DB:
         return spans
     return None

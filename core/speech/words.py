@@ -239,7 +239,7 @@ def align(source: MediaInfo | str, text: str, language: str = "en-us", *, least_
     if within is not None and placed:  # the clip's part of the script: its other lines are not in it
         tokens, found = tokens[placed[0] : placed[-1] + 1], found[placed[0] : placed[-1] + 1]
         # A few words placed in a corner of the clip's speech are a lost search, not its part.
-        covered = (found[-1].end - found[0].start) / sum(b - a - 2 * SPAN_PAD for a, b in stretches)
+        covered = (found[-1].end - found[0].start) / sum(span.duration for span in speech)
     words = _interpolate(tokens, found, start + SPAN_PAD, end - SPAN_PAD)
     if np.mean([w.placed for w in words]) < least_share or covered < least_share:
         raise SpeechError(f"The script does not match what is said in '{info.name}' (another take, or another "
