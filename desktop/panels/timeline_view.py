@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QWidget
 
@@ -21,11 +21,11 @@ WAVEFORM_SHARE = 0.4  # of a video clip's height: its sound under its pictures
 WAVEFORM_FLOOR_DB = -54.0  # the waveform's edge: quieter than this is drawn as a flat line
 
 
-def _loudness_scale(sample: float) -> float:
-    """A sample drawn by its level in dB, as editors draw waveforms: speech at -30 dB would be a
+def _loudness_scale(samples: np.ndarray) -> np.ndarray:
+    """Samples drawn by their level in dB, as editors draw waveforms: speech at -30 dB would be a
     flat line at a tenth of the height, and the pauses between words could not be seen."""
-    level = 20 * np.log10(max(abs(float(sample)), 1e-9))
-    return float(np.sign(sample)) * min(1.0, max(0.0, 1 - level / WAVEFORM_FLOOR_DB))
+    level = 20 * np.log10(np.maximum(np.abs(samples), 1e-9))
+    return np.sign(samples) * np.clip(1 - level / WAVEFORM_FLOOR_DB, 0.0, 1.0)
 
 
 def timecode(frame: int, fps: float) -> str:
@@ -378,12 +378,15 @@ class TimelineView(QWidget):
         seconds = clip.source_in + (xs - self.x_of(clip.position)) / self.pixels_per_frame * clip.speed / fps
         index = np.clip((seconds * PEAKS_PER_SECOND).astype(int), 0, len(peaks) - 1)
         span = max(1, int(np.ceil(PEAKS_PER_SECOND * clip.speed / fps / self.pixels_per_frame)))
+        # The quietest and loudest peak under each pixel, all pixels at once: this runs on every
+        # repaint (the playhead moves thirty times a second).
+        under = [np.minimum(index + k, len(peaks) - 1) for k in range(span)]
+        low, high = np.min([peaks[i, 0] for i in under], axis=0), np.max([peaks[i, 1] for i in under], axis=0)
         mid, half = rect.center().y(), rect.height() / 2
+        tops, bottoms = (mid - _loudness_scale(high) * half).astype(int), (mid - _loudness_scale(low) * half).astype(int)
         painter.save()
         painter.setPen(QPen(QColor(255, 255, 255, 150), 1))
-        for x, i in zip(xs, index, strict=True):
-            low, high = _loudness_scale(peaks[i : i + span, 0].min()), _loudness_scale(peaks[i : i + span, 1].max())
-            painter.drawLine(int(x), int(mid - high * half), int(x), int(mid - low * half))
+        painter.drawLines([QLineF(x, top, x, bottom) for x, top, bottom in zip(xs.tolist(), tops.tolist(), bottoms.tolist(), strict=True)])
         painter.restore()
 
     # --- input -----------------------------------------------------------------------------------
