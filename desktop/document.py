@@ -24,6 +24,7 @@ from desktop.jobs import JobRunner
 from desktop.widgets import to_qimage
 
 log = logging.getLogger(__name__)
+THUMBNAIL_WIDTH = 144  # pixels: the bin's pictures
 
 _MERGEABLE = 1  # QUndoCommand.id() of commands that may merge; mergeWith compares the keys
 
@@ -146,18 +147,20 @@ class Document(QObject):
             return
         self.thumbnails[media.id] = QPixmap()  # asked for: not again
         name = Path(media.path).name
-        self.runner.submit(f"Thumbnail of {name}", _thumbnail_job, media.path,
-                           on_result=lambda picture: self.set_thumbnail(media.id, picture),
-                           on_error=lambda m: log.info("no thumbnail: %s", m))
+        sound_file = media.kind == "audio"  # its bin picture is drawn from its waveform: one decode
+        if not sound_file:
+            self.runner.submit(f"Thumbnail of {name}", _thumbnail_job, media.path,
+                               on_result=lambda picture: self.set_thumbnail(media.id, picture),
+                               on_error=lambda m: log.info("no thumbnail: %s", m))
         if media.kind == "video" and media.has_video:
             self.runner.submit(f"Film strip of {name}", _strip_job, media.path,
                                on_result=lambda strip: self._set_strip(media.id, strip),
                                on_error=lambda m: log.info("no film strip: %s", m))
-        if media.kind == "audio" or media.has_audio:
+        if sound_file or media.has_audio:
             from core.audio.waveform import waveform
 
             self.runner.submit(f"Waveform of {name}", waveform, media.path,
-                               on_result=lambda peaks: self._set_waveform(media.id, peaks),
+                               on_result=lambda peaks: self._set_waveform(media.id, peaks, sound_file),
                                on_error=lambda m: log.info("no waveform: %s", m))
 
     def set_thumbnail(self, media_id: str, picture: np.ndarray) -> None:
@@ -169,9 +172,14 @@ class Document(QObject):
         self.strips[media_id] = (times, [QPixmap.fromImage(to_qimage(p)) for p in pictures])
         self.picture_ready.emit(media_id)
 
-    def _set_waveform(self, media_id: str, peaks: np.ndarray) -> None:
+    def _set_waveform(self, media_id: str, peaks: np.ndarray, bin_picture: bool) -> None:
         self.waveforms[media_id] = peaks
-        self.picture_ready.emit(media_id)
+        if bin_picture:
+            from core.media.thumbnails import waveform_picture
+
+            self.set_thumbnail(media_id, waveform_picture(peaks, THUMBNAIL_WIDTH))  # says the pictures are in
+        else:
+            self.picture_ready.emit(media_id)
 
     @property
     def markers(self) -> list[int]:
@@ -196,4 +204,4 @@ def _strip_job(path: str, *, progress=None, cancel=None) -> tuple[np.ndarray, li
 def _thumbnail_job(path: str, *, progress=None, cancel=None) -> np.ndarray:
     from core.media import probe_cached, thumbnail
 
-    return thumbnail(probe_cached(path), width=144)
+    return thumbnail(probe_cached(path), width=THUMBNAIL_WIDTH)

@@ -23,7 +23,7 @@ def thumbnail(source: MediaInfo | str | os.PathLike, width: int = 320, t: float 
     if info.kind == AUDIO:
         from core.audio.waveform import waveform
 
-        return _waveform_picture(waveform(info.path), width)  # the timeline's peaks: the sound is read once
+        return waveform_picture(waveform(info.path), width)  # the timeline's peaks: the sound is read once
     size = fit_size(info.width, info.height, width)
     when = info.duration * 0.1 if t is None and info.duration else (t or 0.0)
     return frame_at(info, when, size)
@@ -55,17 +55,18 @@ def film_strip(source: MediaInfo | str | os.PathLike, width: int = 96) -> tuple[
     return info.frame_times[indices], pictures_at(info, indices, width)
 
 
-def _waveform_picture(peaks: np.ndarray, width: int, height: int | None = None) -> np.ndarray:
-    """The (min, max) peaks of core.audio.waveform drawn ``width`` across."""
+def waveform_picture(peaks: np.ndarray, width: int, height: int | None = None) -> np.ndarray:
+    """The (min, max) peaks of core.audio.waveform drawn ``width`` across: the bin's picture
+    of a sound file."""
     height = height or even(width * 9 / 16)
     picture = np.full((height, width, 3), (24, 28, 36), dtype=np.uint8)
     if peaks.size == 0:
         return picture
     columns = np.array_split(np.abs(peaks).max(axis=1), width)
-    peaks = np.array([c.max() if c.size else 0.0 for c in columns])
-    peaks = peaks / max(float(peaks.max()), 1e-6)
+    loudest = np.array([c.max() if c.size else 0.0 for c in columns])
+    loudest = loudest / max(float(loudest.max()), 1e-6)
     mid = height // 2
-    for x, peak in enumerate(peaks):
+    for x, peak in enumerate(loudest):
         half = max(1, int(peak * (height // 2 - 2)))
         picture[mid - half : mid + half, x] = (90, 200, 160)
     return picture

@@ -48,6 +48,7 @@ def test_waveform_is_computed_once_and_drawn(qtbot, window, samples):
     music = window.project.tracks[2].clips[0]
     qtbot.waitUntil(lambda: music.media_id in window.timeline.waveforms, timeout=30000)
     peaks = window.timeline.waveforms[music.media_id]
+    assert not window.timeline.thumbnails[music.media_id].isNull()  # the bin's picture, drawn from the same peaks
     assert peaks.shape[1] == 2 and len(peaks) >= 100 * 19  # 100 a second over the bed
     assert (peaks[:, 1] >= peaks[:, 0]).all() and peaks[:, 1].max() > 0.1
     assert waveform(samples.path("music-bed.wav")) is not None  # the second time comes from the cache
