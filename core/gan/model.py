@@ -228,13 +228,17 @@ def _flip_and_shift(x: torch.Tensor, generator: torch.Generator | None) -> torch
 
 
 def train_style_classifier(pictures: torch.Tensor, labels: torch.Tensor, styles: int, steps: int = 2500,
-                           batch: int = 32, seed: int = 0) -> StyleClassifier:
-    """A frozen StyleClassifier learned from the run's own pictures (-1..1)."""
+                           batch: int = 32, seed: int = 0, cancel=None) -> StyleClassifier:
+    """A frozen StyleClassifier learned from the run's own pictures (-1..1); a minute or two
+    on 2 cores, so it listens for ``cancel`` (core.jobs.CancelToken) as training does."""
+    from core.jobs import check_cancel
+
     rng = torch.Generator().manual_seed(seed)
     small = F.adaptive_avg_pool2d(pictures, 64) if pictures.shape[-1] > 64 else pictures
     classifier = StyleClassifier(styles).to(pictures.device)
     optimiser = torch.optim.Adam(classifier.parameters(), 2e-3)
     for _ in range(steps):
+        check_cancel(cancel)
         pick = torch.randint(0, len(small), (batch,), generator=rng).to(pictures.device)
         loss = F.cross_entropy(classifier(_flip_and_shift(small[pick], rng)), labels[pick])
         optimiser.zero_grad(set_to_none=True)

@@ -273,7 +273,7 @@ def train(
     shard = torch.arange(ranks.rank, len(data), ranks.world)  # this process's pictures
     batch = max(1, settings.batch // ranks.world)
     g_net, d_net = _parallel(generator, ranks, device), _parallel(discriminator, ranks, device)
-    guide = (train_style_classifier(data, label_tensor, len(styles), seed=settings.seed)
+    guide = (train_style_classifier(data, label_tensor, len(styles), seed=settings.seed, cancel=cancel)
              if settings.style_guidance and len(set(labels.tolist())) > 1 else None)
     fixed_z = torch.randn(8, generator.z_dim, generator=rng).to(device)
     fixed_styles = [int(labels[i % len(labels)]) for i in range(8)] if base is None else [len(styles) - 1] * 8

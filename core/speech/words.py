@@ -141,10 +141,8 @@ def word_edges(source: MediaInfo | str, start: float, end: float, language: str 
     """Where one word gives way to the next between ``start`` and ``end`` seconds, recognised
     (the first pass only: it is the boundaries that count, not the words): the places a cut
     may go inside speech that has no pause."""
-    info = media_info(source)
-    start = max(0.0, start)
-    origin, pcm = _sound_of(info, start, end)  # only this stretch: it is asked once a piece
-    heard = _decode(_decoder(language, bestpath=False), pcm, start, end, confidence=False, origin=origin) or []
+    origin, pcm = _sound_of(media_info(source), start, end)  # only this stretch: it is asked once a piece
+    heard = _decode(_decoder(language, bestpath=False), pcm, origin, end, confidence=False, origin=origin) or []
     return sorted({round(t, 3) for _, first, last, _ in heard for t in (first, last)})
 
 

@@ -131,6 +131,10 @@ def test_style_guidance_pulls_a_fake_toward_its_own_style(monkeypatch, tmp_path,
     fields = torch.cat([torch.full((16, 3, 64, 64), -0.7), torch.full((16, 3, 64, 64), 0.7)])
     fields = fields + 0.1 * torch.randn(fields.shape, generator=gen)
     guide = model.train_style_classifier(fields, torch.tensor([0] * 16 + [1] * 16), 2, steps=40, seed=0)
+    stop = CancelToken()
+    stop.cancel()
+    with pytest.raises(Cancelled):  # a minute or two of work on its own: it stops when asked
+        model.train_style_classifier(fields, torch.tensor([0] * 16 + [1] * 16), 2, steps=40, cancel=stop)
     picture = torch.full((1, 3, 64, 64), 0.7, requires_grad=True)
     light, dark = (model.style_guidance_loss(guide, picture, torch.tensor([s])) for s in (1, 0))
     assert light < dark
