@@ -169,6 +169,12 @@ def test_bad_input_and_cancel(samples, tmp_path):
     cancel.cancel()
     with pytest.raises(Cancelled):
         make_short([samples.path("city-walk.mp4")], ShortSettings(seconds=5, backdrop=None), tmp_path / "m", cancel=cancel)
+    damaged = tmp_path / "voice.wav"  # chosen as the music: asked first whether it is a voice-over
+    damaged.write_bytes(b"RIFF\x00\x00\x00\x00WAVEnot really")
+    with pytest.raises(MediaError):
+        make_short([samples.path("city-walk.mp4")], ShortSettings(seconds=5, music=str(damaged), backdrop=None),
+                   tmp_path / "d")
+    assert not (tmp_path / "d").exists() or not list((tmp_path / "d").iterdir())
 
 
 def test_cancelled_midway_the_music_already_made_goes_again(samples, tmp_path):
