@@ -65,8 +65,8 @@ class ShortDialog(QDialog):
             self.music.addItem("Chosen from the footage's pace" if mood == "auto" else mood.capitalize(), mood)
         self.music.addItem("No music", None)
         self._offer_own_sound(project)
-        self.music.setToolTip("Generated music, a song of yours, or a voice-over: a recording of you talking sets "
-                              "the short's length, and the clips' own sound dips while you speak")
+        self.music.setToolTip("<p>Generated music, a song of yours, or a voice-over: a recording of you talking "
+                              "sets the short's length, and the clips' own sound dips while you speak.</p>")  # <p>: wrapped
         form = QFormLayout()
         form.addRow("Length", self.seconds)
         form.addRow("Shape", self.aspect)
