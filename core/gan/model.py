@@ -172,20 +172,25 @@ def layout_seeking_loss(first: torch.Tensor, second: torch.Tensor, z1: torch.Ten
     return 1 / (apart + 1e-5)
 
 
+def jitter_colour(x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    """DiffAugment's colour part: a random brightness, saturation and contrast per picture."""
+    def rand():
+        return torch.rand(len(x), 1, 1, 1, generator=generator).to(x.device)
+
+    x = x + (rand() - 0.5)  # brightness
+    mean = x.mean(dim=1, keepdim=True)
+    x = (x - mean) * (rand() * 2) + mean  # saturation
+    mean = x.mean(dim=(1, 2, 3), keepdim=True)
+    return (x - mean) * (rand() + 0.5) + mean  # contrast
+
+
 def diff_augment(x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
     """DiffAugment (Zhao et al. 2020): colour, translation and cutout, differentiable, the
     same kind of change for real and fake pictures so the discriminator cannot tell them by it."""
     n, _, h, w = x.shape
     dev = x.device
 
-    def rand(*shape):
-        return torch.rand(*shape, device="cpu", generator=generator).to(dev)
-
-    x = x + (rand(n, 1, 1, 1) - 0.5)  # brightness
-    mean = x.mean(dim=1, keepdim=True)
-    x = (x - mean) * (rand(n, 1, 1, 1) * 2) + mean  # saturation
-    mean = x.mean(dim=(1, 2, 3), keepdim=True)
-    x = (x - mean) * (rand(n, 1, 1, 1) + 0.5) + mean  # contrast
+    x = jitter_colour(x, generator)
     shift = (torch.rand(2, n, generator=generator) * 0.25 - 0.125)  # translation, up to 1/8
     theta = torch.zeros(n, 2, 3)
     theta[:, 0, 0] = theta[:, 1, 1] = 1
@@ -240,7 +245,10 @@ def train_style_classifier(pictures: torch.Tensor, labels: torch.Tensor, styles:
     for _ in range(steps):
         check_cancel(cancel)
         pick = torch.randint(0, len(small), (batch,), generator=rng).to(pictures.device)
-        loss = F.cross_entropy(classifier(_flip_and_shift(small[pick], rng)), labels[pick])
+        # Colours jittered as the discriminator's are, so that the guide names a style by its
+        # forms: guided by palette, every plasma turned dark with bright rings (docs/models.md).
+        seen = jitter_colour(_flip_and_shift(small[pick], rng), rng)
+        loss = F.cross_entropy(classifier(seen), labels[pick])
         optimiser.zero_grad(set_to_none=True)
         loss.backward()
         optimiser.step()
