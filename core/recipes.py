@@ -379,21 +379,23 @@ def _place(project: tl.Project, track_id: str, clip: tl.Clip, media_ids: dict[st
 MUSIC_FADE_OUT = 1.0  # seconds: music cut to the edit's end fades out instead of stopping dead
 
 
-def add_music_bed(project: tl.Project, media: tl.MediaRef, duck_db: float = 0.0, name: str = MUSIC_TRACK) -> tl.Edit:
-    """Music (or a voice-over: ``name``) on a sound track of its own from the start, ducked
-    under the other tracks' sound by ``duck_db`` (0: not ducked). It ends with the edit
-    (fading out) rather than making the edit longer; on an empty timeline it plays whole."""
+def add_music_bed(project: tl.Project, media: tl.MediaRef, duck_db: float = 0.0, name: str = MUSIC_TRACK,
+                  source_in: float = 0.0) -> tl.Edit:
+    """Music (or a voice-over: ``name``) on a sound track of its own from the start, from
+    ``source_in`` seconds into it, ducked under the other tracks' sound by ``duck_db`` (0: not
+    ducked). It ends with the edit (fading out) rather than making the edit longer; on an empty
+    timeline it plays to its end."""
     edit_seconds = project.duration_frames / project.fps
 
     def steps(p: tl.Project) -> None:
         tl.add_media(p, media)
         tl.add_track(p, tl.AUDIO_TRACK, name)
         track = p.tracks[-1]
-        if edit_seconds and media.duration and media.duration > edit_seconds:
-            clip = tl.make_clip(p, media.id, 0, 0.0, edit_seconds)
+        if edit_seconds and media.duration and media.duration - source_in > edit_seconds:
+            clip = tl.make_clip(p, media.id, 0, source_in, source_in + edit_seconds)
             clip.audio_fade_out = min(MUSIC_FADE_OUT, edit_seconds / 2)
         else:
-            clip = tl.make_clip(p, media.id, 0)
+            clip = tl.make_clip(p, media.id, 0, source_in)
         tl.add_clip(p, track.id, clip)
         if duck_db:
             tl.set_track_sound(p, track.id, duck=duck_db)

@@ -48,6 +48,7 @@ VOICE_SHARE = 0.5
 VOICE_GAP_DB = 10.0
 VOICE_TAIL = 0.6  # seconds of picture after a voice-over's last word
 VOICE_OVERRUN = 1.0  # seconds past the length asked that a voice-over may run to finish
+VOICE_LEAD = 0.3  # seconds of a voice-over's quiet kept before its first word
 FAST_BPM = 110  # from this tempo up, cuts are hard; slower music gets crossfades
 CROSSFADE_FRAMES = 8
 # The footage's pace (mean picture change of the chosen shots) -> the music's mood.
@@ -111,7 +112,7 @@ def make_short(paths: Sequence[str | os.PathLike], settings: ShortSettings, medi
 def _make(videos: list[MediaInfo], stills: list[MediaInfo], settings: ShortSettings, folder: Path,
           on_plan: Callable[[Plan], None] | None, progress: Progress | None, cancel: CancelToken | None) -> tl.Project:
     width, height, _ = tl.CANVASES[ASPECTS[settings.aspect]]
-    voice = _voice_over(settings.music, cancel)
+    voice, lead_in = _from_first_word(_voice_over(settings.music, cancel))
     seconds = _voice_length(voice, settings.seconds) if voice is not None else settings.seconds
     picture_seconds = seconds - STILL_SECONDS * len(stills)
 
@@ -142,7 +143,8 @@ def _make(videos: list[MediaInfo], stills: list[MediaInfo], settings: ShortSetti
     if settings.backdrop is not None and any(c.fit == "blur" for _, c in tl.all_clips(project)):
         _backdrop(project, settings, videos or stills, folder, sub_progress(progress, 0.7, 0.95), cancel)
     if voice is not None:
-        recipes.add_music_bed(project, tl.MediaRef.from_info(music), name=recipes.VOICE_OVER_TRACK)
+        recipes.add_music_bed(project, tl.MediaRef.from_info(music), name=recipes.VOICE_OVER_TRACK,
+                              source_in=lead_in)
         _duck_footage_under(project, pictures, voice)
     elif music is not None:
         recipes.add_music_bed(project, tl.MediaRef.from_info(music))
@@ -309,6 +311,16 @@ def _voice_over(music: str | None, cancel: CancelToken | None) -> list | None:
     if said.all() or np.median(levels[~said]) <= np.median(levels[said]) - VOICE_GAP_DB:
         return spans
     return None
+
+
+def _from_first_word(voice: list | None) -> tuple[list | None, float]:
+    """A voice-over's speech timed from where the short starts playing it, a breath before its
+    first word (a recording's lead-in silence would open the short with nobody speaking),
+    and the seconds of the recording skipped."""
+    if voice is None:
+        return None, 0.0
+    skip = max(0.0, voice[0].start - VOICE_LEAD)
+    return [replace(s, start=s.start - skip, end=s.end - skip) for s in voice], skip
 
 
 def _voice_length(spans, asked: float, overrun: float = VOICE_OVERRUN) -> float:

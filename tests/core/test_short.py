@@ -109,20 +109,23 @@ def test_the_creators_own_music_is_cut_on_its_beats(samples, tmp_path):
 def test_a_voice_over_sets_the_length_and_the_footage_dips_under_it(samples, talking_clip, tmp_path):
     """A narration is not music: no beats to cut on, it is never ducked, the short ends at a
     pause in it (a breath after its last word), and the footage's own sound dips as it speaks."""
-    from core.assist.short import FOOTAGE_DUCK_DB, VOICE_TAIL, _voice_over
-    from core.speech.voice import find_speech
+    from core.assist.short import FOOTAGE_DUCK_DB, VOICE_LEAD, VOICE_TAIL, _voice_over
+    from core.speech.voice import Speech, find_speech
 
     voice = talking_clip[0].parent / "talk.wav"  # three readings 1.5 s apart, about 22 s
-    spans = find_speech(str(voice))
+    heard = find_speech(str(voice))
+    skip = heard[0].start - VOICE_LEAD  # the recording's quiet before its first word is not played
+    spans = [Speech(s.start - skip, s.end - skip) for s in heard]  # as the short plays them
     plans = []
     clips = [samples.path(name) for name in ("city-walk.mp4", "beach-drone.mp4", "studio-talk.mp4")]
-    project = make_short(clips, ShortSettings(seconds=15, music=str(voice), backdrop=None, aspect="16:9"),
+    project = make_short(clips, ShortSettings(seconds=12, music=str(voice), backdrop=None, aspect="16:9"),
                          tmp_path / "media", on_plan=plans.append)
     length = project.duration_frames / project.fps
-    said_last = max(s.end for s in spans if s.end + VOICE_TAIL <= 15)
+    said_last = max(s.end for s in spans if s.end + VOICE_TAIL <= 12)
     assert abs(length - (said_last + VOICE_TAIL)) < 0.5 and not any(s.start < length - 0.3 < s.end for s in spans)
     narration = next(t for t in project.tracks if t.name == "Voice-over")
     assert narration.duck == 0 and narration.clips[0].volume_keys == [] and "voice-over" in plans[0].music
+    assert skip > 1 and narration.clips[0].source_in == pytest.approx(skip, abs=0.01)
     assert not any(t.name == "Music" for t in project.tracks) and not list((tmp_path / "media").iterdir())
     keyed = [c for c in _picture(project) if c.volume_keys]
     assert keyed and min(g for c in keyed for _, g in c.volume_keys) == pytest.approx(10 ** (FOOTAGE_DUCK_DB / 20), abs=0.01)
