@@ -112,15 +112,17 @@ class Document(QObject):
         return True
 
     def generated_media_folder(self, kind: str) -> Path:
-        """Where generated backdrops and music go: beside a saved project ("NAME media"), so
-        the project and what it uses travel together; the data folder until it is saved."""
+        """Where generated backdrops and music go: beside a saved project ("NAME media/KIND"),
+        so the project and what it uses travel together; the data folder until it is saved.
+        A folder for each kind, so that music a short made is not taken for music the creator
+        made with Generate music."""
         from core.paths import data_subdir
 
-        folder = self._beside_project()
+        folder = self._beside_project(kind)
         if folder is None:
             return data_subdir(kind)
         try:
-            folder.mkdir(exist_ok=True)
+            folder.mkdir(parents=True, exist_ok=True)
         except OSError:
             return data_subdir(kind)  # a read-only project folder: still somewhere safe
         return folder
@@ -131,12 +133,12 @@ class Document(QObject):
         from core.paths import data_subdir
 
         places = {data_subdir(kind).resolve()}
-        if (beside := self._beside_project()) is not None:
+        if (beside := self._beside_project(kind)) is not None:
             places.add(beside.resolve())
         return Path(path).resolve().parent in places
 
-    def _beside_project(self) -> Path | None:
-        return None if self.path is None else self.path.parent / f"{self.path.stem} media"
+    def _beside_project(self, kind: str) -> Path | None:
+        return None if self.path is None else self.path.parent / f"{self.path.stem} media" / kind
 
     # --- what the views show beside the project ----------------------------------------------
 

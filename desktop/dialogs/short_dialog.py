@@ -77,8 +77,10 @@ class ShortDialog(QDialog):
         self.script.setTabChangesFocus(True)
         self.script.setFixedHeight(64)
         form.addRow("Script", self.script)
-        self.status = QLabel(f"From {len(media_ids)} file(s) in the bin: the best moments, reframed, on the beat.")
+        self.status = QLabel()
         self.status.setWordWrap(True)
+        self.music.currentIndexChanged.connect(self._promise)
+        self._promise()
         self.progress = QProgressBar()
         self.progress.setVisible(False)
         self.storyboard = storyboard_strip(QSize(PLAN_WIDTH, PLAN_WIDTH * 9 // 16))  # the plan, while it is made
@@ -103,15 +105,23 @@ class ShortDialog(QDialog):
         self.title.setFocus()  # the one thing to type; Enter then makes the short
 
     def _offer_own_sound(self, project: tl.Project) -> None:
-        """The bin's sound files go on the list, and the first the creator brought is chosen:
-        a song or a voice-over imported for this is what they expect to hear, not a made bed.
-        Music an earlier short made is offered but not chosen."""
+        """The bin's sound files go on the list, and the last the creator brought or made with
+        Generate music is chosen: a song or a voice-over imported for this is what they expect
+        to hear, not a made bed. Music an earlier short made is offered but not chosen."""
         own = [m for m in project.media.values() if m.kind == "audio" and not m.offline]
         for ref in own:
             self.music.addItem(f"{Path(ref.path).name} (from the bin)", ref.path)
-        brought = next((m for m in own if not self.document.is_generated(m.path, "shorts")), None)
+        brought = next((m for m in reversed(own) if not self.document.is_generated(m.path, "shorts")), None)
         if brought is not None:
             self.music.setCurrentIndex(self.music.findData(brought.path))
+
+    def _promise(self) -> None:
+        """What the short will be, as far as the choices made so far tell: whether a sound file
+        is a voice-over is heard only when the short is made."""
+        music = self.music.currentData()
+        cut = {None: "", **dict.fromkeys(MOOD_CHOICES, ", on the beat")}.get(
+            music, ", on its beat (or, for a voice-over, as long as it speaks)")
+        self.status.setText(f"From {len(self.media_ids)} file(s) in the bin: the best moments, reframed{cut}.")
 
     def settings(self) -> ShortSettings:
         return ShortSettings(seconds=self.seconds.value(), aspect=self.aspect.currentData(),

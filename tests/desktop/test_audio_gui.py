@@ -158,6 +158,9 @@ def test_generated_media_goes_beside_a_saved_project(qtbot, window, tmp_path):
     with qtbot.waitSignal(dialog.added, timeout=60000) as added:
         dialog.generate_button.click()
     assert added.args[0].startswith(str(tmp_path / "Trip media"))
+    short = window.open_short_dialog()  # music made for this is what the creator expects to hear
+    assert short.settings().music == added.args[0]
+    short.reject()
 
 
 def test_waveforms_are_drawn_by_level_so_quiet_speech_shows():

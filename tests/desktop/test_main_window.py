@@ -815,6 +815,10 @@ def test_make_a_short_cancelled_leaves_nothing(qtbot, window, samples, tmp_path)
     before = set(folder.iterdir())
     dialog = window.open_short_dialog()
     assert dialog.settings().music == str(song)  # the sound the creator brought, not a made bed
+    assert "voice-over" in dialog.status.text()  # a song or a narration: not known until it is heard
+    dialog.music.setCurrentIndex(dialog.music.findData(None))
+    assert "beat" not in dialog.status.text()
+    dialog.music.setCurrentIndex(dialog.music.findData(str(song)))
     dialog.make_button.click()
     with qtbot.waitSignal(dialog.job.cancelled, timeout=60000):
         dialog.cancel_button.click()
