@@ -18,7 +18,19 @@ HEADER_WIDTH = 110
 RULER_HEIGHT = 26
 TRACK_HEIGHT = {"video": 54, "overlay": 44, "audio": 40}
 WAVEFORM_SHARE = 0.4  # of a video clip's height: its sound under its pictures
+MIN_TILE_ASPECT = 1.0  # a thumbnail tile is never narrower than square
 WAVEFORM_FLOOR_DB = -54.0  # the waveform's edge: quieter than this is drawn as a flat line
+
+
+def _tile(picture: QPixmap, height: float) -> tuple[float, QRectF]:
+    """A thumbnail tile's width at ``height`` and the part of the picture it shows: the middle
+    of a portrait picture, square, since a phone clip's whole frame is a sliver too narrow to
+    tell what it shows."""
+    aspect = picture.width() / picture.height()
+    if aspect >= MIN_TILE_ASPECT:
+        return height * aspect, QRectF(picture.rect())
+    kept = picture.width() / MIN_TILE_ASPECT
+    return height * MIN_TILE_ASPECT, QRectF(0, (picture.height() - kept) / 2, picture.width(), kept)
 
 
 def _loudness_scale(samples: np.ndarray) -> np.ndarray:
@@ -330,22 +342,22 @@ class TimelineView(QWidget):
             right = picture.width() * clip.source_out(self.project.fps) / media.duration
             painter.drawPixmap(rect, picture, QRectF(left, 0, max(1.0, right - left), picture.height()))
         else:
-            tile = rect.height() * picture.width() / picture.height()
+            tile, part = _tile(picture, rect.height())
             x = rect.left()
             while x < rect.right():
-                painter.drawPixmap(QRectF(x, rect.top(), tile, rect.height()), picture, QRectF(picture.rect()))
+                painter.drawPixmap(QRectF(x, rect.top(), tile, rect.height()), picture, part)
                 x += tile
         painter.restore()
 
     def _paint_film_strip(self, painter: QPainter, clip, times, pictures, rect: QRectF) -> None:
         """Each tile the picture of the moment under it (the latest at or before it), so the
         pieces of a clip split at its shots each show their own shot."""
-        tile = rect.height() * pictures[0].width() / pictures[0].height()
+        tile, part = _tile(pictures[0], rect.height())
         origin, x = self.x_of(clip.position), rect.left()
         while x < min(rect.right(), self.width()):  # a clip zoomed in can run far past the view
             frame = clip.position + (x + tile / 2 - origin) / self.pixels_per_frame
             shown = pictures[max(0, int(np.searchsorted(times, clip.source_time(frame, self.project.fps), "right")) - 1)]
-            painter.drawPixmap(QRectF(x, rect.top(), tile, rect.height()), shown, QRectF(shown.rect()))
+            painter.drawPixmap(QRectF(x, rect.top(), tile, rect.height()), shown, part)
             x += tile
 
     def _paint_volume(self, painter: QPainter, clip, rect: QRectF) -> None:

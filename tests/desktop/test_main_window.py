@@ -963,3 +963,14 @@ def test_export_and_import_a_timeline_for_other_editors(qtbot, demo_window, tmp_
     assert window.document.markers == [30, 300] and window.timeline.markers == [30, 300]
     assert window.project_path is None  # a new project: saving asks where
     assert window._dialog_folder() == tmp_path  # beside the timeline it came from, not the home folder
+
+
+def test_a_portrait_clip_s_tiles_show_its_middle_square_not_a_sliver(qapp):
+    from PySide6.QtGui import QPixmap
+
+    from desktop.panels.timeline_view import _tile
+
+    width, part = _tile(QPixmap(54, 96), 40)  # a phone clip's picture
+    assert width == 40 and (part.width(), part.height(), part.top()) == (54, 54, 21)
+    width, part = _tile(QPixmap(96, 54), 27)  # a landscape one keeps its whole frame
+    assert width == 48 and (part.width(), part.height()) == (96, 54)
