@@ -36,6 +36,10 @@ LOW_CONFIDENCE = 0.3  # below this a recognised word is shown for checking (at 0
 # Below this share of its words heard, a script is not the one spoken (another take, another
 # text or another language), and placing it would only mislead.
 MATCH_SHARE = 0.6
+# Of the words recognised freely in a file's first stretch, this share at least are the script's
+# when a script has names read roughly (its own: 0.7-0.9 on the shared readings; another
+# reading's text: 0-0.17; German: 0).
+FREE_MATCH_SHARE = 0.4
 BREATHS = VoiceSettings(min_pause=0.1)  # speech split at every breath: stretches to search
 WORDS_PER_SECOND = 5  # faster than anyone talks: the share of the script searched per stretch
 
@@ -61,6 +65,50 @@ def _decoder(language: str, **options):
 def _dictionary_word(token: str) -> str:
     """How a script token is spelled in the dictionary: lower case, no punctuation."""
     return re.sub(r"[^\w']", "", token.lower()).strip("'")
+
+
+# Letters to ARPABET phones, longest first: a rough reading of a script word the dictionary
+# lacks (a name, a brand), hand-written since no offline grapheme-to-phoneme library ships its
+# model in a wheel. Rough is enough: the grammar holds only the script's own words.
+_SPELLINGS = {
+    "tch": "CH", "igh": "AY", "sch": "SH", "th": "TH", "sh": "SH", "ch": "CH", "ph": "F", "ng": "NG",
+    "ck": "K", "qu": "K W", "wh": "W", "ee": "IY", "ea": "IY", "oo": "UW", "ou": "AW", "ow": "OW",
+    "oi": "OY", "oy": "OY", "ai": "EY", "ay": "EY", "au": "AO", "aw": "AO", "er": "ER", "ir": "ER",
+    "ur": "ER", "ar": "AA R", "or": "AO R", "ey": "IY", "a": "AE", "b": "B", "c": "K", "d": "D",
+    "e": "EH", "f": "F", "g": "G", "h": "HH", "i": "IH", "j": "JH", "k": "K", "l": "L", "m": "M",
+    "n": "N", "o": "AA", "p": "P", "q": "K", "r": "R", "s": "S", "t": "T", "u": "AH", "v": "V",
+    "w": "W", "x": "K S", "y": "IY", "z": "Z", "ä": "EH", "ö": "ER", "ü": "UW", "é": "EY", "è": "EH",
+}
+
+
+def _rough_reading(word: str) -> str | None:
+    """Phones for a word the dictionary lacks, read from its letters; None for a token
+    without letters to read ('2024')."""
+    word = re.sub(r"([^aeiou])\1", r"\1", word.lower().replace("'", ""))  # a doubled consonant sounds once
+    if len(word) > 2 and word.endswith("e") and word[-2] not in "aeiou":
+        word = word[:-1]  # a silent final e ('blaze')
+    phones, at = [], 0
+    while at < len(word):
+        piece = next((word[at : at + n] for n in (3, 2, 1) if word[at : at + n] in _SPELLINGS), None)
+        if piece is None:
+            at += 1  # a letter this table cannot read
+            continue
+        phones.append(_SPELLINGS[piece] if piece not in "cg" or word[at + 1 : at + 2] not in ("e", "i", "y")
+                      else {"c": "S", "g": "JH"}[piece])  # a soft c or g
+        at += len(piece)
+    return " ".join(phones) or None
+
+
+def _add_reading(decoder, word: str) -> bool:
+    """Whether ``word`` could be given a rough reading in the decoder's dictionary."""
+    reading = _rough_reading(word)
+    if reading is None:
+        return False
+    try:
+        decoder.add_word(word, reading)
+    except RuntimeError:  # a phone the model lacks: the word stays unsearched, as before
+        return False
+    return True
 
 
 def _spoken(segment_word: str) -> str | None:
@@ -202,17 +250,26 @@ def align(source: MediaInfo | str, text: str, language: str = "en-us", *, least_
         strangers = ", ".join(f"'{tokens[i]}'" for i in range(len(tokens)) if i not in set(known))
         raise SpeechError(f"Most words of the script are not English ({strangers[:80]}): "
                           f"only {LANGUAGES[language]} can be placed on the speech for now.")
+    # A name the dictionary lacks is searched for by a rough reading: left out, the search
+    # lost its place around it. Such words are no evidence that the script is the one spoken.
+    read_roughly = [i for i in range(len(keys)) if i not in set(known) and len(keys[i]) >= 4 and _add_reading(decoder, keys[i])]
+    searched = sorted(known + read_roughly)
     speech = _spans(info, sub_progress(progress, 0.0, 0.2), cancel, BREATHS, within)
     found: list[Word | None] = [None] * len(tokens)
     stretches = _stretches(speech)
     origin, pcm = _sound_of(info, stretches[0][0], stretches[-1][1])
-    if within is not None and not first_word:  # a clip of a long recording says some part of the script
+    heard_freely: list[str] | None = None  # the first stretch recognised without the script
+    if (within is not None and not first_word) or read_roughly:
         heard = _decode(_decoder(language, bestpath=False), pcm, *stretches[0], cancel, origin=origin) or []
-        first_word = _where_it_starts(keys, [w for w, *_ in heard])
-    next_word = sum(1 for i in known if i < first_word)  # in ``known``: the script is said in order
+        heard_freely = [w for w, *_ in heard]
+    if within is not None and not first_word:  # a clip of a long recording says some part of the script
+        first_word = _where_it_starts(keys, heard_freely)
+    if read_roughly and len(heard_freely) >= 3 and np.mean([w in set(keys) for w in heard_freely]) < FREE_MATCH_SHARE:
+        raise _not_this_script(info)  # rough readings let other speech pass for the script: heard freely, it is not
+    next_word = sum(1 for i in searched if i < first_word)  # in ``searched``: the script is said in order
     for n, (start, end) in enumerate(stretches):
         check_cancel(cancel)
-        window = known[next_word : next_word + int(np.ceil((end - start) * WORDS_PER_SECOND)) + 10]
+        window = searched[next_word : next_word + int(np.ceil((end - start) * WORDS_PER_SECOND)) + 10]
         if not window:
             break
         grammar = "#JSGF V1.0;\ngrammar script;\npublic <script> = " + " ".join(f"[ {keys[i]} ]" for i in window) + " ;\n"
@@ -233,17 +290,22 @@ def align(source: MediaInfo | str, text: str, language: str = "en-us", *, least_
         report(progress, 0.2 + 0.8 * (n + 1) / len(stretches), "Placing the script on the speech")
     start, end = stretches[0][0], stretches[-1][1]
     placed = [i for i, w in enumerate(found) if w is not None]
-    covered = 1.0
+    first, last, covered = 0, len(tokens) - 1, 1.0
     if within is not None and placed:  # the clip's part of the script: its other lines are not in it
-        tokens, found = tokens[placed[0] : placed[-1] + 1], found[placed[0] : placed[-1] + 1]
+        first, last = placed[0], placed[-1]
         # A few words placed in a corner of the clip's speech are a lost search, not its part.
-        covered = (found[-1].end - found[0].start) / sum(span.duration for span in speech)
-    words = _interpolate(tokens, found, start + SPAN_PAD, end - SPAN_PAD)
-    if np.mean([w.placed for w in words]) < least_share or covered < least_share:
-        raise SpeechError(f"The script does not match what is said in '{info.name}' (another take, or another "
-                          "language?): check the text, or start from the speech instead.")
+        covered = (found[last].end - found[first].start) / sum(span.duration for span in speech)
+    heard_share = np.mean([found[i] is not None for i in known if first <= i <= last] or [0.0])
+    words = _interpolate(tokens[first : last + 1], found[first : last + 1], start + SPAN_PAD, end - SPAN_PAD)
+    if heard_share < least_share or covered < least_share:
+        raise _not_this_script(info)
     report(progress, 1.0, "Script placed")
     return words
+
+
+def _not_this_script(info: MediaInfo) -> SpeechError:
+    return SpeechError(f"The script does not match what is said in '{info.name}' (another take, or another "
+                       "language?): check the text, or start from the speech instead.")
 
 
 def _where_it_starts(keys: list[str], heard: list[str], margin: int = 3) -> int:

@@ -113,6 +113,22 @@ def test_script_words_that_are_not_said_get_times_and_are_marked(shared_media):
     assert all(a.start <= b.start for a, b in zip(words, words[1:], strict=False))
 
 
+def test_names_the_dictionary_lacks_are_placed_by_their_letters(shared_media):
+    """A creator's script names people and brands the dictionary does not hold: read roughly
+    from their letters, they are placed with the rest (the search used to lose its place
+    around them, and this script was refused)."""
+    from core.speech.words import align
+
+    path = _speech_file(shared_media, CLIPS[0])
+    reference = [w for w in json.loads(path.with_suffix(".json").read_text())["w"] if not w["t"].startswith("<")]
+    said = path.with_suffix(".txt").read_text().replace("dashwood", "dashwoode").replace("prudently", "prudentlie")
+    words = align(str(path), said)
+    assert all(w.placed for w in words) and len(words) == len(reference)
+    assert max(abs(w.start - r["b"]) for w, r in zip(words, reference, strict=True)) < 0.15
+    with pytest.raises(SpeechError, match="does not match"):  # another reading's text, with a name in it
+        align(str(path), _speech_file(shared_media, CLIPS[1]).with_suffix(".txt").read_text() + " zorblax")
+
+
 def test_bad_scripts_are_refused_with_a_reason(shared_media, tmp_path):
     from core.speech.words import align, read_script
 
