@@ -146,13 +146,30 @@ def styles(folder: Path, model: Path | None = None) -> None:
         ours, anchor = np.mean(swd(small(fresh), small(samples))), np.mean(swd(small(fresh), small(floor)))
         named, named_real = name(samples), name(floor)
         spread, spread_real = layout_spread(samples), layout_spread(np.concatenate([fresh[:50], floor[:50]]))
+        told = discriminator_naming(model, fresh, index)
         confused = np.bincount(named, minlength=len(STYLES))
         mistaken = ", ".join(f"{STYLES[k]} {c}" for k, c in enumerate(confused) if k != index and c)
         print(f"  {style}: SWD x1e3 {ours:.0f} (real vs real {anchor:.0f}); named {style}: "
               f"{(named == index).mean():.0%} of samples, {(named_real == index).mean():.0%} of real ones"
-              f"{'; taken for ' + mistaken if mistaken else ''}; layouts apart {spread:.2f} (real {spread_real:.2f})")
+              f"{'; taken for ' + mistaken if mistaken else ''}; layouts apart {spread:.2f} (real {spread_real:.2f}); "
+              f"the discriminator scores real ones highest as {style} {told:.0%}")
         sheet = np.concatenate([np.concatenate(list(samples[:8]), axis=1), np.concatenate(list(fresh[:8]), axis=1)])
         write_image(folder / f"{style}.png", sheet)
+
+
+def discriminator_naming(model: Path, pictures: np.ndarray, index: int) -> float:
+    """How often the model's discriminator scores real pictures of style ``index`` highest as
+    that style: the pull it can give the generator toward a style (#20: it hardly knew shapes)."""
+    from core.gan.model import Discriminator
+    from core.gan.train import _to_tensor, load_model_file
+
+    data = load_model_file(model)
+    discriminator = Discriminator(len(data["styles"]))
+    discriminator.load_state_dict(data["discriminator"])
+    with torch.no_grad():
+        x = _to_tensor(pictures, "cpu")
+        scores = torch.stack([discriminator.eval()(x, torch.full((len(x),), s)) for s in range(len(data["styles"]))], 1)
+    return float((scores.argmax(1) == index).float().mean())
 
 
 def layout_spread(pictures: np.ndarray) -> float:

@@ -443,7 +443,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     base = args.base or (None if (args.from_scratch or args.procedural) else shipped_model())
     settings = TrainSettings(steps=args.steps, batch=args.batch, checkpoint_every=args.checkpoint_every,
                              sample_every=args.sample_every, seed=args.seed, device=args.device,
-                             style_guidance=args.style_guidance)
+                             style_guidance=args.style_guidance, style_naming=args.style_naming)
     samples = Path(f"{out}.samples.png")
     common = dict(labels=labels, styles=styles, base_model=base, resume=args.resume, description=args.description,
                   on_update=functools.partial(_show_training, samples))
@@ -488,6 +488,8 @@ def _train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=SEED, default=0)
     p.add_argument("--style-guidance", type=_in_range(0, 100), default=0.0, metavar="WEIGHT",
                    help="pull each style toward what a classifier of the training pictures names it (0: off)")
+    p.add_argument("--style-naming", type=_in_range(0, 100), default=0.0, metavar="WEIGHT",
+                   help="teach the discriminator to name the training pictures' styles (0: off)")
     p.add_argument("--device", choices=["cpu", "cuda"], help="default: CUDA when available")
     p.add_argument("--description", default="", help="a note stored in the model file")
     p.add_argument("--gpus", type=_in_range(1, 64, whole=True), default=1, metavar="N",

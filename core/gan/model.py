@@ -139,10 +139,12 @@ class Discriminator(nn.Module):
         self.out = spectral_norm(nn.Linear(cin, 1))
         self.project = spectral_norm(nn.Embedding(styles, cin))
 
-    def forward(self, picture: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
-        """One logit per picture: higher means real."""
+    def forward(self, picture: torch.Tensor, style: torch.Tensor, features: bool = False):
+        """One logit per picture: higher means real; with ``features``, also the pooled
+        features the logit is made from (for the style head of train's style_naming)."""
         h = self.features(picture).sum(dim=(2, 3))
-        return self.out(h).squeeze(1) + (self.project(style) * h).sum(dim=1)
+        logit = self.out(h).squeeze(1) + (self.project(style) * h).sum(dim=1)
+        return (logit, h) if features else logit
 
 
 def hinge_d_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:

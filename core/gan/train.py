@@ -44,6 +44,11 @@ class TrainSettings:
     # The weight of style guidance (core.gan.model.style_guidance_loss), for runs on two or more
     # styles; 0 leaves it out.
     style_guidance: float = 0.0
+    # The weight of naming the real pictures' styles from the discriminator's features (the
+    # discriminator half of AC-GAN), for runs on two or more styles; 0 leaves it out. Without
+    # it the shipped discriminator could hardly tell a real "shapes" from other styles
+    # (docs/models.md), so it could not pull the generator toward shapes.
+    style_naming: float = 0.0
     checkpoint_every: int = 200
     sample_every: int = 50
     seed: int = 0
@@ -266,15 +271,20 @@ def train(
     opt_d = torch.optim.Adam(discriminator.parameters(), settings.lr_d, betas=(0.0, 0.99))
     step, history = 0, []
     ckpt = checkpoint_path(out)
-    if resume and ckpt.exists():
-        step, history, styles = _restore(ckpt, generator, discriminator, ema, opt_g, opt_d, styles)
     data = _to_tensor(pictures, device)
     label_tensor = torch.as_tensor(labels, dtype=torch.long, device=device)
     shard = torch.arange(ranks.rank, len(data), ranks.world)  # this process's pictures
     batch = max(1, settings.batch // ranks.world)
     g_net, d_net = _parallel(generator, ranks, device), _parallel(discriminator, ranks, device)
+    several = len(set(labels.tolist())) > 1
     guide = (train_style_classifier(data, label_tensor, len(styles), seed=settings.seed, cancel=cancel)
-             if settings.style_guidance and len(set(labels.tolist())) > 1 else None)
+             if settings.style_guidance and several else None)
+    namer = (torch.nn.Linear(discriminator.project.embedding_dim, len(styles)).to(device)
+             if settings.style_naming and several else None)
+    if namer is not None:
+        opt_d.add_param_group({"params": list(namer.parameters())})
+    if resume and ckpt.exists():  # after the style head joins the optimiser: its state is in the checkpoint
+        step, history, styles = _restore(ckpt, generator, discriminator, ema, opt_g, opt_d, styles, namer)
     fixed_z = torch.randn(8, generator.z_dim, generator=rng).to(device)
     fixed_styles = [int(labels[i % len(labels)]) for i in range(8)] if base is None else [len(styles) - 1] * 8
     guard, started = _Divergence(), time.monotonic()
@@ -288,6 +298,7 @@ def train(
         settle_statistics(ema.model, label_tensor, min(SETTLE_PICTURES, step * batch), batch)
         _save({"format": MODEL_FORMAT + "-checkpoint", "step": step, "history": history, "styles": styles,
                "generator": generator.state_dict(), "discriminator": discriminator.state_dict(),
+               "namer": namer.state_dict() if namer is not None else {},
                "ema": ema.model.state_dict(), "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict()}, ckpt)
         _save(_model_dict(ema.model, discriminator, styles, step, description), out)
 
@@ -318,10 +329,14 @@ def train(
             fake_style = torch.cat([style[:half], style[:half], style[2 * half :]])
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
                 fake = g_net(z, fake_style)
-                d_loss = hinge_d_loss(d_net(diff_augment(real, rng), style).float(),
-                                      d_net(diff_augment(fake.detach(), rng), fake_style).float())
+                real_logits, real_features = d_net(diff_augment(real, rng), style, features=True)
+                d_loss = hinge_d_loss(real_logits.float(), d_net(diff_augment(fake.detach(), rng), fake_style).float())
+            if namer is not None:
+                d_loss = d_loss + settings.style_naming * torch.nn.functional.cross_entropy(
+                    namer(real_features.float()), style)
             opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
+            _average_gradients(ranks, namer)
             opt_d.step()
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
                 g_loss = hinge_g_loss(d_net(diff_augment(fake, rng), fake_style).float())
@@ -409,6 +424,18 @@ def _agreed(ranks: Ranks, *flags: bool) -> tuple[bool, ...]:
     return tuple(bool(v) for v in votes.tolist())
 
 
+def _average_gradients(ranks: Ranks, module) -> None:
+    """The mean of ``module``'s gradients over the processes: a module outside the
+    DistributedDataParallel copies (the discriminator's style head) has to be averaged by hand."""
+    if ranks.world == 1 or module is None:
+        return
+    import torch.distributed as dist
+
+    for parameter in module.parameters():
+        dist.all_reduce(parameter.grad)
+        parameter.grad /= ranks.world
+
+
 def _mean_losses(ranks: Ranks, d_loss, g_loss) -> tuple[float, float]:
     """The losses averaged over the processes: what the whole batch scored."""
     if ranks.world == 1:
@@ -485,7 +512,7 @@ def _load_base(generator, discriminator, base: dict, style_count: int) -> None:
             raise ModelError(f"The base model does not fit this version of Reelsmith ({exc}).") from exc
 
 
-def _restore(ckpt: Path, generator, discriminator, ema, opt_g, opt_d, styles: list[str]):
+def _restore(ckpt: Path, generator, discriminator, ema, opt_g, opt_d, styles: list[str], namer=None):
     import torch
 
     try:
@@ -496,7 +523,10 @@ def _restore(ckpt: Path, generator, discriminator, ema, opt_g, opt_d, styles: li
         discriminator.load_state_dict(state["discriminator"])
         ema.model.load_state_dict(_grown(state["ema"], ema.model))
         opt_g.load_state_dict(_grown_optimiser(state["opt_g"], len(list(generator.parameters()))))
-        opt_d.load_state_dict(state["opt_d"])
+        if namer is not None and state.get("namer"):
+            namer.load_state_dict(state["namer"])
+        if len(state["opt_d"]["param_groups"]) == len(opt_d.param_groups):  # else the style head came or went
+            opt_d.load_state_dict(state["opt_d"])
     except ModelError:
         raise
     except Exception as exc:

@@ -150,6 +150,31 @@ def test_style_guidance_pulls_a_fake_toward_its_own_style(monkeypatch, tmp_path,
     assert made == [len(STYLES)]
 
 
+def test_style_naming_teaches_the_discriminator_the_styles_and_resumes(tmp_path, pictures):
+    """With style naming the discriminator's features learn to tell the real pictures' styles
+    apart (its style head's loss falls), and a run resumes with the head where it was."""
+    import torch
+
+    from core.gan.data import STYLES
+    from core.gan.train import TrainSettings, checkpoint_path, train
+
+    images, labels = pictures
+    out = tmp_path / "named.pt"
+    settings = TrainSettings(steps=1, batch=8, style_naming=1.0, checkpoint_every=1000, device="cpu")
+    train(images, out, settings, labels=labels, styles=list(STYLES))
+    head = torch.load(checkpoint_path(out), weights_only=True)["namer"]
+    assert head["weight"].shape == (len(STYLES), 256)
+    settings.steps = 2
+    result = train(images, out, settings, labels=labels, styles=list(STYLES), resume=True)
+    assert result.steps == 2
+    resumed = torch.load(checkpoint_path(out), weights_only=True)["namer"]
+    assert not torch.equal(resumed["weight"], head["weight"])  # it learned on from where it was
+    plain = tmp_path / "plain.pt"
+    train(images, plain, TrainSettings(steps=1, batch=8, checkpoint_every=1000, device="cpu"), labels=labels,
+          styles=list(STYLES))
+    assert torch.load(checkpoint_path(plain), weights_only=True)["namer"] == {}
+
+
 # --- training ---------------------------------------------------------------------------------
 
 
