@@ -149,7 +149,9 @@ def _make(videos: list[MediaInfo], stills: list[MediaInfo], settings: ShortSetti
     elif music is not None:
         recipes.add_music_bed(project, tl.MediaRef.from_info(music))
         _duck_under_speech(project, pictures, speech)
-    if settings.script:
+    if settings.script and voice is not None:
+        _narration_captions(project, pictures, settings.script, music, lead_in, sub_progress(progress, 0.95, 1.0), cancel)
+    elif settings.script:
         _captions(project, pictures, settings.script, sub_progress(progress, 0.95, 1.0), cancel)
     if settings.title:
         first = min(pictures.clips, key=lambda c: c.position)
@@ -454,6 +456,23 @@ def _captions(project: tl.Project, pictures: tl.Track, script: str, progress: Pr
             if cues and cues[-1][1] > cue[0]:  # never over the next
                 cues[-1][1] = max(cues[-1][0] + 0.05, cue[0])
             cues.append(cue)
+    if cues:
+        recipes.add_track_effects(project, pictures.id, [{"type": "captions", "params": {"cues": cues}}])
+
+
+def _narration_captions(project: tl.Project, pictures: tl.Track, script: str, narration: MediaInfo, lead_in: float,
+                        progress: Progress | None, cancel: CancelToken | None) -> None:
+    """Captions of the script as the voice-over says it: the words are the narration's, so the
+    script is placed on it (the part the short plays, the whole script may be given), not on
+    the footage."""
+    from core.speech.cues import build_cues, line_characters
+    from core.speech.words import align
+
+    seconds = project.duration_frames / project.fps
+    words = align(narration, script, within=(lead_in, lead_in + seconds), progress=progress, cancel=cancel)
+    played = [replace(w, start=round(max(0.0, w.start - lead_in), 3), end=round(min(seconds, w.end - lead_in), 3))
+              for w in words if w.start - lead_in < seconds - 0.1]  # the short ends after its last word
+    cues = build_cues(played, line_characters(project.width, project.height))
     if cues:
         recipes.add_track_effects(project, pictures.id, [{"type": "captions", "params": {"cues": cues}}])
 

@@ -41,6 +41,7 @@ MATCH_SHARE = 0.6
 # reading's text: 0-0.17; German: 0).
 FREE_MATCH_SHARE = 0.4
 BREATHS = VoiceSettings(min_pause=0.1)  # speech split at every breath: stretches to search
+SECONDS_PER_LETTER = 0.065  # read aloud, the gaps between words included (the shared readings: 0.063)
 WORDS_PER_SECOND = 5  # faster than anyone talks: the share of the script searched per stretch
 
 
@@ -259,12 +260,13 @@ def align(source: MediaInfo | str, text: str, language: str = "en-us", *, least_
     stretches = _stretches(speech)
     origin, pcm = _sound_of(info, stretches[0][0], stretches[-1][1])
     heard_freely: list[str] | None = None  # the first stretch recognised without the script
-    if (within is not None and not first_word) or read_roughly:
+    if (within is not None and not first_word) or (read_roughly and least_share):
         heard = _decode(_decoder(language, bestpath=False), pcm, *stretches[0], cancel, origin=origin) or []
         heard_freely = [w for w, *_ in heard]
     if within is not None and not first_word:  # a clip of a long recording says some part of the script
         first_word = _where_it_starts(keys, heard_freely)
-    if read_roughly and len(heard_freely) >= 3 and np.mean([w in set(keys) for w in heard_freely]) < FREE_MATCH_SHARE:
+    if (least_share and read_roughly and len(heard_freely) >= 3
+            and np.mean([w in set(keys) for w in heard_freely]) < FREE_MATCH_SHARE):
         raise _not_this_script(info)  # rough readings let other speech pass for the script: heard freely, it is not
     next_word = sum(1 for i in searched if i < first_word)  # in ``searched``: the script is said in order
     for n, (start, end) in enumerate(stretches):
@@ -292,15 +294,37 @@ def align(source: MediaInfo | str, text: str, language: str = "en-us", *, least_
     placed = [i for i, w in enumerate(found) if w is not None]
     first, last, covered = 0, len(tokens) - 1, 1.0
     if within is not None and placed:  # the clip's part of the script: its other lines are not in it
-        first, last = placed[0], placed[-1]
+        first, last = _part_said(keys, found, placed[0], placed[-1], speech, within)
         # A few words placed in a corner of the clip's speech are a lost search, not its part.
-        covered = (found[last].end - found[first].start) / sum(span.duration for span in speech)
+        covered = (found[placed[-1]].end - found[placed[0]].start) / sum(span.duration for span in speech)
     heard_share = np.mean([found[i] is not None for i in known if first <= i <= last] or [0.0])
     words = _interpolate(tokens[first : last + 1], found[first : last + 1], start + SPAN_PAD, end - SPAN_PAD)
     if heard_share < least_share or covered < least_share:
         raise _not_this_script(info)
     report(progress, 1.0, "Script placed")
     return words
+
+
+def _part_said(keys: list[str], found: list[Word | None], first: int, last: int, speech: list[Speech],
+               within: tuple[float, float]) -> tuple[int, int]:
+    """The script's words from ``first`` to ``last`` (the first and last placed), with the
+    unplaced words next to them that the speech around them still has time for: the search
+    can miss a clip's last word ('them'), which is no reason to drop it from the captions,
+    while the next line's words lie past where the speech stops."""
+    def room(at: float, step: int) -> float:
+        span = next((s for s in speech if s.start - SPAN_PAD <= at <= s.end + SPAN_PAD), None)
+        if span is None:
+            return 0.0
+        return min(span.end, within[1]) - at if step > 0 else at - max(span.start, within[0])
+
+    for step in (-1, 1):
+        end = first if step < 0 else last
+        left = room(found[end].start if step < 0 else found[end].end, step)
+        while 0 <= end + step < len(keys) and found[end + step] is None and left > 0:
+            end += step
+            left -= (len(keys[end]) + 1) * SECONDS_PER_LETTER
+        first, last = (end, last) if step < 0 else (first, end)
+    return first, last
 
 
 def _not_this_script(info: MediaInfo) -> SpeechError:

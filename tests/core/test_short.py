@@ -257,6 +257,24 @@ def test_a_script_becomes_captions_timed_to_the_shorts_own_speech(talking_clip, 
     tl.validate_project(project)
 
 
+def test_a_voice_over_s_script_becomes_captions_of_the_voice_over(samples, talking_clip, tmp_path):
+    """The words of a voice-over short are the narration's: its script (the whole recording's)
+    is placed on the narration, not the footage, and each word is shown as it is said."""
+    from core.assist.short import VOICE_LEAD
+    from core.speech.voice import find_speech
+
+    path, _, readings = talking_clip
+    voice = path.parent / "talk.wav"
+    skip = find_speech(str(voice))[0].start - VOICE_LEAD
+    settings = ShortSettings(seconds=8, music=str(voice), backdrop=None, aspect="16:9", script="\n".join(readings))
+    project = make_short([samples.path("city-walk.mp4"), samples.path("beach-drone.mp4")], settings, tmp_path / "media")
+    (captions,) = [e for e in next(t for t in project.tracks if t.name == "Video 1").effects if e["type"] == "captions"]
+    said = " ".join(c[2] for c in captions["params"]["cues"]).split()
+    assert said == readings[0].split()  # the first reading is all the short plays
+    first_word = captions["params"]["cues"][0][3][0][0]
+    assert abs(first_word - VOICE_LEAD) < 0.2 and skip > 1  # on the short's clock, not the recording's
+
+
 def test_in_speech_without_pauses_pieces_are_cut_where_one_word_gives_way_to_the_next(talking_clip, tmp_path):
     from core.speech.voice import find_speech
     from core.speech.words import BREATHS, word_edges
