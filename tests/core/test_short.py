@@ -108,18 +108,20 @@ def test_the_creators_own_music_is_cut_on_its_beats(samples, tmp_path):
 
 def test_a_voice_over_sets_the_length_and_the_footage_dips_under_it(samples, talking_clip, tmp_path):
     """A narration is not music: no beats to cut on, it is never ducked, the short ends at a
-    pause in it (a breath after its last word), and the footage's own sound dips as it speaks."""
+    pause in it (a breath after its last word), and the footage's own sound dips as it speaks.
+    Its script (the whole recording's) becomes captions of the narration, not of the footage."""
     from core.assist.short import FOOTAGE_DUCK_DB, VOICE_LEAD, VOICE_TAIL, _voice_over
     from core.speech.voice import Speech, find_speech
 
+    readings = talking_clip[2]
     voice = talking_clip[0].parent / "talk.wav"  # three readings 1.5 s apart, about 22 s
     heard = find_speech(str(voice))
     skip = heard[0].start - VOICE_LEAD  # the recording's quiet before its first word is not played
     spans = [Speech(s.start - skip, s.end - skip) for s in heard]  # as the short plays them
     plans = []
     clips = [samples.path(name) for name in ("city-walk.mp4", "beach-drone.mp4", "studio-talk.mp4")]
-    project = make_short(clips, ShortSettings(seconds=12, music=str(voice), backdrop=None, aspect="16:9"),
-                         tmp_path / "media", on_plan=plans.append)
+    project = make_short(clips, ShortSettings(seconds=12, music=str(voice), backdrop=None, aspect="16:9",
+                                              script="\n".join(readings)), tmp_path / "media", on_plan=plans.append)
     length = project.duration_frames / project.fps
     said_last = max(s.end for s in spans if s.end + VOICE_TAIL <= 12)
     assert abs(length - (said_last + VOICE_TAIL)) < 0.5 and not any(s.start < length - 0.3 < s.end for s in spans)
@@ -129,6 +131,10 @@ def test_a_voice_over_sets_the_length_and_the_footage_dips_under_it(samples, tal
     assert not any(t.name == "Music" for t in project.tracks) and not list((tmp_path / "media").iterdir())
     keyed = [c for c in _picture(project) if c.volume_keys]
     assert keyed and min(g for c in keyed for _, g in c.volume_keys) == pytest.approx(10 ** (FOOTAGE_DUCK_DB / 20), abs=0.01)
+    (captions,) = [e for e in next(t for t in project.tracks if t.name == "Video 1").effects if e["type"] == "captions"]
+    said = " ".join(c[2] for c in captions["params"]["cues"]).split()
+    assert said == readings[0].split()  # the first reading is all the short plays, every word of it
+    assert abs(captions["params"]["cues"][0][3][0][0] - VOICE_LEAD) < 0.2  # on the short's clock
     assert _voice_over(str(samples.path("music-bed.wav")), None) is None  # music stays music
 
 
@@ -255,24 +261,6 @@ def test_a_script_becomes_captions_timed_to_the_shorts_own_speech(talking_clip, 
     seconds = project.duration_frames / project.fps
     assert all(0 <= w[0] < w[1] <= seconds + 0.01 for c in cues for w in c[3])
     tl.validate_project(project)
-
-
-def test_a_voice_over_s_script_becomes_captions_of_the_voice_over(samples, talking_clip, tmp_path):
-    """The words of a voice-over short are the narration's: its script (the whole recording's)
-    is placed on the narration, not the footage, and each word is shown as it is said."""
-    from core.assist.short import VOICE_LEAD
-    from core.speech.voice import find_speech
-
-    path, _, readings = talking_clip
-    voice = path.parent / "talk.wav"
-    skip = find_speech(str(voice))[0].start - VOICE_LEAD
-    settings = ShortSettings(seconds=8, music=str(voice), backdrop=None, aspect="16:9", script="\n".join(readings))
-    project = make_short([samples.path("city-walk.mp4"), samples.path("beach-drone.mp4")], settings, tmp_path / "media")
-    (captions,) = [e for e in next(t for t in project.tracks if t.name == "Video 1").effects if e["type"] == "captions"]
-    said = " ".join(c[2] for c in captions["params"]["cues"]).split()
-    assert said == readings[0].split()  # the first reading is all the short plays
-    first_word = captions["params"]["cues"][0][3][0][0]
-    assert abs(first_word - VOICE_LEAD) < 0.2 and skip > 1  # on the short's clock, not the recording's
 
 
 def test_in_speech_without_pauses_pieces_are_cut_where_one_word_gives_way_to_the_next(talking_clip, tmp_path):
