@@ -220,6 +220,24 @@ def train(
     across processes each step, so the run follows one process's course. Rank 0 alone writes
     the checkpoints and reports.
     """
+    from core.gan.model import pick_device
+
+    out, settings, ranks = Path(out), settings or TrainSettings(), ranks or Ranks.from_env()
+    if len(pictures) < 8 * ranks.world:
+        raise ModelError(f"Training needs at least 8 pictures per process; there are {len(pictures)}.")
+    device = pick_device(settings.device)
+    if ranks.world > 1:
+        device = _join(ranks, device)
+    try:  # whatever ends the run (an error, a cancel while the style guide learns) leaves the group
+        return _train_in_group(pictures, out, settings, ranks, device, labels, styles, base_model, resume,
+                               description, on_update, progress, cancel)
+    finally:
+        _leave(ranks)
+
+
+def _train_in_group(pictures, out: Path, settings: TrainSettings, ranks: Ranks, device, labels, styles, base_model,
+                    resume: bool, description: str, on_update, progress, cancel) -> TrainResult:
+    """``train`` once its process has joined its group (when it has one)."""
     import torch
 
     from core.gan.model import (
@@ -232,18 +250,11 @@ def train(
         hinge_d_loss,
         hinge_g_loss,
         layout_seeking_loss,
-        pick_device,
         settle_statistics,
         style_guidance_loss,
         train_style_classifier,
     )
 
-    out, settings, ranks = Path(out), settings or TrainSettings(), ranks or Ranks.from_env()
-    if len(pictures) < 8 * ranks.world:
-        raise ModelError(f"Training needs at least 8 pictures per process; there are {len(pictures)}.")
-    device = pick_device(settings.device)
-    if ranks.world > 1:
-        device = _join(ranks, device)
     torch.manual_seed(settings.seed)  # the same starting weights in every process
     rng = torch.Generator().manual_seed(settings.seed + ranks.rank)  # its own draws of pictures
     base = load_model_file(base_model) if base_model else None
@@ -364,8 +375,6 @@ def train(
         if step > 0:
             checkpoint()  # cancel is pause: the work so far is kept for --resume
         raise
-    finally:
-        _leave(ranks)
     checkpoint()
     return TrainResult(out, step, time.monotonic() - started, history)
 

@@ -135,6 +135,15 @@ def test_style_guidance_pulls_a_fake_toward_its_own_style(monkeypatch, tmp_path,
     stop.cancel()
     with pytest.raises(Cancelled):  # a minute or two of work on its own: it stops when asked
         model.train_style_classifier(fields, torch.tensor([0] * 16 + [1] * 16), 2, steps=40, cancel=stop)
+    from core.gan import train as training
+
+    images, labels = pictures
+    left = []
+    monkeypatch.setattr(training, "_leave", left.append)
+    with pytest.raises(Cancelled):  # cancelled while the guide learns: the run still leaves its group
+        train(images[:8], tmp_path / "cancelled.pt", TrainSettings(steps=1, batch=4, style_guidance=0.5, device="cpu"),
+              labels=labels[:8], styles=list(STYLES), cancel=stop)
+    assert len(left) == 1
     picture = torch.full((1, 3, 64, 64), 0.7, requires_grad=True)
     light, dark = (model.style_guidance_loss(guide, picture, torch.tensor([s])) for s in (1, 0))
     assert light < dark
@@ -142,7 +151,6 @@ def test_style_guidance_pulls_a_fake_toward_its_own_style(monkeypatch, tmp_path,
     assert picture.grad.mean() > 0
     made = []
     monkeypatch.setattr(model, "train_style_classifier", lambda *a, **k: made.append(a[2]) or model.StyleClassifier(a[2]))
-    images, labels = pictures
     settings = TrainSettings(steps=1, batch=4, style_guidance=0.5, checkpoint_every=1000, device="cpu")
     train(images[:8], tmp_path / "one.pt", settings)  # one style ("custom"): nothing to tell apart
     assert made == []
