@@ -221,7 +221,15 @@ class Compositor:
                 t = frame / self.project.fps
                 adjusted = apply_effects(canvas, t, track.effects, CLIP_SPACE)[..., :3]  # a key has nothing to show through
                 canvas = apply_effects(np.ascontiguousarray(adjusted), t, track.effects, CANVAS_SPACE)
+        for clip in self._sound_clips_with_text(frame):  # a voice-over's captions: over every picture
+            canvas = apply_effects(canvas, (frame - clip.position) / self.project.fps, clip.effects, CANVAS_SPACE)
         return canvas
+
+    def _sound_clips_with_text(self, frame: int) -> list[Clip]:
+        """The sound clips at ``frame`` that carry effects: only what they draw on the canvas
+        (captions, titles) can show, since a sound has no picture of its own."""
+        actives = (active_at(t, frame) for t in self.project.tracks if t.kind == AUDIO_TRACK)
+        return [a.clip for a in actives if a is not None and a.clip.effects]
 
     def planes_at(self, frame: int) -> np.ndarray:
         """The picture at timeline ``frame`` as I420 planes (BT.601, limited range), for the
@@ -254,6 +262,8 @@ class Compositor:
         effects, drawn unblended on black at even pixel positions; None otherwise."""
         visible = [t for t in self.project.tracks if t.kind != AUDIO_TRACK and not t.hidden]
         if any(t.effects for t in visible) or self.project.width % 2 or self.project.height % 2:
+            return None
+        if self._sound_clips_with_text(frame):
             return None
         active = [a for a in (active_at(t, frame) for t in visible) if a is not None]
         if len(active) != 1 or active[0].transition is not None:

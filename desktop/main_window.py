@@ -886,16 +886,19 @@ class MainWindow(QMainWindow):
         return dialog
 
     def caption_speech(self):
-        """Captions on the selected clip (else the first on the timeline with sound), its
-        editor open and listening: the captions editor's From speech in one step."""
+        """Captions on the selected clip (else the voice-over's, else the first video on the
+        timeline with sound), its editor open and listening: the captions editor's From speech
+        in one step. A sound clip's captions show over every picture while it plays."""
         if self.project is None:
             return None
         media = self.project.media
-        clips = [c for _, c in sorted(tl.all_clips(self.project), key=lambda tc: tc[1].position)
-                 if c.media_id in media and media[c.media_id].has_audio and media[c.media_id].has_video]
-        chosen = [c for c in clips if c.id in self.timeline.selected] or clips
+        clips = [(t, c) for t, c in sorted(tl.all_clips(self.project), key=lambda tc: tc[1].position)
+                 if c.media_id in media and media[c.media_id].has_audio]
+        chosen = ([c for _, c in clips if c.id in self.timeline.selected]
+                  or [c for t, c in clips if t.name == recipes.VOICE_OVER_TRACK]
+                  or [c for _, c in clips if media[c.media_id].has_video])
         if not chosen:
-            self.show_error("Nothing to caption", "Put a video in which someone speaks on the timeline first.")
+            self.show_error("Nothing to caption", "Put a video or a recording in which someone speaks on the timeline first.")
             return None
         clip = chosen[0]
         index = next((i for i, e in enumerate(clip.effects) if e.get("type") == "captions"), None)

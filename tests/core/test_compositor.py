@@ -335,3 +335,30 @@ def test_frames_with_more_than_one_plain_clip_are_drawn_then_converted(project):
     with Compositor(project) as compositor:
         assert compositor._plain_clip(5) is None and compositor._plain_clip(50) is not None
         assert np.array_equal(compositor.planes_at(5), cv2.cvtColor(compositor.frame_at(5), cv2.COLOR_RGB2YUV_I420))
+
+
+def test_a_voice_over_s_captions_show_over_the_pictures_while_it_plays(project, tone_file):
+    """Captions on a sound clip (a voice-over's words) are drawn over every picture while it
+    plays, on the encoder's path too; nothing else of a sound clip is drawn."""
+    import cv2
+
+    project, _ = project
+    project.width, project.height = 640, 360  # the clip alone is a plain frame
+    voice = tl.MediaRef.from_info(probe(tone_file))
+    tl.add_media(project, voice)
+    spoken = tl.make_clip(project, voice.id, 30, 0.0, 2.0)  # from 1 s to 3 s
+    audio = next(t for t in project.tracks if t.kind == tl.AUDIO_TRACK)
+    tl.add_clip(project, audio.id, spoken)
+    with Compositor(project) as compositor:
+        before = compositor.frame_at(45)
+    tl.set_clip_properties(project, spoken.id, effects=[
+        {"type": "captions", "params": {"cues": [[0.0, 2.0, "heard words", [[0.0, 1.0, 1.0], [1.0, 2.0, 1.0]]]]}},
+        {"type": "brightness", "params": {"amount": 0.5}}])  # of no picture: not drawn
+    with Compositor(project) as compositor:
+        captioned, outside = compositor.frame_at(45), compositor.frame_at(100)
+        assert compositor._plain_clip(45) is None and compositor._plain_clip(100) is not None
+        assert np.array_equal(compositor.planes_at(45), cv2.cvtColor(captioned, cv2.COLOR_RGB2YUV_I420))
+    changed = np.abs(captioned.astype(int) - before.astype(int)).max(axis=2) > 40
+    assert 0.005 < changed.mean() < 0.2  # the words, not a brightened picture
+    assert changed[: project.height // 2].mean() < changed[project.height // 2 :].mean()  # low on the screen
+    assert outside.shape == captioned.shape

@@ -287,3 +287,29 @@ def test_captions_from_speech_is_one_menu_command(qtbot, window, talking_clip):
     assert effect["type"] == "captions" and heard  # the clip's own words: not the other readings'
     assert len(heard) <= len(readings[1].split()) + 3
     assert all(0 <= c[0] < c[1] <= clip.length / fps + 0.05 for c in effect["params"]["cues"])
+
+
+def test_captions_from_speech_hear_the_voice_over_when_there_is_one(qtbot, window, samples, talking_clip):
+    """In a voice-over short the words are the narration's, not the footage's: Ctrl+Shift+C
+    captions the voice-over's clip, whose captions show over the pictures."""
+    from core.media import probe
+
+    project = tl.Project.new("vertical", name="Narrated")
+    footage, voice = (tl.MediaRef.from_info(probe(str(p))) for p in (samples.path("studio-talk.mp4"),
+                                                                     talking_clip[0].parent / "talk.wav"))
+    for media in (footage, voice):
+        tl.add_media(project, media)
+    recipes.place_media(project, [footage.id], (0, project.tracks[0].id))
+    recipes.add_music_bed(project, voice, name=recipes.VOICE_OVER_TRACK)
+    window.set_project(project, None)
+    narration = project.tracks[-1].clips[0]
+    window.timeline.selected = []
+    dialog = window.caption_speech()
+    assert dialog.clip_id == narration.id and window.project.find_clip(narration.id)[1].effects[0]["type"] == "captions"
+    with qtbot.waitSignal(dialog.job.cancelled, timeout=60_000):
+        dialog.job.cancel()
+    window.timeline.selected = [project.tracks[0].clips[0].id]  # chosen by the creator: the footage's own words
+    dialog = window.caption_speech()
+    assert dialog.clip_id == project.tracks[0].clips[0].id
+    with qtbot.waitSignal(dialog.job.cancelled, timeout=60_000):
+        dialog.job.cancel()
