@@ -304,8 +304,9 @@ def test_the_documented_effect_settings_are_the_registry():
 
 
 def test_whatever_the_loader_accepts_renders(project_folder):
-    """A thousand mutated projects: those that load also render, a picture and its sound at
-    the first clip starts and middles, at the preview's size, without an error."""
+    """A thousand mutated projects: those that load also render, a picture at the first clip
+    starts and middles and the sound at the first (each read of the sound starts an ffmpeg:
+    half the test's time went there), at the preview's size, without an error."""
     from core.compositor import Compositor
 
     project = build_project(project_folder)
@@ -334,7 +335,7 @@ def test_whatever_the_loader_accepts_renders(project_folder):
             for frame in sorted(frames)[:2]:
                 picture = compositor.frame_at(frame)
                 assert picture.shape == (project.height, project.width, 3)
-                sound = compositor.audio_between(frame / project.fps, frame / project.fps + 0.05)
-                assert np.isfinite(sound).all()
+            start = min(frames, default=0) / project.fps
+            assert np.isfinite(compositor.audio_between(start, start + 0.05)).all()
         rendered += 1
     assert rendered > 100  # (about one in seven loads)
