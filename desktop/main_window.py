@@ -902,13 +902,20 @@ class MainWindow(QMainWindow):
             return None
         clip = chosen[0]
         index = next((i for i, e in enumerate(clip.effects) if e.get("type") == "captions"), None)
-        if index is None:
+        added = index is None
+        if added:
             if not self.perform(recipes.add_effects, [clip.id], [{"type": "captions", "params": {}}], "Add captions"):
                 return None
             index = len(self.project.find_clip(clip.id)[1].effects) - 1
         dialog = self.open_captions_editor(clip.id, index)
+        if added:  # cancelled: the empty captions this command put on the clip go again
+            dialog.rejected.connect(self._undo_unused_captions)
         dialog.caption_from_speech()
         return dialog
+
+    def _undo_unused_captions(self) -> None:
+        if self.undo_stack.undoText() == "Add captions":
+            self.undo_stack.undo()
 
     def open_captions_editor(self, clip_id: str, index: int):
         from desktop.dialogs.captions_dialog import CaptionsDialog

@@ -308,6 +308,8 @@ def test_captions_from_speech_hear_the_voice_over_when_there_is_one(qtbot, windo
     assert dialog.clip_id == narration.id and window.project.find_clip(narration.id)[1].effects[0]["type"] == "captions"
     with qtbot.waitSignal(dialog.job.cancelled, timeout=60_000):
         dialog.job.cancel()
+    dialog.reject()  # cancelled: the empty captions the command added go again
+    assert window.project.find_clip(narration.id)[1].effects == []
     window.timeline.selected = [project.tracks[0].clips[0].id]  # chosen by the creator: the footage's own words
     dialog = window.caption_speech()
     assert dialog.clip_id == project.tracks[0].clips[0].id
