@@ -127,26 +127,6 @@ def test_backdrop_cli_renders_the_asked_size_and_refuses_bad_input(tmp_path, tin
     assert bad.returncode == 2 and "damaged" in bad.stderr
 
 
-def test_train_cli_trains_resumes_and_refuses_to_overwrite(tmp_path, picture_folder):
-    from core.gan.train import load_model_file
-
-    folder = picture_folder
-    out = tmp_path / "mine.pt"
-    args = ["train", "--data", str(folder), "--out", str(out), "--batch", "4", "--from-scratch"]
-    first = run_cli(*args, "--steps", "2")
-    assert first.returncode == 0, first.stderr
-    assert load_model_file(out)["trained_steps"] == 2
-    refused = run_cli(*args, "--steps", "3")
-    assert refused.returncode == 2 and "--resume" in refused.stderr
-    resumed = run_cli(*args, "--steps", "3", "--resume")
-    assert resumed.returncode == 0, resumed.stderr
-    assert load_model_file(out)["trained_steps"] == 3
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    nothing = run_cli("train", "--data", str(empty), "--out", str(tmp_path / "n.pt"), "--steps", "2")
-    assert nothing.returncode == 2 and "None of these files" in nothing.stderr
-
-
 def test_train_cli_carries_a_model_on_from_base_even_on_procedural_pictures(tmp_path, tiny_model):
     """--procedural alone trains from scratch (how the shipped model was made); --base carries
     a model on, which a later session took to be what --procedural did."""
@@ -167,7 +147,9 @@ def test_train_cli_carries_a_model_on_from_base_even_on_procedural_pictures(tmp_
     assert missing.returncode == 2 and "does not exist" in missing.stderr and not (tmp_path / "m.pt").exists()
 
 
-def test_training_killed_mid_run_resumes_from_its_checkpoint(tmp_path, picture_folder):
+def test_training_killed_mid_run_resumes_from_its_checkpoint_only_when_asked(tmp_path, picture_folder):
+    """Killed at any moment, training keeps its last checkpoint; a run on the same model is
+    refused unless --resume says to carry it on; a folder with no pictures is refused."""
     import signal
 
     from core.gan.train import checkpoint_path, load_model_file
@@ -187,10 +169,16 @@ def test_training_killed_mid_run_resumes_from_its_checkpoint(tmp_path, picture_f
         proc.stdout.close()
     kept = load_model_file(out)["trained_steps"]
     assert kept >= 2 and checkpoint_path(out).exists()
-    resumed = subprocess.run([*args, "--steps", str(kept + 2), "--resume"], cwd=ROOT, capture_output=True, text=True,
-                             timeout=120)
+    refused = run_cli(*args[2:], "--steps", str(kept + 2))  # the model is there: carry on or start anew?
+    assert refused.returncode == 2 and "--resume" in refused.stderr
+    assert load_model_file(out)["trained_steps"] == kept
+    resumed = run_cli(*args[2:], "--steps", str(kept + 2), "--resume")
     assert resumed.returncode == 0, resumed.stderr
     assert load_model_file(out)["trained_steps"] == kept + 2
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    nothing = run_cli("train", "--data", str(empty), "--out", str(tmp_path / "n.pt"), "--steps", "2")
+    assert nothing.returncode == 2 and "None of these files" in nothing.stderr
 
 
 def test_no_command_writes_over_its_own_inputs(samples, tmp_path):
