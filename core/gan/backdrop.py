@@ -18,6 +18,7 @@ which stays smooth; film grain, when asked for, is the grain effect (core.effect
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import closing
@@ -28,6 +29,8 @@ import numpy as np
 
 from core.errors import MediaError, ModelError
 from core.jobs import CancelToken, Progress, check_cancel, made_ahead, report
+
+log = logging.getLogger(__name__)
 
 LOOP_SECONDS_AT_SPEED_1 = 8.0  # how long one turn of the main circle takes at speed 1
 BATCH = 8  # frames generated at a time
@@ -72,30 +75,27 @@ class BackdropRenderer:
     """Renders the frames of one backdrop; cheap to ask for any frame, in any order."""
 
     def __init__(self, settings: BackdropSettings):
-        import torch
-
         from core.gan import shipped_model
-        from core.gan.model import pick_device
-        from core.gan.train import build_generator, load_model_file
+        from core.gan.train import load_model_file
 
         settings.validate()
         self.settings = settings
         model_file = Path(settings.model or shipped_model())
-        data = load_model_file(model_file)
-        self.styles: list[str] = list(data["styles"])
+        twin = _usable_twin(model_file, settings.device)
+        data = None if twin else load_model_file(model_file)
+        self.styles: list[str] = list(twin.styles if twin else data["styles"])
+        self.z_dim: int = twin.z_dim if twin else data["z_dim"]
         style = settings.style or ("custom" if "custom" in self.styles else self.styles[0])
         if style not in self.styles:
             raise ModelError(f"This model has no style '{style}'. Its styles: {', '.join(self.styles)}.")
         self.style_index = self.styles.index(style)
-        self.device = pick_device(settings.device)
-        self.generator = build_generator(data).to(self.device)
-        self.z_dim = data["z_dim"]
-        rng = torch.Generator().manual_seed(settings.seed)
+        self._pictures = twin or _torch_generator(data, settings.device)
+        rng = np.random.default_rng(settings.seed)
         turns = max(1, round(settings.seconds * settings.speed / LOOP_SECONDS_AT_SPEED_1))
-        self.turns = torch.tensor([turns, 2 * turns, 3 * turns], dtype=torch.float64)
-        self.weights = torch.tensor([0.85, 0.45, 0.28], dtype=torch.float64)
-        self.weights /= self.weights.norm()  # squares add up to one: z stays N(0, I)
-        self.circles = torch.randn(2, 3, self.z_dim, generator=rng, dtype=torch.float64)
+        self.turns = np.array([turns, 2 * turns, 3 * turns], dtype=np.float64)
+        weights = np.array([0.85, 0.45, 0.28])
+        self.weights = weights / np.linalg.norm(weights)  # squares add up to one: z stays N(0, I)
+        self.circles = rng.standard_normal((2, 3, self.z_dim))
         self.colour_target: tuple[np.ndarray, np.ndarray] | None = None  # Lab mean and spread
         # The pace depends on the model, seed and style only (the sample points are fixed phases
         # of the circles), so previews of one backdrop measure it once.
@@ -110,15 +110,14 @@ class BackdropRenderer:
         turn = self.settings.frame_count / int(self.turns[0])
         return (np.arange(count) * turn / count).astype(int)
 
-    def latent(self, frames: np.ndarray):
-        """z for frame indices (any integers: the walk wraps around at the clip's length)."""
-        import torch
-
-        phase = 2 * np.pi * torch.as_tensor(frames, dtype=torch.float64) / self.settings.frame_count
+    def latent(self, frames: np.ndarray) -> np.ndarray:
+        """z (N, z_dim) float32 for frame indices (any numbers: the walk wraps around at the
+        clip's length)."""
+        phase = 2 * np.pi * np.asarray(frames, dtype=np.float64) / self.settings.frame_count
         angle = phase[:, None] * self.turns[None, :]  # (frames, circles)
         a, b = self.circles
-        z = (self.weights * torch.cos(angle))[..., None] * a + (self.weights * torch.sin(angle))[..., None] * b
-        return z.sum(dim=1).float()
+        z = (self.weights * np.cos(angle))[..., None] * a + (self.weights * np.sin(angle))[..., None] * b
+        return z.sum(axis=1).astype(np.float32)
 
     @property
     def _period(self) -> float:
@@ -152,15 +151,10 @@ class BackdropRenderer:
     def _generate(self, positions: np.ndarray) -> np.ndarray:
         """The generator's pictures (N, 128, 128, 3) uint8 at walk positions (in frames), BATCH
         at a time: bigger batches run slower on the CPU (180 at once took 2.4x as long)."""
-        import torch
-
         out = []
-        with torch.inference_mode():
-            for start in range(0, len(positions), BATCH):
-                z = self.latent(positions[start : start + BATCH]).to(self.device)
-                style = torch.full((len(z),), self.style_index, dtype=torch.long, device=self.device)
-                pictures = self.generator(z, style)
-                out.append(((pictures.clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).cpu().numpy())
+        for start in range(0, len(positions), BATCH):
+            pictures = self._pictures(self.latent(positions[start : start + BATCH]), self.style_index)
+            out.append(((np.clip(pictures, -1, 1) + 1) * 127.5).round().astype(np.uint8).transpose(0, 2, 3, 1))
         return np.concatenate(out)
 
     def small_frames(self, frames: np.ndarray) -> np.ndarray:
@@ -171,33 +165,36 @@ class BackdropRenderer:
             pictures = self._transfer_colours(pictures)
         return pictures
 
-    def finish(self, small: np.ndarray, index: int, width: int | None = None, height: int | None = None) -> np.ndarray:
-        """One small picture cropped to the canvas's shape, upscaled smoothly, grain added."""
+    def finish(self, small: np.ndarray, index: int, width: int | None = None, height: int | None = None,
+               i420: bool = False) -> np.ndarray:
+        """One small picture cropped to the canvas's shape, upscaled smoothly, grain added: RGB,
+        or the I420 planes an encoder takes (``i420``). Without grain the planes are upscaled
+        from the small picture's own, which spares converting every full-size frame (a third of
+        finishing a 1080p frame) and resizes one and a half planes instead of three."""
         import cv2
 
         width, height = width or self.settings.width, height or self.settings.height
         side = small.shape[0]
         if width >= height:
-            rows = max(2, int(round(side * height / width)))
+            rows = max(2, 2 * round(side * height / width / 2))  # even: I420 halves both sides
             top = (side - rows) // 2
             crop = small[top : top + rows]
         else:
-            columns = max(2, int(round(side * width / height)))
+            columns = max(2, 2 * round(side * width / height / 2))
             left = (side - columns) // 2
             crop = small[:, left : left + columns]
-        # Bicubic to a quarter of the size, then bilinear the rest of the way: as smooth as
-        # bicubic all the way for pictures this soft, at a fraction of the cost at 1080p.
-        quarter = (max(crop.shape[1], width // 4), max(crop.shape[0], height // 4))
-        frame = cv2.resize(cv2.resize(crop, quarter, interpolation=cv2.INTER_CUBIC), (width, height),
-                           interpolation=cv2.INTER_LINEAR)
+        if i420 and self.settings.grain == 0:
+            return _upscaled_i420(crop, width, height)
+        frame = _upscaled(crop, width, height)
         if self.settings.grain > 0:
             from core.effects.colour import Grain, grain
 
             fps = self.settings.fps
             frame = grain(frame, index / fps, Grain(self.settings.grain, self.settings.seed), fps=fps)
-        return frame
+        return cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420) if i420 else frame
 
-    def frames(self, cancel: CancelToken | None = None, progress: Progress | None = None) -> Iterator[np.ndarray]:
+    def frames(self, cancel: CancelToken | None = None, progress: Progress | None = None,
+               i420: bool = False) -> Iterator[np.ndarray]:
         total = self.settings.frame_count
         cycle = self._repeats_every()
         made: dict[int, np.ndarray] = {}  # the first turn's pictures, shown again in every later turn
@@ -211,7 +208,7 @@ class BackdropRenderer:
                 if cycle:
                     made.update((int(i), small) for i, small in zip(indices, smalls, strict=True) if i < cycle)
             for index, small in zip(indices, smalls, strict=True):
-                yield self.finish(small, int(index))
+                yield self.finish(small, int(index), i420=i420)
             report(progress, min(total, start + BATCH) / total, "Generating the backdrop")
 
     def _repeats_every(self) -> int | None:
@@ -254,6 +251,33 @@ class BackdropRenderer:
 SPREAD_LIMIT = 3.0  # the most a frame's colour spread is scaled either way to match
 
 
+def _upscaled(picture: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Bicubic to a quarter of the size, then bilinear the rest of the way: as smooth as bicubic
+    all the way for pictures this soft, at a fraction of the cost at 1080p."""
+    import cv2
+
+    quarter = (max(picture.shape[1], width // 4), max(picture.shape[0], height // 4))
+    return cv2.resize(cv2.resize(picture, quarter, interpolation=cv2.INTER_CUBIC), (width, height),
+                      interpolation=cv2.INTER_LINEAR)
+
+
+def _upscaled_i420(picture: np.ndarray, width: int, height: int) -> np.ndarray:
+    """An RGB picture of even sides, upscaled as I420 planes (height * 3/2 rows of ``width``)."""
+    import cv2
+
+    rows, columns = picture.shape[:2]
+    small = cv2.cvtColor(picture, cv2.COLOR_RGB2YUV_I420)
+    chroma = rows // 2 * columns // 2
+    u = small[rows:].reshape(-1)[:chroma].reshape(rows // 2, columns // 2)
+    v = small[rows:].reshape(-1)[chroma:].reshape(rows // 2, columns // 2)
+    out = np.empty((height * 3 // 2, width), np.uint8)
+    out[:height] = _upscaled(small[:rows], width, height)
+    quarter_plane = height // 2 * width // 2
+    out[height:].reshape(-1)[:quarter_plane] = _upscaled(u, width // 2, height // 2).reshape(-1)
+    out[height:].reshape(-1)[quarter_plane:] = _upscaled(v, width // 2, height // 2).reshape(-1)
+    return out
+
+
 _PACES: dict[tuple, np.ndarray] = {}  # measured paces by (model file, its mtime, seed, style)
 
 
@@ -279,8 +303,6 @@ def render_backdrop(
     cancel: CancelToken | None = None,
 ) -> Path:
     """Render a backdrop to an MP4 (H.264, no sound) at ``out``, atomically; returns the path."""
-    import cv2
-
     from core.media import encode_video
 
     out = Path(out)
@@ -292,9 +314,41 @@ def render_backdrop(
     # a generous quality keeps up with the generator (a slower preset halves the frame rate),
     # and handing ffmpeg I420 planes spares its single-threaded colour conversion.
     # Frames are made on a thread of their own while the last ones go down the pipe.
-    frames = (cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420) for frame in renderer.frames(cancel, progress))
-    with closing(made_ahead(frames)) as planes:  # a failed encode stops the maker at once
+    with closing(made_ahead(renderer.frames(cancel, progress, i420=True))) as planes:  # a failed encode stops the maker at once
         encode_video(out, planes, (settings.width, settings.height), settings.fps, cancel=cancel,
                      preset="ultrafast", crf=16, frame_format="yuv420p")
     report(progress, 1.0, "Backdrop ready")
     return out
+
+
+def _usable_twin(model_file: Path, device: str | None):
+    """The model's torch-free twin (core.gan.twin) where torch would run on the CPU anyway; None
+    where there is none for this file, or it cannot be read (torch renders then, only slower)."""
+    from core.gan.twin import TwinGenerator, cuda_may_be_present, twin_of
+
+    if device not in ("cpu", None) or (device is None and cuda_may_be_present()):
+        return None
+    twin = twin_of(model_file)
+    try:
+        return TwinGenerator(twin) if twin else None
+    except ModelError:
+        log.warning("Rendering with torch: the model's twin could not be read", exc_info=True)
+        return None
+
+
+def _torch_generator(data: dict, device: str | None):
+    """Latent vectors (N, z_dim) and a style to pictures in -1..1 (N, 3, size, size), by torch."""
+    import torch
+
+    from core.gan.model import pick_device
+    from core.gan.train import build_generator
+
+    where = pick_device(device)
+    generator = build_generator(data).to(where)
+
+    def pictures(z: np.ndarray, style_index: int) -> np.ndarray:
+        with torch.inference_mode():
+            style = torch.full((len(z),), style_index, dtype=torch.long, device=where)
+            return generator(torch.from_numpy(z).to(where), style).float().cpu().numpy()
+
+    return pictures

@@ -60,8 +60,15 @@ class StyleNorm(nn.Module):
         self.flat = flat
 
     def forward(self, x: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
-        shape = (len(style), -1) if self.flat else (len(style), -1, 1, 1)
-        return self.norm(x) * self.gain(style).view(shape) + self.shift(style).view(shape)
+        channels = self.gain.embedding_dim  # (-1, channels): an exported model takes any batch
+        shape = (-1, channels) if self.flat else (-1, channels, 1, 1)
+        return self.norm(x) * embed(self.gain, style).view(shape) + embed(self.shift, style).view(shape)
+
+
+def embed(table: nn.Embedding, style: torch.Tensor) -> torch.Tensor:
+    """A style's row of ``table``: by index, or by a one-hot float row (N, styles), which
+    exports to a plain matrix product that OpenCV's DNN module runs (core.gan.twin)."""
+    return table(style) if not style.is_floating_point() else style @ table.weight
 
 
 class Generator(nn.Module):
@@ -110,7 +117,7 @@ class Generator(nn.Module):
 
     def forward(self, z: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
         """Pictures in -1..1, (N, 3, size, size)."""
-        x = self.start(torch.cat([z, self.style(style)], dim=1))
+        x = self.start(torch.cat([z, embed(self.style, style)], dim=1))
         if not self.conditional:
             return torch.tanh(self.to_rgb(self.blocks(x.view(-1, self.channels[0], 4, 4))))
         x = F.relu(self.start_norm(x, style)).view(-1, self.channels[0], 4, 4)

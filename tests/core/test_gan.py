@@ -4,6 +4,8 @@ and metrics. Training runs here are a few steps long: they check the machinery, 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -388,6 +390,54 @@ def test_backdrop_file_is_smooth_moving_and_loops(tmp_path, tiny_model):
     assert seam < 2 * steps.max() + 1  # the last frame leads back into the first
 
 
+def test_the_shipped_model_renders_through_its_twin_without_importing_torch():
+    """A backdrop's first frames come from the shipped model's ONNX twin (core.gan.twin), made
+    from its very bytes, and torch, 3-4 s to import here, is never loaded."""
+    import subprocess
+    import sys
+
+    from core.gan import shipped_model
+    from core.gan.twin import twin_of
+
+    assert twin_of(shipped_model()) is not None, "the shipped model changed: run python -m core.gan.twin"
+    code = ("import sys, numpy as np\n"
+            "from core.gan.backdrop import BackdropRenderer, BackdropSettings\n"
+            "renderer = BackdropRenderer(BackdropSettings(seconds=1, width=64, height=36, style='aurora'))\n"
+            "assert renderer.finish(renderer.small_frames(np.arange(2))[1], 1).shape == (36, 64, 3)\n"
+            "assert 'torch' not in sys.modules, 'torch was imported'\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_twin_renders_what_torch_renders_and_a_stale_or_damaged_one_is_passed_over(tmp_path, tiny_model, caplog):
+    import shutil
+
+    from core.gan.backdrop import BackdropRenderer, BackdropSettings
+    from core.gan.twin import TwinGenerator, twin_of, write_twin
+
+    model = tmp_path / "mine.pt"
+    shutil.copy(tiny_model, model)
+    settings = BackdropSettings(seconds=1, width=64, height=36, fps=8, model=str(model), style="nebula", device="cpu")
+    by_torch = BackdropRenderer(settings)
+    assert not isinstance(by_torch._pictures, TwinGenerator)  # no twin yet
+    pictures = by_torch.small_frames(np.arange(8)).astype(int)
+    write_twin(model)
+    by_twin = BackdropRenderer(settings)
+    assert isinstance(by_twin._pictures, TwinGenerator)
+    assert np.abs(by_twin.small_frames(np.arange(8)) - pictures).max() <= 1
+    data = torch.load(model, weights_only=True)
+    data["description"] = "trained on"  # the model is another file now: its twin is not its own
+    torch.save(data, model)
+    assert twin_of(model) is None and not isinstance(BackdropRenderer(settings)._pictures, TwinGenerator)
+    write_twin(model)
+    model.with_suffix(".onnx").write_bytes(b"not a graph" * 100)
+    with caplog.at_level("WARNING"):
+        damaged = BackdropRenderer(settings)
+    assert not isinstance(damaged._pictures, TwinGenerator) and "twin could not be read" in caplog.text
+    assert np.abs(damaged.small_frames(np.arange(8)) - pictures).max() <= 1
+
+
 def test_a_backdrop_of_several_turns_makes_each_picture_once(tiny_model, monkeypatch):
     """Every turn of the walk shows the same pictures: they are generated for the first turn
     and shown again after it, the same as generating them anew."""
@@ -465,9 +515,9 @@ def test_preview_moments_are_different_pictures_for_a_long_backdrop(tiny_model):
 
     renderer = BackdropRenderer(BackdropSettings(seconds=30, width=64, height=64, model=str(tiny_model)))
     spread_over_clip = np.linspace(0, renderer.settings.frame_count, 4, endpoint=False).astype(int)
-    z = renderer.latent(spread_over_clip).numpy()
+    z = renderer.latent(spread_over_clip)
     assert np.allclose(z, z[0], atol=1e-4)  # 30 s is four turns: a quarter apart is the same picture
-    moments = renderer.latent(renderer.moments(4)).numpy()
+    moments = renderer.latent(renderer.moments(4))
     gaps = [np.abs(moments[i] - moments[j]).mean() for i in range(4) for j in range(i + 1, 4)]
     assert min(gaps) > 0.1  # the preview's moments are four different pictures
 
