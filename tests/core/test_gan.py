@@ -645,6 +645,8 @@ def test_distributed_training_on_two_cpu_processes_follows_one_and_resumes(tmp_p
     the losses run the course of one process; a distributed run resumes from a checkpoint and
     carries on from the step it stopped at; rank 0 writes the model. (One spawn: each process
     pays 5-6 s of imports on these cores, and a second distributed run doubled the test.)"""
+    import shutil
+
     from core.gan.data import STYLES, procedural_dataset
     from core.gan.train import TrainSettings, load_model_file, train, train_processes
 
@@ -654,9 +656,11 @@ def test_distributed_training_on_two_cpu_processes_follows_one_and_resumes(tmp_p
     def settings(steps: int) -> TrainSettings:
         return TrainSettings(steps=steps, batch=8, sample_every=1000, checkpoint_every=1000, device="cpu")
 
-    one = train(images, tmp_path / "one.pt", settings(16), **common)
     half = train(images, tmp_path / "two.pt", settings(8), **common)
     assert half.steps == 8 and load_model_file(tmp_path / "two.pt")["trained_steps"] == 8
+    for made in ("two.pt", "two.pt.ckpt"):  # one process carries on from the same step 8
+        shutil.copy(tmp_path / made, tmp_path / made.replace("two", "one"))
+    one = train(images, tmp_path / "one.pt", settings(16), resume=True, **common)
     two = train_processes(2, images, tmp_path / "two.pt", settings(16), resume=True, **common)
     assert [h[0] for h in two.history] == list(range(1, 17))  # carried on from step 8
     assert load_model_file(tmp_path / "two.pt")["trained_steps"] == 16

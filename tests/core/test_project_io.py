@@ -304,7 +304,8 @@ def test_the_documented_effect_settings_are_the_registry():
 
 
 def test_whatever_the_loader_accepts_renders(project_folder):
-    """A thousand mutated projects: those that load also render, a picture at the first clip
+    """Six hundred mutated projects (a thousand took 30-35 s of the suite's 15 minutes; the
+    loader alone meets thousands above): those that load also render, a picture at the first clip
     starts and middles and the sound at the first (each read of the sound starts an ffmpeg:
     half the test's time went there), at the preview's size, without an error."""
     from core.compositor import Compositor
@@ -322,7 +323,7 @@ def test_whatever_the_loader_accepts_renders(project_folder):
     save_project(project, path)
     mutants = _mutations(json.loads(path.read_bytes()), random.Random(99))
     rendered = 0
-    for _ in range(1000):
+    for _ in range(600):
         path.write_bytes(next(mutants))
         try:
             project = load_project(path)
@@ -338,4 +339,4 @@ def test_whatever_the_loader_accepts_renders(project_folder):
             start = min(frames, default=0) / project.fps
             assert np.isfinite(compositor.audio_between(start, start + 0.05)).all()
         rendered += 1
-    assert rendered > 100  # (about one in seven loads)
+    assert rendered > 60  # (about one in seven loads)
