@@ -140,7 +140,9 @@ class BackdropDialog(QDialog):
         self.model.currentIndexChanged.connect(self._model_changed)
         for signal in (self.style.currentIndexChanged, self.seed.valueChanged, self.speed.valueChanged,
                        self.grain.valueChanged, self.match.currentIndexChanged, self.seconds.valueChanged):
-            signal.connect(self._debounce.start)
+            # Not start itself: handed the new value, QTimer.start(msec) waited that many
+            # milliseconds, so a "Surprise me" seed of 768286 redrew the preview 13 minutes later.
+            signal.connect(lambda *_: self._debounce.start())
         if self.model.count() == 0:
             self._show_problem("No backdrop model is installed. Reinstall Reelsmith, or train one with Train model.")
         else:

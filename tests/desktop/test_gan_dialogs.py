@@ -32,6 +32,9 @@ def test_backdrop_preview_then_added_under_the_footage_as_one_step(qtbot, window
     pictures = [label.pixmap().toImage() for label in dialog.frames]
     assert all(not p.isNull() for p in pictures)
     assert pictures[0] != pictures[1] != pictures[2]  # four moments, not one picture
+    with qtbot.waitSignal(dialog.previewed, timeout=30000):  # seen in a real window: a big seed drew nothing
+        dialog.seed.setValue(768286)
+    assert dialog.frames[0].pixmap().toImage() != pictures[0]
     assert dialog.cancel_button.text() == "Close"
     tracks_before, media_before = len(window.project.tracks), len(window.project.media)
     assert dialog.seconds.value() == window.project.duration_frames / window.project.fps  # the edit's length
