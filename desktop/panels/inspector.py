@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.effects import with_key
-from core.timeline import FIT_MODES, Change, Clip, Project, all_clips
+from core.timeline import AUDIO_TRACK, FIT_MODES, Change, Clip, Project, all_clips
 from desktop.panels.effect_editor import EffectEditor
 from desktop.panels.timeline_view import timecode
 from desktop.widgets import ComboBox, DoubleSpinBox, SpinBox
@@ -88,7 +88,7 @@ class Inspector(QWidget):
         self.effects_title = QLabel("Effects: drag one from the Effects tab onto the clip")
         self.effects_title.setWordWrap(True)
         outer = QVBoxLayout(self)
-        form = QFormLayout()
+        form = self.form = QFormLayout()
         outer.addLayout(form)
         outer.addWidget(self.effects_title)
         outer.addWidget(self.effects)
@@ -188,12 +188,14 @@ class Inspector(QWidget):
         self.clip_track_id = track.id if track else None
         self._set_enabled(clip is not None)
         if clip is None:
+            self._show_picture_rows(True)
             self.media.setText("No clip selected")
             self.source.setText("—")
             self.length.setText("—")
             return
         self.fps = project.fps
         media = project.media[clip.media_id]
+        self._show_picture_rows(track.kind != AUDIO_TRACK and media.kind != "audio")
         self.media.setText(Path(media.path).name + (" (offline)" if media.offline else ""))
         self.source.setText(f"{clip.source_in:.2f} s to {clip.source_out(project.fps):.2f} s")
         self.length.setText(f"{clip.length / project.fps:.2f} s ({clip.length} frames), "
@@ -201,6 +203,11 @@ class Inspector(QWidget):
         self._show_values(clip)
         self.clip_position = clip.position
         self.effects.set_stack(clip.effects, self._clip_time())
+
+    def _show_picture_rows(self, shown: bool) -> None:
+        """A sound clip has no picture: its opacity, fit, scale and position would do nothing."""
+        for widget in (self.opacity, self.fit, self.scale, self.pan_x, self.pan_y):
+            self.form.setRowVisible(widget, shown)
 
     def _clip_time(self) -> float:
         return max(0.0, (self.playhead - self.clip_position) / self.fps)

@@ -73,7 +73,7 @@ def test_a_video_clips_own_sound_is_drawn_under_its_pictures(qtbot, window):
     assert max(band) - min(band) > 100  # white lines of sound over a darkened band
 
 
-def test_balance_in_the_inspector(qtbot, window):
+def test_balance_in_the_inspector_and_no_picture_settings_for_a_sound(qtbot, window):
     clip = window.project.tracks[2].clips[0]
     window.timeline.selected = [clip.id]
     window._selection_changed([clip.id])
@@ -81,6 +81,11 @@ def test_balance_in_the_inspector(qtbot, window):
     assert window.project.tracks[2].clips[0].balance == pytest.approx(-0.5)
     window.undo_stack.undo()
     assert window.project.tracks[2].clips[0].balance == 0
+    assert not window.inspector.opacity.isVisibleTo(window.inspector)  # a sound has no picture to place
+    picture = window.project.tracks[0].clips[0]
+    window.timeline.selected = [picture.id]
+    window._selection_changed([picture.id])
+    assert window.inspector.opacity.isVisibleTo(window.inspector) and window.inspector.fit.isVisibleTo(window.inspector)
 
 
 def test_highlight_reel_cut_to_the_beat_of_the_music(qtbot, window):
