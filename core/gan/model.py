@@ -60,7 +60,7 @@ class StyleNorm(nn.Module):
         self.flat = flat
 
     def forward(self, x: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
-        channels = self.gain.embedding_dim  # (-1, channels): an exported model takes any batch
+        channels = self.gain.embedding_dim  # not len(style), which an ONNX export fixes as a constant
         shape = (-1, channels) if self.flat else (-1, channels, 1, 1)
         return self.norm(x) * embed(self.gain, style).view(shape) + embed(self.shift, style).view(shape)
 

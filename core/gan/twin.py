@@ -2,9 +2,9 @@
 rendering a backdrop on the CPU never imports torch.
 
 On these 2 cores ``import torch`` alone takes 3-4 s, more than half of a 6 s backdrop's time
-budget; OpenCV is loaded anyway. The twin runs the same graph to within 1e-5 of torch, but about
-a third slower per picture, so it is only used where torch would run on the CPU too (no CUDA
-device, or ``--device cpu``), and only when it was made from the model file's very bytes: a
+budget; OpenCV is loaded anyway. The twin runs the same graph to within 1e-5 of torch, a little
+slower per picture (10 ms against 9 here), so it is only used where torch would run on the CPU
+too (no CUDA device, or ``--device cpu``), and only when it was made from the model file's very bytes: a
 retrained or replaced model without a matching twin renders through torch as before.
 
 The twin is ``MODEL.onnx`` beside the model, with ``MODEL.onnx.json`` saying what it was made
