@@ -81,15 +81,15 @@ class BackdropRenderer:
         settings.validate()
         self.settings = settings
         model_file = Path(settings.model or shipped_model())
-        twin = _usable_twin(model_file, settings.device)
-        data = None if twin else load_model_file(model_file)
-        self.styles: list[str] = list(twin.styles if twin else data["styles"])
-        self.z_dim: int = twin.z_dim if twin else data["z_dim"]
+        by_twin = _twin_generator(model_file, settings.device)
+        data = None if by_twin else load_model_file(model_file)
+        self.styles: list[str] = list(by_twin.styles if by_twin else data["styles"])
+        self.z_dim: int = by_twin.z_dim if by_twin else data["z_dim"]
         style = settings.style or ("custom" if "custom" in self.styles else self.styles[0])
         if style not in self.styles:
             raise ModelError(f"This model has no style '{style}'. Its styles: {', '.join(self.styles)}.")
         self.style_index = self.styles.index(style)
-        self._pictures = twin or _torch_generator(data, settings.device)
+        self._pictures = by_twin or _torch_generator(data, settings.device)
         rng = np.random.default_rng(settings.seed)
         turns = max(1, round(settings.seconds * settings.speed / LOOP_SECONDS_AT_SPEED_1))
         self.turns = np.array([turns, 2 * turns, 3 * turns], dtype=np.float64)
@@ -321,9 +321,10 @@ def render_backdrop(
     return out
 
 
-def _usable_twin(model_file: Path, device: str | None):
-    """The model's torch-free twin (core.gan.twin) where torch would run on the CPU anyway; None
-    where there is none for this file, or it cannot be read (torch renders then, only slower)."""
+def _twin_generator(model_file: Path, device: str | None):
+    """The model's torch-free twin, ready to run (core.gan.twin), where torch would run on the
+    CPU anyway; None where there is none for this file, or it cannot be read (torch renders
+    then, only slower)."""
     from core.gan.twin import TwinGenerator, cuda_may_be_present, twin_of
 
     if device not in ("cpu", None) or (device is None and cuda_may_be_present()):

@@ -195,7 +195,7 @@ class Inspector(QWidget):
             return
         self.fps = project.fps
         media = project.media[clip.media_id]
-        self._show_picture_rows(track.kind != AUDIO_TRACK and media.kind != "audio")
+        self._show_picture_rows(track.kind != AUDIO_TRACK)  # as the compositor draws: audio tracks have no picture
         self.media.setText(Path(media.path).name + (" (offline)" if media.offline else ""))
         self.source.setText(f"{clip.source_in:.2f} s to {clip.source_out(project.fps):.2f} s")
         self.length.setText(f"{clip.length / project.fps:.2f} s ({clip.length} frames), "
