@@ -282,7 +282,8 @@ def _make_and_export(args: argparse.Namespace, out: Path, folder: Path, progress
     settings = ShortSettings(seconds=args.seconds, aspect=args.aspect, title=args.title,
                              music=None if args.music == "none" else args.music,
                              backdrop=None if args.backdrop == "none" else args.backdrop, seed=args.seed,
-                             script=read_script(args.script) if args.script else None)
+                             script=read_script(args.script) if args.script else None,
+                             music_under_voice=args.music_under_voice)
     project = make_short(args.files, settings, folder, progress=sub_progress(progress, 0.0, 0.6))
     result = export_project(project, out, project_settings(project), overwrite=args.overwrite,
                             progress=sub_progress(progress, 0.6, 1.0))
@@ -313,7 +314,10 @@ def _short_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--script", metavar="FILE", help="the words said, as plain text: captions timed to the "
                    "speech, word by word (English)")
     p.add_argument("--music", default="auto", metavar="MOOD|FILE|none",
-                   help="generated music in a mood (default: chosen from the footage's pace), a music file, or none")
+                   help="generated music in a mood (default: chosen from the footage's pace), a music file, "
+                   "a voice-over (a recording of speech: the short lasts as long as it speaks), or none")
+    p.add_argument("--no-music-under-voice", dest="music_under_voice", action="store_false",
+                   help="no generated music quietly under a voice-over")
     p.add_argument("--backdrop", default="auto", metavar="STYLE|none",
                    help="the backdrop's style where a picture cannot fill the frame (default: the model's own), or none")
     p.add_argument("--seed", type=SEED, default=0, help="another seed: other music and backdrop")

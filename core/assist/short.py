@@ -8,7 +8,8 @@ Each step is an existing part, in the order a good editor would take them:
    lands on a beat, and fast music gets hard cuts, slow music short crossfades. A file that
    is a voice-over (mostly speech, quiet between phrases) is not music: the short lasts as
    long as it speaks (up to a second past the length asked, else ending at a pause within
-   it) and the footage's own sound dips under it instead;
+   it), the footage's own sound dips under it, and a quiet bed of generated music in the
+   footage's mood plays under the narration (``ShortSettings.music_under_voice``);
 3. every piece reframed to the canvas, following its subject; a piece that cannot fill the
    frame is shown whole over a generated backdrop colour-matched to the footage (or over its
    own blur when there is no backdrop);
@@ -49,6 +50,10 @@ VOICE_GAP_DB = 10.0
 VOICE_TAIL = 0.6  # seconds of picture after a voice-over's last word
 VOICE_OVERRUN = 1.0  # seconds past the length asked that a voice-over may run to finish
 VOICE_LEAD = 0.3  # seconds of a voice-over's quiet kept before its first word
+# Music under a voice-over: this far down where the narration pauses, and further down under
+# its words (-20 dB in all, where a voice-over's bed usually sits).
+VOICE_BED_DB = -8.0
+VOICE_BED_DUCK_DB = -12.0
 FAST_BPM = 110  # from this tempo up, cuts are hard; slower music gets crossfades
 CROSSFADE_FRAMES = 8
 # The footage's pace (mean picture change of the chosen shots) -> the music's mood.
@@ -79,6 +84,7 @@ class ShortSettings:
     seed: int = 0
     fps: float = 30.0
     script: str | None = None  # the words said, for captions timed to the speech (English)
+    music_under_voice: bool = True  # a quiet generated bed under a voice-over (``music``)
 
     def validate(self) -> None:
         if self.aspect not in ASPECTS:
@@ -125,6 +131,9 @@ def _make(videos: list[MediaInfo], stills: list[MediaInfo], settings: ShortSetti
         if voice is not None:
             pieces, picture_seconds = _fit_to_voice(pieces, voice, picture_seconds, seconds - picture_seconds)
     music, beats = _music(settings, pieces, folder, cancel, voice is None)
+    bed = None
+    if voice is not None and settings.music_under_voice:
+        bed = _generated_music(_mood(pieces), seconds + 2, settings.seed, folder)[0]
     bpm = 60 / float(np.median(np.diff(beats))) if len(beats) > 1 else 0.0
     if music is not None and pieces and len(beats) > 1:
         from core.assist.highlights import cut_on_beats
@@ -137,7 +146,7 @@ def _make(videos: list[MediaInfo], stills: list[MediaInfo], settings: ShortSetti
     project = _assemble(pieces, videos, stills, width, height, settings, bpm)
     pictures = project.tracks[0]  # the pieces' track; a backdrop track may go under it later
     if on_plan is not None:
-        on_plan(_plan(project, music, bpm, settings.title))
+        on_plan(_plan(project, music, bpm, settings.title, bed))
     check_cancel(cancel)
     _reframe(project, sub_progress(progress, 0.4, 0.7), cancel)
     if settings.backdrop is not None and any(c.fit == "blur" for _, c in tl.all_clips(project)):
@@ -146,6 +155,9 @@ def _make(videos: list[MediaInfo], stills: list[MediaInfo], settings: ShortSetti
         recipes.add_music_bed(project, tl.MediaRef.from_info(music), name=recipes.VOICE_OVER_TRACK,
                               source_in=lead_in)
         _duck_footage_under(project, pictures, voice)
+        if bed is not None:
+            recipes.add_music_bed(project, tl.MediaRef.from_info(bed))
+            _bed_under_voice(project, voice)
     elif music is not None:
         recipes.add_music_bed(project, tl.MediaRef.from_info(music))
         _duck_under_speech(project, pictures, speech)
@@ -236,7 +248,8 @@ def _in_word(spans: np.ndarray, t: float) -> bool:
     return bool(((spans[:, 0] < t) & (t < spans[:, 1])).any())
 
 
-def _plan(project: tl.Project, music: MediaInfo | None, bpm: float, title: str | None) -> Plan:
+def _plan(project: tl.Project, music: MediaInfo | None, bpm: float, title: str | None,
+          bed: MediaInfo | None = None) -> Plan:
     """A small picture from the middle of each piece, decoded side by side per file."""
     from core.media import fit_size, pictures_at, read_image
 
@@ -259,6 +272,8 @@ def _plan(project: tl.Project, music: MediaInfo | None, bpm: float, title: str |
         frames = [min(int(np.searchsorted(info.frame_times, m)), info.frame_count - 1) for m in middles]
         pictures.update(zip([c.id for c in group], pictures_at(info, frames, PLAN_WIDTH), strict=True))
     name = "no music" if music is None else f"{music.name}, {bpm:.0f} BPM" if bpm else f"{music.name} (voice-over)"
+    if bed is not None:
+        name += ", quiet music under it"
     return Plan([pictures[c.id] for c in clips], [c.length / project.fps for c in clips], name, title)
 
 
@@ -271,22 +286,29 @@ def _music(settings: ShortSettings, pieces, folder: Path, cancel, with_beats: bo
     """The music file's info and its beats (seconds): generated in the asked (or the
     footage's) mood, or a file of the creator's (without beats for a voice-over); (None, [])
     for none."""
-    from core.audio.music import MOODS, MusicSettings, write_music
+    from core.audio.music import MOODS
 
     if settings.music is None:
         return None, []
     check_cancel(cancel)
     if settings.music == "auto" or settings.music in MOODS:
         mood = _mood(pieces) if settings.music == "auto" else settings.music
-        bed = MusicSettings(mood=mood, bpm=MOODS[mood].bpm, seconds=settings.seconds + 2, seed=settings.seed)
-        path = write_music(bed, folder / f"music-{mood}-{int(bed.bpm)}bpm-seed{settings.seed}.wav")
-        return media_info(path), list(np.arange(0, bed.seconds, 60 / bed.bpm))  # it is made on this grid
+        return _generated_music(mood, settings.seconds + 2, settings.seed, folder)
     from core.audio.beats import beats_of_file
 
     info = media_info(settings.music)
     if not info.has_audio:
         raise MediaError(f"'{info.name}' has no sound to use as music.")
     return info, list(beats_of_file(info.path).beats) if with_beats else []
+
+
+def _generated_music(mood: str, seconds: float, seed: int, folder: Path) -> tuple[MediaInfo, list[float]]:
+    """Music generated in ``mood`` into ``folder``: its info and its beats (seconds)."""
+    from core.audio.music import MOODS, MusicSettings, write_music
+
+    bed = MusicSettings(mood=mood, bpm=MOODS[mood].bpm, seconds=seconds, seed=seed)
+    path = write_music(bed, folder / f"music-{mood}-{int(bed.bpm)}bpm-seed{seed}.wav")
+    return media_info(path), list(np.arange(0, bed.seconds, 60 / bed.bpm))  # it is made on this grid
 
 
 def _voice_over(music: str | None, cancel: CancelToken | None) -> list | None:
@@ -383,6 +405,17 @@ def _duck_under_speech(project: tl.Project, pictures: tl.Track, speech: dict[str
     if said:
         keys = [(t - music.position / fps, g) for t, g in duck_keys(said, MUSIC_DUCK_DB)]
         tl.set_clip_properties(project, music.id, volume_keys=keys)
+
+
+def _bed_under_voice(project: tl.Project, voice) -> None:
+    """Volume keys that keep the music low under a voice-over, lower still under its words (the
+    voice-over and the music both play from the start, so its speech times are the music's)."""
+    from core.audio.mix import duck_keys
+
+    music = next(t for t in project.tracks if t.name == recipes.MUSIC_TRACK).clips[0]
+    level = 10 ** (VOICE_BED_DB / 20)
+    keys = duck_keys([(s.start, s.end) for s in voice], VOICE_BED_DUCK_DB)
+    tl.set_clip_properties(project, music.id, volume_keys=[(t, round(g * level, 4)) for t, g in keys])
 
 
 def _fit_to_voice(pieces, voice, picture_seconds: float, still_seconds: float) -> tuple[list, float]:

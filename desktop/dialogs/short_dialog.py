@@ -66,7 +66,8 @@ class ShortDialog(QDialog):
         self.music.addItem("No music", None)
         self._offer_own_sound(project)
         self.music.setToolTip("<p>Generated music, a song of yours, or a voice-over: a recording of you talking "
-                              "sets the short's length, and the clips' own sound dips while you speak.</p>")  # <p>: wrapped
+                              "sets the short's length, the clips' own sound dips while you speak, and quiet music plays "
+                              "under your voice (delete its clip on the Music track if you want none).</p>")  # <p>: wrapped
         form = QFormLayout()
         form.addRow("Length", self.seconds)
         form.addRow("Shape", self.aspect)

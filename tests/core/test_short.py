@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -109,8 +111,16 @@ def test_the_creators_own_music_is_cut_on_its_beats(samples, tmp_path):
 def test_a_voice_over_sets_the_length_and_the_footage_dips_under_it(samples, talking_clip, tmp_path):
     """A narration is not music: no beats to cut on, it is never ducked, the short ends at a
     pause in it (a breath after its last word), and the footage's own sound dips as it speaks.
+    Generated music plays quietly under it, lower still under its words.
     Its script (the whole recording's) becomes captions of the narration, not of the footage."""
-    from core.assist.short import FOOTAGE_DUCK_DB, VOICE_LEAD, VOICE_TAIL, _voice_over
+    from core.assist.short import (
+        FOOTAGE_DUCK_DB,
+        VOICE_BED_DB,
+        VOICE_BED_DUCK_DB,
+        VOICE_LEAD,
+        VOICE_TAIL,
+        _voice_over,
+    )
     from core.speech.voice import Speech, find_speech
 
     readings = talking_clip[2]
@@ -128,7 +138,16 @@ def test_a_voice_over_sets_the_length_and_the_footage_dips_under_it(samples, tal
     narration = next(t for t in project.tracks if t.name == "Voice-over")
     assert narration.duck == 0 and narration.clips[0].volume_keys == [] and "voice-over" in plans[0].music
     assert skip > 1 and narration.clips[0].source_in == pytest.approx(skip, abs=0.01)
-    assert not any(t.name == "Music" for t in project.tracks) and not list((tmp_path / "media").iterdir())
+    (bed,) = next(t for t in project.tracks if t.name == "Music").clips
+    made = list((tmp_path / "media").iterdir())
+    assert made == [Path(project.media[bed.media_id].path)] and "quiet music under it" in plans[0].music
+    gains = [g for _, g in bed.volume_keys]  # low under the words, a little up between the readings
+    assert min(gains) == pytest.approx(10 ** ((VOICE_BED_DB + VOICE_BED_DUCK_DB) / 20), abs=0.005)
+    assert max(gains) == pytest.approx(10 ** (VOICE_BED_DB / 20), abs=0.005)
+    assert bed.length == project.duration_frames and bed.audio_fade_out > 0
+    plain = make_short(clips[:1], ShortSettings(seconds=4, music=str(voice), backdrop=None, music_under_voice=False),
+                       tmp_path / "plain")
+    assert "Voice-over" in [t.name for t in plain.tracks] and "Music" not in [t.name for t in plain.tracks]
     keyed = [c for c in _picture(project) if c.volume_keys]
     assert keyed and min(g for c in keyed for _, g in c.volume_keys) == pytest.approx(10 ** (FOOTAGE_DUCK_DB / 20), abs=0.01)
     (captions,) = [e for e in next(t for t in project.tracks if t.name == "Video 1").effects if e["type"] == "captions"]
