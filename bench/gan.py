@@ -142,13 +142,19 @@ def style_classifier(size: int = 64, per_style: int = 200, epochs: int = 30):
     return name
 
 
-def styles(folder: Path, model: Path | None = None) -> None:
+def styles(folder: Path, models: list[Path] | None = None) -> None:
+    """Each model's styles, named by one classifier: its figures compare only within a run."""
+    name = style_classifier()
+    for model in models or [shipped_model()]:
+        model_styles(model, name, folder / model.stem if models and len(models) > 1 else folder)
+
+
+def model_styles(model: Path, name, folder: Path) -> None:
     from core.gan.data import STYLES, procedural_backdrop
     from core.media import write_image
 
-    model = model or shipped_model()
-    name = style_classifier()
-    print(f"(s) styles of {model.name}, 100 samples each (seed 9); contact sheets in {folder}")
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"(s) styles of {model}, 100 samples each (seed 9); contact sheets in {folder}")
     for index, style in enumerate(STYLES):
         fresh = np.stack([procedural_backdrop(style, 77_000 + i) for i in range(100)])
         floor = np.stack([procedural_backdrop(style, 88_000 + i) for i in range(100)])
@@ -264,7 +270,8 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=5.0, help="training budget for each GAN")
     parser.add_argument("--skip-training", action="store_true")
     parser.add_argument("--pace-only", action="store_true", help="only the pace along the loop")
-    parser.add_argument("--model", type=Path, help="the model file to measure the styles of (default: the shipped one)")
+    parser.add_argument("--model", type=Path, nargs="+",
+                        help="the model files to measure the styles of, in one run (default: the shipped one)")
     parser.add_argument("--cli-only", action="store_true", help="only the command line's time, end to end")
     parser.add_argument("--styles-only", nargs="?", const=tempfile.mkdtemp(prefix="reelsmith-styles-"), metavar="DIR",
                         help="only the styles against their training pictures (contact sheets into DIR)")

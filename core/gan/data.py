@@ -132,25 +132,34 @@ def _aurora(rng, size, palette):
 
 
 def _shapes(rng, size, palette):
+    """Flat, crisp shapes over a quiet gradient. They were blurred and half transparent once,
+    and a model true to that was haze that no one could tell from the gradient style (#20)."""
     import cv2
 
-    picture = _gradient(rng, size, palette[: rng.integers(2, len(palette) + 1)])
-    layer = np.zeros_like(picture)
-    for _ in range(rng.integers(2, 6)):
-        colour = tuple(float(c) for c in palette[rng.integers(0, len(palette))])
-        centre = tuple(int(v) for v in rng.integers(0, size, 2))
-        extent = int(rng.integers(size // 10, size // 3))
-        kind = rng.integers(0, 3)
+    ground, ink = (palette[:2], palette[2:]) if rng.random() < 0.5 else (palette[2:], palette[:2])
+    picture = _gradient(rng, size, ground)
+    for _ in range(rng.integers(3, 8)):
+        layer = np.zeros((size, size), np.float32)
+        centre = rng.uniform(0, size, 2)
+        extent = rng.uniform(size / 12, size / 3.5)
+        kind = rng.integers(0, 4)
         if kind == 0:
-            cv2.circle(layer, centre, extent, colour, -1, cv2.LINE_AA)
+            cv2.circle(layer, _point(centre), int(extent), 1.0, -1, cv2.LINE_AA)
         elif kind == 1:
-            cv2.rectangle(layer, centre, (centre[0] + extent, centre[1] + extent), colour, -1, cv2.LINE_AA)
-        else:
-            points = rng.integers(-extent, extent, (3, 2)) + np.array(centre)
-            cv2.fillPoly(layer, [points.astype(np.int32)], colour, cv2.LINE_AA)
-    soft = cv2.GaussianBlur(layer, (0, 0), size / 40)
-    alpha = np.clip(soft.max(axis=-1, keepdims=True) / 255.0, 0, 1) * rng.uniform(0.5, 0.9)
-    return picture * (1 - alpha) + soft * alpha / np.maximum(alpha, 1e-3) * alpha
+            cv2.circle(layer, _point(centre), int(extent), 1.0, max(2, int(extent / 3)), cv2.LINE_AA)
+        else:  # a rotated square or a triangle
+            corners = 4 if kind == 2 else 3
+            angles = rng.uniform(0, 2 * np.pi) + np.arange(corners) * 2 * np.pi / corners
+            points = centre + extent * np.stack([np.cos(angles), np.sin(angles)], axis=-1)
+            cv2.fillPoly(layer, [np.round(points * 16).astype(np.int32)], 1.0, cv2.LINE_AA, shift=4)
+        alpha = layer[..., None] * rng.uniform(0.85, 1.0)
+        colour = ink[rng.integers(0, len(ink))] * rng.uniform(0.9, 1.1)
+        picture = picture * (1 - alpha) + colour * alpha
+    return picture
+
+
+def _point(centre: np.ndarray) -> tuple[int, int]:
+    return int(round(centre[0])), int(round(centre[1]))
 
 
 _DRAWERS: dict[str, Callable] = {

@@ -40,6 +40,20 @@ def test_procedural_backdrops_are_deterministic_and_varied():
         procedural_backdrop("sparkles", 1)
 
 
+def test_shapes_have_crisp_edges_that_gradients_lack():
+    """Blurred, half-transparent shapes taught the model a haze that passed for a gradient."""
+    import cv2
+
+    from core.gan.data import procedural_backdrop
+
+    def edge_share(style):
+        grey = [cv2.cvtColor(procedural_backdrop(style, seed), cv2.COLOR_RGB2GRAY) for seed in range(20)]
+        steps = [np.abs(np.diff(g.astype(np.int16), axis=1)) for g in grey]
+        return np.mean([(s > 40).mean() for s in steps])
+
+    assert edge_share("shapes") > 0.01 > 20 * edge_share("gradient")
+
+
 def test_user_dataset_reads_images_and_videos_and_skips_bad_files(tmp_path, samples, bad_media):
     from core.gan.data import user_dataset
     from core.media import write_image
