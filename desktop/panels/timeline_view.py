@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QScrollBar, QWidget
 
 from core.timeline import AUDIO_TRACK, Change, Project, Track, all_clips
 from desktop.panels.bin import MEDIA_MIME
@@ -40,6 +40,12 @@ def _loudness_scale(samples: np.ndarray) -> np.ndarray:
     return np.sign(samples) * np.clip(1 - level / WAVEFORM_FLOOR_DB, 0.0, 1.0)
 
 
+def _first_tile(left: float, tile: float) -> float:
+    """Where to start tiling a clip that starts at ``left``: the first tile that reaches the
+    tracks (a long clip, zoomed in and scrolled, starts thousands of tiles off screen)."""
+    return left if left >= HEADER_WIDTH else left + (HEADER_WIDTH - left) // tile * tile
+
+
 def timecode(frame: int, fps: float) -> str:
     """HH:MM:SS:FF at the project's frame rate."""
     whole = max(0, int(frame))
@@ -55,6 +61,8 @@ SNAP_PIXELS = 10
 # empty timeline misses by more than the usual snap, and a clip at 0.07 s leaves a black frame.
 DROP_START_PIXELS = 40
 EDGE_PIXELS = 6
+TAIL_SECONDS = 5  # room past the edit's end to scroll to, and to drop a clip on, when zoomed in
+WHEEL_PIXELS = 48  # how far one notch of the wheel scrolls
 
 
 @dataclass
@@ -94,6 +102,15 @@ class TimelineView(QWidget):
         self.selected: list[str] = []
         self.pixels_per_frame = 2.0
         self._zoom_to_fit = True
+        # Scrolled: the frame at the tracks' left edge, and how many pixels of rows are above
+        # the view. The ruler and the headers stay where they are.
+        self.first_frame = 0.0
+        self.top = 0
+        self.hbar, self.vbar = QScrollBar(Qt.Horizontal, self), QScrollBar(Qt.Vertical, self)
+        self.hbar.valueChanged.connect(lambda value: self._scroll(first_frame=float(value)))
+        self.vbar.valueChanged.connect(lambda value: self._scroll(top=value))
+        self.hbar.hide()
+        self.vbar.hide()
         self.setMinimumHeight(RULER_HEIGHT + 3 * 44)
         self.setFocusPolicy(Qt.StrongFocus)
         self.setMouseTracking(True)
@@ -115,6 +132,8 @@ class TimelineView(QWidget):
         self.selected = []
         self.markers = []
         self._zoom_to_fit = True
+        self.first_frame, self.top = 0.0, 0
+        self._update_bars()
         self.update()
 
     def refresh(self, change: Change | None = None) -> None:
@@ -127,10 +146,9 @@ class TimelineView(QWidget):
         if kept != self.selected:
             self.selected = kept
             self.selection_changed.emit(kept)
-        scale = self.pixels_per_frame
-        if self._zoom_to_fit:
-            self._fit_zoom()  # a longer or shorter timeline changes the scale of every row
-        if change is None or change.track_order or self.pixels_per_frame != scale:
+        scale, bars = self.pixels_per_frame, (self.first_frame, self.top)
+        self._update_bars()  # zoomed to fit, a longer or shorter timeline changes the scale of every row
+        if change is None or change.track_order or (self.pixels_per_frame, self.first_frame, self.top) != (scale, *bars):
             self.update()
             return
         self.update(0, 0, self.width(), RULER_HEIGHT)
@@ -139,23 +157,94 @@ class TimelineView(QWidget):
                 self.update(row.toAlignedRect())
 
     def set_playhead(self, frame: int) -> None:
+        """Move the playhead; zoomed in, the view follows it when it leaves (playing, a jump)."""
         self.playhead = max(0, frame)
+        x = self.x_of(self.playhead)
+        if not self.hbar.isHidden() and not HEADER_WIDTH <= x <= self._tracks_right() - EDGE_PIXELS:
+            self.hbar.setValue(int(self.playhead - 0.1 * self._visible_frames()))
         self.update()
 
     def _fit_zoom(self) -> None:
         frames = max(self.project.duration_frames, int(self.project.fps * 10))
-        self.pixels_per_frame = max(0.05, (self.width() - HEADER_WIDTH - 20) / frames)
+        self.pixels_per_frame = max(0.05, (self._tracks_right() - HEADER_WIDTH - 20) / frames)
+        self.first_frame = 0.0
+
+    # --- scrolling -------------------------------------------------------------------------------
+
+    def zoom_at(self, x: float, factor: float) -> None:
+        """Zoom by ``factor`` keeping the moment under ``x`` where it is; zoomed out as far as
+        the whole edit, the view fits it again (and follows its length)."""
+        under = (x - HEADER_WIDTH) / self.pixels_per_frame + self.first_frame
+        self.pixels_per_frame = min(40.0, max(0.02, self.pixels_per_frame * factor))
+        frames = max(self.project.duration_frames, int(self.project.fps * 10))
+        self._zoom_to_fit = self.pixels_per_frame * frames <= self._tracks_right() - HEADER_WIDTH - 20
+        self.first_frame = max(0.0, under - (x - HEADER_WIDTH) / self.pixels_per_frame)
+        self._update_bars()
+        self.update()
+
+    def _scroll(self, first_frame: float | None = None, top: int | None = None) -> None:
+        self.first_frame = self.first_frame if first_frame is None else first_frame
+        self.top = self.top if top is None else top
+        self.update()
+
+    def _tracks_right(self) -> int:
+        """Where the rows end: the vertical scroll bar takes the edge when it is shown."""
+        return self.width() - (self.vbar.width() if not self.vbar.isHidden() else 0)
+
+    def _visible_frames(self) -> float:
+        return (self._tracks_right() - HEADER_WIDTH) / self.pixels_per_frame
+
+    def _rows_height(self) -> int:
+        return sum(TRACK_HEIGHT[t.kind] + 2 for t in self.project.tracks) if self.project else 0
+
+    def _update_bars(self) -> None:
+        """Scroll bars where the rows or the edit do not fit: the bottom tracks of a busy
+        project (a short has six) and a zoomed-in edit stay within reach."""
+        if self.project is None:
+            self.hbar.hide()
+            self.vbar.hide()
+            return
+        thick = self.vbar.sizeHint().width()
+        frames = max(self.project.duration_frames, int(self.project.fps * 10)) + self.project.fps * TAIL_SECONDS
+        tall = self._rows_height() > self.height() - RULER_HEIGHT
+        wide = not self._zoom_to_fit and frames * self.pixels_per_frame > self.width() - HEADER_WIDTH - thick * tall
+        tall = tall or wide and self._rows_height() > self.height() - RULER_HEIGHT - thick
+        view_height = self.height() - RULER_HEIGHT - thick * wide
+        self.vbar.setGeometry(self.width() - thick, RULER_HEIGHT, thick, view_height)
+        self.vbar.setVisible(tall)
+        self.vbar.setRange(0, max(0, self._rows_height() - view_height) if tall else 0)
+        self.vbar.setPageStep(max(1, view_height))
+        self.vbar.setSingleStep(WHEEL_PIXELS // 2)
+        self.hbar.setGeometry(HEADER_WIDTH, self.height() - thick, self.width() - HEADER_WIDTH - thick * tall, thick)
+        self.hbar.setVisible(wide)
+        visible = self._visible_frames()
+        self.hbar.setRange(0, int(max(0.0, frames - visible)) if wide else 0)
+        self.hbar.setPageStep(max(1, int(visible)))
+        self.hbar.setSingleStep(max(1, int(WHEEL_PIXELS / self.pixels_per_frame)))
+        if self._zoom_to_fit:
+            self._fit_zoom()
+        # The range may have shrunk (an edit, a resize), and a zoom moves the view itself.
+        self.first_frame = min(self.first_frame, float(self.hbar.maximum()))
+        self.top = min(self.top, self.vbar.maximum())
+        for bar, value in ((self.hbar, round(self.first_frame)), (self.vbar, self.top)):
+            bar.blockSignals(True)
+            bar.setValue(int(value))
+            bar.blockSignals(False)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._update_bars()
 
     # --- geometry --------------------------------------------------------------------------------
 
     def x_of(self, frame: float) -> float:
-        return HEADER_WIDTH + frame * self.pixels_per_frame
+        return HEADER_WIDTH + (frame - self.first_frame) * self.pixels_per_frame
 
     def frame_of(self, x: float) -> int:
-        return max(0, int(round((x - HEADER_WIDTH) / self.pixels_per_frame)))
+        return max(0, int(round((x - HEADER_WIDTH) / self.pixels_per_frame + self.first_frame)))
 
     def _track_rows(self) -> list[tuple[Track, QRectF]]:
-        rows, y = [], RULER_HEIGHT
+        rows, y = [], RULER_HEIGHT - self.top
         for track in self._display_order():
             height = TRACK_HEIGHT[track.kind]
             rows.append((track, QRectF(0, y, self.width(), height)))
@@ -175,6 +264,8 @@ class TimelineView(QWidget):
         return hit.id if hit else None
 
     def track_at(self, y: float) -> Track | None:
+        if y < RULER_HEIGHT:  # rows scrolled up are under the ruler
+            return None
         return next((track for track, row in self._track_rows() if row.top() <= y < row.bottom()), None)
 
     def _snap(self, frames: list[int], exclude: set[str]) -> int:
@@ -200,13 +291,15 @@ class TimelineView(QWidget):
             return
         if self._zoom_to_fit:
             self._fit_zoom()
-        self._paint_ruler(painter)
         for track, row in self._track_rows():
-            self._paint_track(painter, track, row)
+            if row.bottom() > RULER_HEIGHT and row.top() < self.height():
+                self._paint_track(painter, track, row)
         self._paint_moving_ghost(painter)
+        self._paint_ruler(painter)  # last: over the rows scrolled up under it
         x = self.x_of(self.playhead)
-        painter.setPen(QPen(ACCENT, 2))
-        painter.drawLine(int(x), 0, int(x), self.height())
+        if x >= HEADER_WIDTH:
+            painter.setPen(QPen(ACCENT, 2))
+            painter.drawLine(int(x), 0, int(x), self.height())
 
     def _tick_step(self) -> int:
         fps = self.project.fps
@@ -217,6 +310,8 @@ class TimelineView(QWidget):
 
     def _paint_ruler(self, painter: QPainter) -> None:
         painter.fillRect(0, 0, self.width(), RULER_HEIGHT, QColor("#22252b"))
+        painter.save()
+        painter.setClipRect(HEADER_WIDTH, 0, self.width() - HEADER_WIDTH, RULER_HEIGHT)
         painter.setFont(QFont(self.font().family(), 8))
         step = self._tick_step()
         first, last = self.frame_of(HEADER_WIDTH), self.frame_of(self.width())
@@ -234,6 +329,7 @@ class TimelineView(QWidget):
         for frame in self.beat_markers:
             x = int(self.x_of(frame))
             painter.drawLine(x, RULER_HEIGHT - 5, x, RULER_HEIGHT)
+        painter.restore()
 
     def _paint_track(self, painter: QPainter, track: Track, row: QRectF) -> None:
         painter.fillRect(row, QColor("#1c1f24"))
@@ -264,7 +360,8 @@ class TimelineView(QWidget):
             label = media.path.replace("\\", "/").rsplit("/", 1)[-1] if media else "missing"
             if media is not None and media.offline:
                 label = f"OFFLINE: {label}"
-            painter.drawText(rect.adjusted(6, 2, -4, 0), Qt.AlignTop | Qt.AlignLeft, label)
+            shown = rect.adjusted(max(0.0, HEADER_WIDTH - rect.left()), 0, 0, 0)  # scrolled: the name stays in view
+            painter.drawText(shown.adjusted(6, 2, -4, 0), Qt.AlignTop | Qt.AlignLeft, label)
         for transition in track.transitions:
             clip = track.clip(transition.to_clip)
             if clip is None:
@@ -333,7 +430,7 @@ class TimelineView(QWidget):
         if (strip is None and (picture is None or picture.isNull())) or rect.width() < 4 or rect.height() < 6:
             return
         painter.save()
-        painter.setClipRect(rect)
+        painter.setClipRect(rect, Qt.IntersectClip)  # within the track's clip: never over the headers
         painter.setOpacity(0.55)
         if strip is not None:  # a strip stands on its own: a failed thumbnail does not hide it
             self._paint_film_strip(painter, clip, *strip, rect)
@@ -343,8 +440,8 @@ class TimelineView(QWidget):
             painter.drawPixmap(rect, picture, QRectF(left, 0, max(1.0, right - left), picture.height()))
         else:
             tile, part = _tile(picture, rect.height())
-            x = rect.left()
-            while x < rect.right():
+            x = _first_tile(rect.left(), tile)
+            while x < min(rect.right(), self.width()):
                 painter.drawPixmap(QRectF(x, rect.top(), tile, rect.height()), picture, part)
                 x += tile
         painter.restore()
@@ -353,7 +450,7 @@ class TimelineView(QWidget):
         """Each tile the picture of the moment under it (the latest at or before it), so the
         pieces of a clip split at its shots each show their own shot."""
         tile, part = _tile(pictures[0], rect.height())
-        origin, x = self.x_of(clip.position), rect.left()
+        origin, x = self.x_of(clip.position), _first_tile(rect.left(), tile)
         while x < min(rect.right(), self.width()):  # a clip zoomed in can run far past the view
             frame = clip.position + (x + tile / 2 - origin) / self.pixels_per_frame
             shown = pictures[max(0, int(np.searchsorted(times, clip.source_time(frame, self.project.fps), "right")) - 1)]
@@ -485,13 +582,20 @@ class TimelineView(QWidget):
         self.update()
 
     def wheelEvent(self, event) -> None:
-        if event.modifiers() & Qt.ControlModifier and self.project is not None:
-            self._zoom_to_fit = False
-            factor = 1.25 if event.angleDelta().y() > 0 else 0.8
-            self.pixels_per_frame = min(40.0, max(0.02, self.pixels_per_frame * factor))
-            self.update()
-        else:
+        """Ctrl zooms around the pointer; Shift (or a sideways wheel) scrolls along the edit; the
+        wheel scrolls the tracks when they do not all fit, else along the edit."""
+        if self.project is None:
             super().wheelEvent(event)
+            return
+        delta = event.angleDelta()
+        notches = (delta.y() or delta.x()) / 120
+        if event.modifiers() & Qt.ControlModifier:
+            self.zoom_at(event.position().x(), 1.25 ** notches)
+        elif delta.x() or event.modifiers() & Qt.ShiftModifier or self.vbar.isHidden():
+            self.hbar.setValue(int(self.hbar.value() - notches * self.hbar.singleStep()))
+        else:
+            self.vbar.setValue(int(self.vbar.value() - notches * WHEEL_PIXELS))
+        event.accept()
 
     # --- files dropped from the file manager ---------------------------------------------------
 

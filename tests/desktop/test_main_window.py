@@ -974,3 +974,60 @@ def test_a_portrait_clip_s_tiles_show_its_middle_square_not_a_sliver(qapp):
     assert width == 40 and (part.width(), part.height(), part.top()) == (54, 54, 21)
     width, part = _tile(QPixmap(96, 54), 27)  # a landscape one keeps its whole frame
     assert width == 48 and (part.width(), part.height()) == (96, 54)
+
+
+def _wheel(view, x: float, y: float, notches: int, modifiers=Qt.NoModifier) -> None:
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    at = QPointF(x, y)
+    QApplication.sendEvent(view, QWheelEvent(at, view.mapToGlobal(at), QPoint(), QPoint(0, 120 * notches), Qt.NoButton,
+                                             modifiers, Qt.NoScrollPhase, False))
+
+
+def test_the_timeline_scrolls_to_tracks_below_and_along_a_zoomed_in_edit(qtbot, window, samples):
+    """A short has six tracks, and at the window's size its Music track was below the view with
+    no way to reach it; zoomed in, the edit past the view could not be reached either."""
+    from desktop.panels.timeline_view import RULER_HEIGHT
+
+    project = tl.Project.new()
+    ref = tl.MediaRef.from_info(probe(samples.path("city-walk.mp4")))
+    tl.add_media(project, ref)
+    for index in range(20):  # 20 clips of 3 s along Video 1
+        tl.add_clip(project, project.tracks[0].id, tl.make_clip(project, ref.id, index * 90, 0, 3))
+    for name in ("Voice-over", "Backdrop music", "Music"):
+        tl.add_track(project, tl.AUDIO_TRACK, name)
+    music = tl.make_clip(project, ref.id, 0, 0, 3)
+    tl.add_clip(project, project.tracks[-1].id, music)
+    window.set_project(project, None)
+    view = window.timeline
+    view.resize(1000, 200)
+
+    def row_of(track):
+        return next(row for t, row in view._track_rows() if t is track)
+
+    last = project.tracks[-1]
+    assert not view.vbar.isHidden() and row_of(last).top() > view.height()
+    _wheel(view, 500, 120, -10)  # down, as far as it goes
+    middle = row_of(last).center().y()
+    assert RULER_HEIGHT < middle < view.height() and view.track_at(middle) is last
+    assert view.clip_at(view.x_of(45), middle) == music.id  # what is drawn there is what a click takes
+    assert view.track_at(RULER_HEIGHT - 2) is None  # rows scrolled up are under the ruler, not hit through it
+
+    scale, under = view.pixels_per_frame, view.frame_of(600)
+    _wheel(view, 600, 120, 6, Qt.ControlModifier)  # zoom in around the pointer
+    assert view.pixels_per_frame > 3 * scale and not view.hbar.isHidden() and abs(view.frame_of(600) - under) <= 1
+    first = view.first_frame
+    _wheel(view, 600, 120, -3, Qt.ShiftModifier)  # along the edit
+    assert view.first_frame > first and view.frame_of(view.x_of(1000)) == 1000
+    view.set_playhead(project.duration_frames - 10)  # a jump past the view: the view follows
+    assert 110 <= view.x_of(view.playhead) <= view.width() - view.vbar.width()
+    _wheel(view, 500, 120, 10)  # back up to Video 1
+    row = row_of(project.tracks[0])
+    assert view.top == 0 and view.track_at(row.center().y()) is project.tracks[0]
+    image = view.grab().toImage()  # the clips of the end of the edit are drawn, not the start's
+    assert image.pixelColor(int(view.x_of(project.duration_frames - 45)), int(row.center().y())) != \
+        image.pixelColor(int(view.x_of(project.duration_frames + 60)), int(row.center().y()))
+    _wheel(view, 600, 120, -40, Qt.ControlModifier)  # all the way out: the whole edit fits again
+    assert view.hbar.isHidden() and view.first_frame == 0 and view.x_of(project.duration_frames) < view.width()

@@ -117,10 +117,32 @@ def test_drag_from_the_bin_onto_a_track_places_the_clip_and_ctrl_z_takes_it_back
     assert len(overlay["clips"]) == 1
 
 
+def test_the_wheel_brings_a_track_below_the_timeline_into_reach(tmp_path, samples):
+    """A short has six tracks: at this size its last was below the timeline, out of reach. The
+    wheel scrolls the rows; the last track's header then takes a right-click (Mute)."""
+    from core import timeline as tl
+
+    project = demo_project(samples)
+    for name in ("Voice-over", "Sound effects", "Ambience", "Music"):
+        tl.add_track(project, tl.AUDIO_TRACK, name)
+    path = tmp_path / "busy.reelsmith"
+    save_project(project, path)
+    screen = Desktop(tmp_path, path)
+    try:
+        screen.xdo("mousemove", "700", "760", "sleep", "0.1", "click", "--repeat", "8", "--delay", "50", "5")
+        screen.xdo("mousemove", *LAST_TRACK_HEADER, "sleep", "0.1", "click", "3")  # scrolled down: the last row's header
+        screen.key("Down", "Return")  # the menu's first item: Mute
+        saved = _until(screen, path, lambda data: data["tracks"][-1]["muted"], timeout=60)
+        assert [t["name"] for t in saved["tracks"] if t["muted"]] == ["Music"]
+    finally:
+        screen.close()
+
+
 # Where things are in the 1600x900 window (the layout is fixed: the window is moved and sized).
 FILE_MENU, NEW_PROJECT, VERTICAL = (20, 8), (70, 29), (711, 396)
 IMPORT, SMART_CUT, BACKDROP, MUSIC = (58, 36), (640, 36), (760, 36), (899, 36)
 FIRST_IN_BIN, VIDEO_ROW_START, STATUS_BAR = (79, 117), (125, 713), (60, 890)
+LAST_TRACK_HEADER = ("50", "855")  # the bottom row of the timeline
 EFFECTS_TAB, TITLE_EFFECT = (92, 67), (58, 354)
 GENERATE_BACKDROP, GENERATE_MUSIC, EXPORT_BUTTON = (963, 622), (908, 506), (912, 487)
 
