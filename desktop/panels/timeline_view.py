@@ -165,9 +165,15 @@ class TimelineView(QWidget):
         self.update()
 
     def _fit_zoom(self) -> None:
-        frames = max(self.project.duration_frames, int(self.project.fps * 10))
-        self.pixels_per_frame = max(0.05, (self._tracks_right() - HEADER_WIDTH - 20) / frames)
+        self.pixels_per_frame = self._fit_scale()
         self.first_frame = 0.0
+
+    def _shown_frames(self) -> int:
+        """The frames the fitted view spans: the edit, and never less than 10 s."""
+        return max(self.project.duration_frames, int(self.project.fps * 10))
+
+    def _fit_scale(self) -> float:
+        return max(0.05, (self._tracks_right() - HEADER_WIDTH - 20) / self._shown_frames())
 
     # --- scrolling -------------------------------------------------------------------------------
 
@@ -176,8 +182,7 @@ class TimelineView(QWidget):
         the whole edit, the view fits it again (and follows its length)."""
         under = (x - HEADER_WIDTH) / self.pixels_per_frame + self.first_frame
         self.pixels_per_frame = min(40.0, max(0.02, self.pixels_per_frame * factor))
-        frames = max(self.project.duration_frames, int(self.project.fps * 10))
-        self._zoom_to_fit = self.pixels_per_frame * frames <= self._tracks_right() - HEADER_WIDTH - 20
+        self._zoom_to_fit = self.pixels_per_frame <= self._fit_scale()
         self.first_frame = max(0.0, under - (x - HEADER_WIDTH) / self.pixels_per_frame)
         self._update_bars()
         self.update()
@@ -205,7 +210,7 @@ class TimelineView(QWidget):
             self.vbar.hide()
             return
         thick = self.vbar.sizeHint().width()
-        frames = max(self.project.duration_frames, int(self.project.fps * 10)) + self.project.fps * TAIL_SECONDS
+        frames = self._shown_frames() + self.project.fps * TAIL_SECONDS
         tall = self._rows_height() > self.height() - RULER_HEIGHT
         wide = not self._zoom_to_fit and frames * self.pixels_per_frame > self.width() - HEADER_WIDTH - thick * tall
         tall = tall or wide and self._rows_height() > self.height() - RULER_HEIGHT - thick
