@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QScrollBar, QWidget
 
@@ -63,6 +63,11 @@ DROP_START_PIXELS = 40
 EDGE_PIXELS = 6
 TAIL_SECONDS = 5  # room past the edit's end to scroll to, and to drop a clip on, when zoomed in
 WHEEL_PIXELS = 48  # how far one notch of the wheel scrolls
+# A drag held this close to the tracks' edge scrolls the view, up to EDGE_SCROLL_PIXELS a tick
+# at the very edge: a clip can be carried past what is in view, as in any editor.
+EDGE_SCROLL_ZONE = 36
+EDGE_SCROLL_PIXELS = 24
+EDGE_SCROLL_MS = 30
 
 
 @dataclass
@@ -71,7 +76,7 @@ class _Drag:
 
     mode: str  # "move", "trim_start" or "trim_end"
     clip_id: str
-    press_x: float
+    press_frame: float  # the moment grabbed: the view may scroll under the pointer as it drags
     delta: int = 0  # frames
     track_id: str | None = None  # target track of a move
 
@@ -116,6 +121,10 @@ class TimelineView(QWidget):
         self.setMouseTracking(True)
         self.setAcceptDrops(True)
         self._drag: _Drag | None = None
+        self._pointer: QPointF | None = None  # where a drag (of a clip, or from the bin) is held
+        self._edge_timer = QTimer(self)
+        self._edge_timer.setInterval(EDGE_SCROLL_MS)
+        self._edge_timer.timeout.connect(self._scroll_at_edge)
         self.thumbnails: dict[str, QPixmap] = {}  # media id -> picture (a waveform for sound)
         self.strips: dict = {}  # media id -> (times, pictures) along a video (core.media.film_strip)
         self.markers: list[int] = []  # frames the assistant points at (changes of shot)
@@ -246,7 +255,7 @@ class TimelineView(QWidget):
         return HEADER_WIDTH + (frame - self.first_frame) * self.pixels_per_frame
 
     def frame_of(self, x: float) -> int:
-        return max(0, int(round((x - HEADER_WIDTH) / self.pixels_per_frame + self.first_frame)))
+        return max(0, int(round(self._frame_at(x))))
 
     def _track_rows(self) -> list[tuple[Track, QRectF]]:
         rows, y = [], RULER_HEIGHT - self.top
@@ -262,8 +271,12 @@ class TimelineView(QWidget):
         picture = [t for t in tracks if t.kind != AUDIO_TRACK][::-1]
         return picture + [t for t in tracks if t.kind == AUDIO_TRACK]
 
+    def _frame_at(self, x: float) -> float:
+        """The moment under ``x``, fractional: the view's scroll counts."""
+        return (x - HEADER_WIDTH) / self.pixels_per_frame + self.first_frame
+
     def clip_at(self, x: float, y: float) -> str | None:
-        frame = (x - HEADER_WIDTH) / self.pixels_per_frame
+        frame = self._frame_at(x)
         track = self.track_at(y)
         hit = next((c for c in track.clips if c.position <= frame < c.end), None) if track else None
         return hit.id if hit else None
@@ -530,12 +543,13 @@ class TimelineView(QWidget):
         _, clip = self.project.find_clip(clip_id)
         left, right = self.x_of(clip.position), self.x_of(clip.end)
         mode = "trim_start" if pos.x() - left <= EDGE_PIXELS else "trim_end" if right - pos.x() <= EDGE_PIXELS else "move"
-        self._drag = _Drag(mode, clip_id, pos.x())
+        self._drag = _Drag(mode, clip_id, self._frame_at(pos.x()))
         self.update()
 
     def mouseMoveEvent(self, event) -> None:
         pos = event.position()
         if self._drag is not None and event.buttons() & Qt.LeftButton:
+            self._hold_at(pos)
             self._update_drag(pos.x(), pos.y())
         elif event.buttons() & Qt.LeftButton and pos.y() <= RULER_HEIGHT:
             self.playhead_moved.emit(self.frame_of(pos.x()))
@@ -553,7 +567,7 @@ class TimelineView(QWidget):
 
     def _update_drag(self, x: float, y: float) -> None:
         drag = self._drag
-        raw = int(round((x - drag.press_x) / self.pixels_per_frame))
+        raw = int(round(self._frame_at(x) - drag.press_frame))
         moving = self._dragged_ids()
         clips = [self.project.find_clip(cid)[1] for cid in moving]
         if drag.mode == "move":
@@ -568,7 +582,41 @@ class TimelineView(QWidget):
         drag.delta = raw
         self.update()
 
+    def _hold_at(self, pos: QPointF | None) -> None:
+        """Where a drag is held now (None: it ended); near an edge, the view starts scrolling."""
+        self._pointer = QPointF(pos) if pos is not None else None
+        if pos is not None and self._edge_push(pos) != (0, 0):
+            self._edge_timer.start()
+        else:
+            self._edge_timer.stop()
+
+    def _edge_push(self, pos: QPointF) -> tuple[float, float]:
+        """Pixels to scroll along and down this tick, for a drag held at ``pos``: faster the
+        nearer the edge (or past it), nothing where there is nothing more to see."""
+        def push(at: float, low: float, high: float, zone: float) -> float:
+            depth = max(low + zone - at, 0.0) - max(at - (high - zone), 0.0)
+            return -EDGE_SCROLL_PIXELS * float(np.clip(depth / zone, -1.0, 1.0))
+
+        along = push(pos.x(), HEADER_WIDTH, self._tracks_right(), EDGE_SCROLL_ZONE) if not self.hbar.isHidden() else 0.0
+        bottom = self.height() - (self.hbar.height() if not self.hbar.isHidden() else 0)
+        # a narrower band across: a track is barely taller than the band along
+        down = push(pos.y(), RULER_HEIGHT, bottom, EDGE_SCROLL_ZONE / 2) if not self.vbar.isHidden() else 0.0
+        return along, down
+
+    def _scroll_at_edge(self) -> None:
+        if self._pointer is None:
+            self._edge_timer.stop()
+            return
+        along, down = self._edge_push(self._pointer)
+        if along:
+            self.hbar.setValue(self.hbar.value() + int(round(along / self.pixels_per_frame)) or int(np.sign(along)))
+        if down:
+            self.vbar.setValue(self.vbar.value() + int(round(down)))
+        if self._drag is not None:  # the clip stays under the pointer as the edit moves past
+            self._update_drag(self._pointer.x(), self._pointer.y())
+
     def mouseReleaseEvent(self, event) -> None:
+        self._hold_at(None)
         drag, self._drag = self._drag, None
         if drag is None or (drag.delta == 0 and drag.track_id in (None, self.project.find_clip(drag.clip_id)[0].id)):
             self.update()
@@ -675,9 +723,15 @@ class TimelineView(QWidget):
             else event.ignore()
 
     def dragMoveEvent(self, event) -> None:
+        self._hold_at(event.position() if self.project is not None else None)
         event.acceptProposedAction() if self._accepts(event) else event.ignore()
 
+    def dragLeaveEvent(self, event) -> None:
+        self._hold_at(None)
+        super().dragLeaveEvent(event)
+
     def dropEvent(self, event) -> None:
+        self._hold_at(None)
         if event.mimeData().hasFormat(EFFECT_MIME):
             pos = event.position()
             name = bytes(event.mimeData().data(EFFECT_MIME)).decode()

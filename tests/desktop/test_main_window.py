@@ -1031,3 +1031,41 @@ def test_the_timeline_scrolls_to_tracks_below_and_along_a_zoomed_in_edit(qtbot, 
         image.pixelColor(int(view.x_of(project.duration_frames + 60)), int(row.center().y()))
     _wheel(view, 600, 120, -40, Qt.ControlModifier)  # all the way out: the whole edit fits again
     assert view.hbar.isHidden() and view.first_frame == 0 and view.x_of(project.duration_frames) < view.width()
+
+
+def test_a_clip_held_at_the_timeline_s_edge_carries_on_past_the_view(qtbot, window, samples):
+    """Zoomed in, a clip could only be dragged as far as the view's edge, and a click on a
+    scrolled view took the clip that would be there unscrolled."""
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    project = tl.Project.new()
+    ref = tl.MediaRef.from_info(probe(samples.path("city-walk.mp4")))
+    tl.add_media(project, ref)
+    clips = [tl.make_clip(project, ref.id, index * 90, 0, 3) for index in range(10)]
+    for clip in clips:
+        tl.add_clip(project, project.tracks[0].id, clip)
+    window.set_project(project, None)
+    view = window.timeline
+    view.resize(1000, 300)
+    QApplication.processEvents()  # the window's layout settles the view's size first
+    _wheel(view, 200, 60, 8, Qt.ControlModifier)
+    view.hbar.setValue(200)  # scrolled along: frames 200 onwards are at the left
+    row = next(r for t, r in view._track_rows() if t is project.tracks[0])
+    y = row.center().y()
+    assert view.clip_at(view.x_of(280), y) == clips[3].id  # what is drawn there, not frame 280 - 200
+    grabbed = clips[3]
+    qtbot.mousePress(view, Qt.LeftButton, pos=QPointF(view.x_of(280), y).toPoint())
+    free = next(r for t, r in view._track_rows() if t.kind != tl.AUDIO_TRACK and not t.clips)  # nothing to overlap
+    edge = QPointF(view.width() - view.vbar.width() * (not view.vbar.isHidden()) - 4, free.center().y())
+    view.mouseMoveEvent(QMouseEvent(QMouseEvent.MouseMove, edge, edge, Qt.LeftButton, Qt.LeftButton, Qt.NoModifier))
+    reach = view.frame_of(edge.x()) - 280  # as far as the pointer went on screen
+    for _ in range(8):  # held there, the view scrolls on, carrying the clip
+        with qtbot.waitSignal(view.hbar.valueChanged, timeout=2000):
+            pass
+    carried = view.frame_of(edge.x()) - 280
+    assert carried > reach + 20
+    qtbot.mouseRelease(view, Qt.LeftButton, pos=edge.toPoint())
+    assert not view._edge_timer.isActive()
+    moved = window.project.find_clip(grabbed.id)[1].position - 270
+    assert abs(moved - carried) <= 3  # it lands where the pointer is on the scrolled edit
