@@ -189,7 +189,7 @@ class TimelineView(QWidget):
     def zoom_at(self, x: float, factor: float) -> None:
         """Zoom by ``factor`` keeping the moment under ``x`` where it is; zoomed out as far as
         the whole edit, the view fits it again (and follows its length)."""
-        under = (x - HEADER_WIDTH) / self.pixels_per_frame + self.first_frame
+        under = self._frame_at(x)
         self.pixels_per_frame = min(40.0, max(0.02, self.pixels_per_frame * factor))
         self._zoom_to_fit = self.pixels_per_frame <= self._fit_scale()
         self.first_frame = max(0.0, under - (x - HEADER_WIDTH) / self.pixels_per_frame)
