@@ -60,14 +60,18 @@ def encode_video(path: Path, frames: Iterator[np.ndarray], size: tuple[int, int]
                  audio: np.ndarray | None = None, total: int | None = None,
                  progress: Progress | None = None, cancel: CancelToken | None = None,
                  preset: str = "veryfast", crf: int = 20, frame_format: str = "rgb24",
-                 error: type[ReelsmithError] = MediaError, keyframe_seconds: float | None = 2.0) -> None:
-    """Encode frames (RGB, or I420 planes with ``frame_format="yuv420p"``) and optional float
-    audio at SAMPLE_RATE to an H.264 (high profile)/AAC MP4, atomically. A failure is ``error``.
-    ``keyframe_seconds``: the most between keyframes (quick seeks in media we make to edit
-    with); None leaves it to x264, as for a finished video."""
+                 error: type[ReelsmithError] = MediaError, keyframe_seconds: float | None = 2.0,
+                 scale_to: tuple[int, int] | None = None) -> None:
+    """Encode frames (RGB, or I420 planes with ``frame_format="yuv420p"``) of ``size`` and
+    optional float audio at SAMPLE_RATE to an H.264 (high profile)/AAC MP4, atomically. A
+    failure is ``error``. ``keyframe_seconds``: the most between keyframes (quick seeks in media
+    we make to edit with); None leaves it to x264, as for a finished video. ``scale_to``: the
+    video's size when the frames are smaller, upscaled (bicubic) by ffmpeg's own scaler."""
     width, height = size
     with tempfile.TemporaryDirectory() as scratch, atomic_path(path) as tmp:
         args = ["-y", "-f", "rawvideo", "-pix_fmt", frame_format, "-s", f"{width}x{height}", "-r", str(fps), "-i", "-"]
+        if scale_to is not None:
+            args += ["-vf", f"scale={scale_to[0]}:{scale_to[1]}:flags=bicubic"]
         if audio is not None:
             wav = Path(scratch) / "audio.wav"
             write_wav(wav, audio)

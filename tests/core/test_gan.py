@@ -471,6 +471,21 @@ def test_a_backdrop_of_several_turns_makes_each_picture_once(tiny_model, monkeyp
     assert odd._repeats_every() is None  # 25 frames in 3 turns: no frame repeats exactly
 
 
+def test_the_backdrop_file_shows_the_preview_s_pictures_with_or_without_grain(tmp_path, tiny_model):
+    """Without grain ffmpeg upscales the generator's own pictures; with grain they are made full
+    size here. Either way the file holds what the preview shows."""
+    from core.gan.backdrop import BackdropRenderer, BackdropSettings, render_backdrop
+
+    for grain in (0.0, 0.5):
+        settings = BackdropSettings(seconds=1, width=320, height=180, fps=10, model=str(tiny_model), grain=grain)
+        info, frames = _frames(render_backdrop(settings, tmp_path / f"grain{grain}.mp4"))
+        assert (info.width, info.height, info.frame_count) == (320, 180, 10)
+        renderer = BackdropRenderer(settings)
+        indices = np.arange(10)
+        preview = np.stack([renderer.finish(p, int(i)) for i, p in zip(indices, renderer.small_frames(indices), strict=True)])
+        assert np.abs(frames - preview.astype(np.float32)).mean() < (3 if grain == 0 else 12)
+
+
 def test_backdrop_is_the_same_for_the_same_seed_and_takes_on_colours(tmp_path, tiny_model):
     from core.gan.backdrop import BackdropRenderer, BackdropSettings
     from core.media import write_image
