@@ -50,10 +50,11 @@ VOICE_GAP_DB = 10.0
 VOICE_TAIL = 0.6  # seconds of picture after a voice-over's last word
 VOICE_OVERRUN = 1.0  # seconds past the length asked that a voice-over may run to finish
 VOICE_LEAD = 0.3  # seconds of a voice-over's quiet kept before its first word
-# Music under a voice-over: this far down where the narration pauses, and further down under
-# its words (-20 dB in all, where a voice-over's bed usually sits).
+# Music under a voice-over: this far under the narration's loudness where it pauses, and
+# further down under its words (20 LU under in all, where a voice-over's bed usually sits).
 VOICE_BED_DB = -8.0
 VOICE_BED_DUCK_DB = -12.0
+VOICE_BED_GAIN_DB = (-30.0, 6.0)  # the most the bed is turned down or up to sit there
 FAST_BPM = 110  # from this tempo up, cuts are hard; slower music gets crossfades
 CROSSFADE_FRAMES = 8
 # The footage's pace (mean picture change of the chosen shots) -> the music's mood.
@@ -157,7 +158,7 @@ def _make(videos: list[MediaInfo], stills: list[MediaInfo], settings: ShortSetti
         _duck_footage_under(project, pictures, voice)
         if bed is not None:
             recipes.add_music_bed(project, tl.MediaRef.from_info(bed))
-            _bed_under_voice(project, voice)
+            _bed_under_voice(project, voice, _bed_level(music, bed))
     elif music is not None:
         recipes.add_music_bed(project, tl.MediaRef.from_info(music))
         _duck_under_speech(project, pictures, speech)
@@ -407,13 +408,28 @@ def _duck_under_speech(project: tl.Project, pictures: tl.Track, speech: dict[str
         tl.set_clip_properties(project, music.id, volume_keys=keys)
 
 
-def _bed_under_voice(project: tl.Project, voice) -> None:
-    """Volume keys that keep the music low under a voice-over, lower still under its words (the
-    voice-over and the music both play from the start, so its speech times are the music's)."""
+def _bed_level(narration: MediaInfo, bed: MediaInfo) -> float:
+    """The bed's gain where the narration pauses: VOICE_BED_DB under the narration's loudness
+    (gated, so its speech), whatever either was recorded at. A fixed gain left a quiet reading's
+    music nearly as loud as the words once the export levelled the whole mix."""
+    from core.audio.loudness import integrated_loudness
+    from core.media.audio import read_audio
+
+    rate = 16000
+    voice, music = (integrated_loudness(read_audio(info, sample_rate=rate, channels=1), rate) for info in (narration, bed))
+    if not np.isfinite(voice) or not np.isfinite(music):
+        return 10 ** (VOICE_BED_DB / 20)
+    low, high = VOICE_BED_GAIN_DB
+    return 10 ** (float(np.clip(voice + VOICE_BED_DB - music, low, high)) / 20)
+
+
+def _bed_under_voice(project: tl.Project, voice, level: float) -> None:
+    """Volume keys that keep the music at ``level`` under a voice-over, lower still under its
+    words (the voice-over and the music both play from the start, so its speech times are the
+    music's)."""
     from core.audio.mix import duck_keys
 
     music = next(t for t in project.tracks if t.name == recipes.MUSIC_TRACK).clips[0]
-    level = 10 ** (VOICE_BED_DB / 20)
     keys = duck_keys([(s.start, s.end) for s in voice], VOICE_BED_DUCK_DB)
     tl.set_clip_properties(project, music.id, volume_keys=[(t, round(g * level, 4)) for t, g in keys])
 

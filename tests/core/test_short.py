@@ -11,6 +11,7 @@ from core import timeline as tl
 from core.assist.short import ShortSettings, make_short
 from core.errors import MediaError
 from core.jobs import Cancelled, CancelToken
+from core.media import media_info, read_audio, write_wav
 
 
 @pytest.fixture(scope="module")
@@ -119,6 +120,7 @@ def test_a_voice_over_sets_the_length_and_the_footage_dips_under_it(samples, tal
         VOICE_BED_DUCK_DB,
         VOICE_LEAD,
         VOICE_TAIL,
+        _bed_level,
         _voice_over,
     )
     from core.speech.voice import Speech, find_speech
@@ -142,9 +144,13 @@ def test_a_voice_over_sets_the_length_and_the_footage_dips_under_it(samples, tal
     made = list((tmp_path / "media").iterdir())
     assert made == [Path(project.media[bed.media_id].path)] and "quiet music under it" in plans[0].music
     gains = [g for _, g in bed.volume_keys]  # low under the words, a little up between the readings
-    assert min(gains) == pytest.approx(10 ** ((VOICE_BED_DB + VOICE_BED_DUCK_DB) / 20), abs=0.005)
-    assert max(gains) == pytest.approx(10 ** (VOICE_BED_DB / 20), abs=0.005)
+    assert min(gains) / max(gains) == pytest.approx(10 ** (VOICE_BED_DUCK_DB / 20), rel=0.02)
+    bed_file = project.media[bed.media_id].path
+    assert _loudness(bed_file) + 20 * np.log10(max(gains)) == pytest.approx(_loudness(voice) + VOICE_BED_DB, abs=0.5)
     assert bed.length == project.duration_frames and bed.audio_fade_out > 0
+    quiet = tmp_path / "quiet.wav"  # the same reading recorded 12 dB quieter: its bed follows it down
+    write_wav(quiet, read_audio(str(voice), sample_rate=48000) * 10 ** (-12 / 20))
+    assert 20 * np.log10(max(gains) / _bed_level(media_info(quiet), media_info(bed_file))) == pytest.approx(12, abs=1.0)
     plain = make_short(clips[:1], ShortSettings(seconds=4, music=str(voice), backdrop=None, music_under_voice=False),
                        tmp_path / "plain")
     assert "Voice-over" in [t.name for t in plain.tracks] and "Music" not in [t.name for t in plain.tracks]
@@ -155,6 +161,12 @@ def test_a_voice_over_sets_the_length_and_the_footage_dips_under_it(samples, tal
     assert said == readings[0].split()  # the first reading is all the short plays, every word of it
     assert abs(captions["params"]["cues"][0][3][0][0] - VOICE_LEAD) < 0.2  # on the short's clock
     assert _voice_over(str(samples.path("music-bed.wav")), None) is None  # music stays music
+
+
+def _loudness(path) -> float:
+    from core.audio.loudness import integrated_loudness
+
+    return integrated_loudness(read_audio(str(path), sample_rate=16000, channels=1), 16000)
 
 
 def test_title_stills_and_framing(short):
