@@ -609,7 +609,8 @@ class TimelineView(QWidget):
             return
         along, down = self._edge_push(self._pointer)
         if along:
-            self.hbar.setValue(self.hbar.value() + int(round(along / self.pixels_per_frame)) or int(np.sign(along)))
+            frames = int(round(along / self.pixels_per_frame)) or int(np.sign(along))  # zoomed far in: a frame a tick
+            self.hbar.setValue(self.hbar.value() + frames)
         if down:
             self.vbar.setValue(self.vbar.value() + int(round(down)))
         if self._drag is not None:  # the clip stays under the pointer as the edit moves past
