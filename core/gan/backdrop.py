@@ -169,16 +169,12 @@ class BackdropRenderer:
     def finish(self, small: np.ndarray, index: int, width: int | None = None, height: int | None = None,
                i420: bool = False) -> np.ndarray:
         """One small picture cropped to the canvas's shape, upscaled smoothly, grain added: RGB,
-        or the I420 planes an encoder takes (``i420``). Without grain the planes are upscaled
-        from the small picture's own, which spares converting every full-size frame (a third of
-        finishing a 1080p frame) and resizes one and a half planes instead of three."""
+        or the I420 planes an encoder takes (``i420``). A file without grain is upscaled by the
+        encoder instead (``frames(full_size=False)``)."""
         import cv2
 
         width, height = width or self.settings.width, height or self.settings.height
-        crop = self.cropped(small, width, height)
-        if i420 and self.settings.grain == 0:
-            return _upscaled_i420(crop, width, height)
-        frame = _upscaled(crop, width, height)
+        frame = _upscaled(self.cropped(small, width, height), width, height)
         if self.settings.grain > 0:
             from core.effects.colour import Grain, grain
 
@@ -275,23 +271,6 @@ def _upscaled(picture: np.ndarray, width: int, height: int) -> np.ndarray:
                       interpolation=cv2.INTER_LINEAR)
 
 
-def _upscaled_i420(picture: np.ndarray, width: int, height: int) -> np.ndarray:
-    """An RGB picture of even sides, upscaled as I420 planes (height * 3/2 rows of ``width``)."""
-    import cv2
-
-    rows, columns = picture.shape[:2]
-    small = cv2.cvtColor(picture, cv2.COLOR_RGB2YUV_I420)
-    chroma = rows // 2 * columns // 2
-    u = small[rows:].reshape(-1)[:chroma].reshape(rows // 2, columns // 2)
-    v = small[rows:].reshape(-1)[chroma:].reshape(rows // 2, columns // 2)
-    out = np.empty((height * 3 // 2, width), np.uint8)
-    out[:height] = _upscaled(small[:rows], width, height)
-    quarter_plane = height // 2 * width // 2
-    out[height:].reshape(-1)[:quarter_plane] = _upscaled(u, width // 2, height // 2).reshape(-1)
-    out[height:].reshape(-1)[quarter_plane:] = _upscaled(v, width // 2, height // 2).reshape(-1)
-    return out
-
-
 _PACES: dict[tuple, np.ndarray] = {}  # measured paces by (model file, its mtime, seed, style)
 
 
@@ -328,8 +307,8 @@ def render_backdrop(
     # a generous quality keeps up with the generator (a slower preset halves the frame rate),
     # and handing ffmpeg I420 planes spares its single-threaded colour conversion. Without
     # grain the planes go at the generator's size and ffmpeg's scaler upscales them: it costs
-    # less than upscaling here, and the pipe carries 1/200 of the bytes (a 6 s 1080p backdrop
-    # took about 1 s less of CPU, of 12). Frames are made on a thread of their own.
+    # less than upscaling here, and the pipe carries 1/200 of the bytes (docs/benchmarks.md).
+    # Frames are made on a thread of their own.
     size = (settings.width, settings.height)
     full_size = settings.grain > 0
     frames = renderer.frames(cancel, progress, i420=True, full_size=full_size)
