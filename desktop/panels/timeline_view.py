@@ -276,6 +276,8 @@ class TimelineView(QWidget):
         return (x - HEADER_WIDTH) / self.pixels_per_frame + self.first_frame
 
     def clip_at(self, x: float, y: float) -> str | None:
+        if x < HEADER_WIDTH:  # the headers cover the clips scrolled off to the left
+            return None
         frame = self._frame_at(x)
         track = self.track_at(y)
         hit = next((c for c in track.clips if c.position <= frame < c.end), None) if track else None

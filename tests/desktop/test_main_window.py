@@ -1054,6 +1054,7 @@ def test_a_clip_held_at_the_timeline_s_edge_carries_on_past_the_view(qtbot, wind
     row = next(r for t, r in view._track_rows() if t is project.tracks[0])
     y = row.center().y()
     assert view.clip_at(view.x_of(280), y) == clips[3].id  # what is drawn there, not frame 280 - 200
+    assert view.clip_at(60, y) is None  # a header, not the clip scrolled off under it
     grabbed = clips[3]
     qtbot.mousePress(view, Qt.LeftButton, pos=QPointF(view.x_of(280), y).toPoint())
     free = next(r for t, r in view._track_rows() if t.kind != tl.AUDIO_TRACK and not t.clips)  # nothing to overlap
