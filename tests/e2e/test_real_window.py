@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from core.demo import demo_project
-from core.project_io import save_project
+from core.project_io import load_project, save_project
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(not (shutil.which("Xvfb") and shutil.which("xdotool")),
@@ -138,11 +138,29 @@ def test_the_wheel_brings_a_track_below_the_timeline_into_reach(tmp_path, sample
         screen.close()
 
 
+def test_a_clip_held_at_the_timeline_s_right_edge_is_carried_past_the_view(desktop):
+    """Zoomed in, the title card dragged to the timeline's right edge and held there: the view
+    scrolls on under the held clip, which lands further along than the view first showed."""
+    screen, project = desktop
+    demo = load_project(project)
+    shown = max(demo.duration_frames, int(demo.fps * 10))  # the frames the fitted view spans
+    screen.xdo("mousemove", "200", str(OVERLAY_ROW), "sleep", "0.1", "keydown", "ctrl",
+               "click", "--repeat", "6", "--delay", "50", "4", "keyup", "ctrl")  # zoom in 3.8x at the start
+    moves = [p for x in range(260, 1600, 60) for p in ("mousemove", str(x), str(OVERLAY_ROW), "sleep", "0.03")]
+    held = [p for _ in range(20) for p in ("mousemove", "1598", str(OVERLAY_ROW), "sleep", "0.1")]  # a hand holding still
+    screen.xdo("mousemove", "200", str(OVERLAY_ROW), "sleep", "0.1", "mousedown", "1", *moves, *held, "mouseup", "1")
+    card = _until(screen, project, lambda data: data["tracks"][1]["clips"][0]["position"] > 0)["tracks"][1]["clips"][0]
+    # Without the scroll the card could go no further than the view's edge, about 0.28 of the
+    # fitted span at this zoom; held for 2 s it goes on past it.
+    assert card["position"] > 0.4 * shown
+
+
 # Where things are in the 1600x900 window (the layout is fixed: the window is moved and sized).
 FILE_MENU, NEW_PROJECT, VERTICAL = (20, 8), (70, 29), (711, 396)
 IMPORT, SMART_CUT, BACKDROP, MUSIC = (58, 36), (640, 36), (760, 36), (899, 36)
 FIRST_IN_BIN, VIDEO_ROW_START, STATUS_BAR = (79, 117), (125, 713), (60, 890)
 LAST_TRACK_HEADER = ("50", "855")  # the bottom row of the timeline
+OVERLAY_ROW = 660  # the demo's Overlay 1 row, where its title card is
 EFFECTS_TAB, TITLE_EFFECT = (92, 67), (58, 354)
 GENERATE_BACKDROP, GENERATE_MUSIC, EXPORT_BUTTON = (963, 622), (908, 506), (912, 487)
 
