@@ -471,6 +471,20 @@ def test_a_backdrop_of_several_turns_makes_each_picture_once(tiny_model, monkeyp
     assert odd._repeats_every() is None  # 25 frames in 3 turns: no frame repeats exactly
 
 
+def test_settling_a_model_changes_its_statistics_and_no_weight(tmp_path, tiny_model):
+    import torch
+
+    from core.gan.settle import main
+    from core.gan.train import load_model_file
+
+    out = tmp_path / "settled.pt"
+    main([str(tiny_model), "--out", str(out), "--pictures", "64"])
+    before, after = load_model_file(tiny_model)["generator"], load_model_file(out)["generator"]
+    stats = [name for name in before if "running_" in name]
+    assert stats and any(not torch.equal(before[name], after[name]) for name in stats)
+    assert all(torch.equal(before[name], after[name]) for name in before if name not in stats and "num_batches" not in name)
+
+
 def test_the_backdrop_file_shows_the_preview_s_pictures_with_or_without_grain(tmp_path, tiny_model):
     """Without grain ffmpeg upscales the generator's own pictures; with grain they are made full
     size here. Either way the file holds what the preview shows."""
