@@ -1070,3 +1070,30 @@ def test_a_clip_held_at_the_timeline_s_edge_carries_on_past_the_view(qtbot, wind
     assert not view._edge_timer.isActive()
     moved = window.project.find_clip(grabbed.id)[1].position - 270
     assert abs(moved - carried) <= 3  # it lands where the pointer is on the scrolled edit
+
+
+def test_footage_dragged_from_the_bin_to_the_timeline_s_edge_scrolls_it_until_it_leaves(qtbot, window, samples):
+    from PySide6.QtCore import QMimeData, QPoint
+    from PySide6.QtGui import QDragLeaveEvent, QDragMoveEvent
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.panels.bin import MEDIA_MIME
+
+    project = tl.Project.new()
+    ref = tl.MediaRef.from_info(probe(samples.path("city-walk.mp4")))
+    tl.add_media(project, ref)
+    for index in range(10):
+        tl.add_clip(project, project.tracks[0].id, tl.make_clip(project, ref.id, index * 90, 0, 3))
+    window.set_project(project, None)
+    view = window.timeline
+    QApplication.processEvents()
+    _wheel(view, 200, 60, 8, Qt.ControlModifier)
+    data = QMimeData()
+    data.setData(MEDIA_MIME, ref.id.encode())
+    at = QPoint(view.width() - view.vbar.width() * (not view.vbar.isHidden()) - 4, 60)
+    view.dragMoveEvent(QDragMoveEvent(at, Qt.CopyAction, data, Qt.LeftButton, Qt.NoModifier))  # Qt drops one without an enter
+    with qtbot.waitSignal(view.hbar.valueChanged, timeout=2000):  # held at the edge: the view moves on
+        pass
+    assert view.first_frame > 0 and view._edge_timer.isActive()
+    view.dragLeaveEvent(QDragLeaveEvent())
+    assert not view._edge_timer.isActive()  # dragged away: it stops
